@@ -1,0 +1,159 @@
+/* Flowlens kernel/user ABI: every record, map key, map value and enum that crosses the kernel
+ * boundary. The TS decoder (services/collector/src/datapath/layout.ts) must match this byte for
+ * byte; a test checks it against the compiled object's BTF and against golden bytes.
+ * Fixed-width types only, explicit padding, sizes asserted below. Include after vmlinux.h (BPF)
+ * or <linux/types.h> (user space). */
+#ifndef FLOWLENS_ABI_H
+#define FLOWLENS_ABI_H
+
+#define FL_ABI_VERSION 1
+
+/* Record kinds: first field of every ring-buffer record. */
+enum fl_record_kind {
+	FL_REC_FLOW = 1,    /* flow event from the tc programs */
+	FL_REC_DROP = 2,    /* kernel drop (skb/kfree_skb) on an observed endpoint */
+	FL_REC_SOCK = 3,    /* TCP state change (sock/inet_sock_set_state) */
+	FL_REC_RETRANS = 4, /* TCP retransmission (tcp/tcp_retransmit_skb) */
+};
+
+/* Why a flow record was emitted: bit set in fl_flow_record.events. */
+enum fl_flow_event {
+	FL_EV_NEW = 1,       /* first packet of this flow direction */
+	FL_EV_TCP_FLAGS = 2, /* SYN, SYN-ACK, FIN or RST seen for the first time */
+	FL_EV_END = 4,       /* FIN/RST exchange finished, or idle timeout (user-space sweep) */
+	FL_EV_PERIODIC = 8,  /* counter update for a long flow */
+};
+
+/* Which tc hook of the host-side interface saw the packet. On an endpoint's host-side veth,
+ * tc ingress carries packets leaving the endpoint, tc egress packets entering it. */
+enum fl_tc_dir {
+	FL_TC_INGRESS = 0,
+	FL_TC_EGRESS = 1,
+};
+
+/* TCP flag bits as in the TCP header's flags byte (plus ECE/CWR). */
+enum fl_tcp_flag {
+	FL_TCP_FIN = 0x01,
+	FL_TCP_SYN = 0x02,
+	FL_TCP_RST = 0x04,
+	FL_TCP_PSH = 0x08,
+	FL_TCP_ACK = 0x10,
+	FL_TCP_URG = 0x20,
+	FL_TCP_ECE = 0x40,
+	FL_TCP_CWR = 0x80,
+};
+
+/* Indices of the per-CPU counter array fl_stats. */
+enum fl_stat {
+	FL_STAT_RINGBUF_FULL = 0,  /* bpf_ringbuf_reserve failed: record lost */
+	FL_STAT_FLOW_MAP_FULL = 1, /* new flow could not be inserted into fl_flows */
+	FL_STAT_PACKETS = 2,       /* packets seen by the tc programs */
+	FL_STAT_RECORDS = 3,       /* records submitted to the ring buffer */
+	FL_STAT_PARSE_ERRORS = 4,  /* packets too short or malformed to parse */
+	FL_STAT_MAX = 8,
+};
+
+/* Common header of every ring-buffer record. */
+struct fl_record_hdr {
+	__u16 kind;    /* enum fl_record_kind */
+	__u16 version; /* FL_ABI_VERSION */
+	__u32 len;     /* whole record, header included */
+	__u64 ts_ns;   /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+};
+
+/* One direction of a flow as seen on one interface hook. Addresses in network byte order;
+ * IPv4 addresses use the first 4 bytes and zeros after. Ports in host byte order. For ICMP,
+ * sport holds the type and dport the code (so echo request and reply are different flows). */
+struct fl_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u32 ifindex;
+	__u8 proto;      /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
+	__u8 ip_version; /* 4 or 6 */
+	__u8 tc_dir;     /* enum fl_tc_dir; 0 in records from tracepoints */
+	__u8 pad;
+};
+
+/* Value of fl_flows: counters of one flow direction. */
+struct fl_flow_stats {
+	__u64 flow_id;        /* random 52-bit id, fits a JS number */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 packets;
+	__u64 bytes;          /* skb->len, L2 header included */
+	__u64 syn_ns;         /* time the SYN of this direction was seen, 0 if none */
+	__u64 rtt_ns;         /* SYN -> SYN-ACK time, set on the SYN-ACK direction */
+	__u64 last_report_ns; /* last record emitted for this flow */
+	__u16 tcp_flags_seen; /* OR of enum fl_tcp_flag */
+	__u8 is_reply;        /* 1 if the reverse direction existed first (or SYN-ACK) */
+	__u8 ended;           /* 1 once FIN or RST was seen in this direction */
+	__u8 eth_src[6];
+	__u8 eth_dst[6];
+	__u8 pad[4];
+};
+
+/* FL_REC_FLOW */
+struct fl_flow_record {
+	struct fl_record_hdr hdr;
+	struct fl_flow_key key;
+	__u16 events;    /* OR of enum fl_flow_event */
+	__u16 tcp_flags; /* flags of the packet that caused the record */
+	struct fl_flow_stats stats;
+};
+
+/* FL_REC_DROP: key.ifindex is the device of the skb (0 if none). */
+struct fl_drop_record {
+	struct fl_record_hdr hdr;
+	struct fl_flow_key key;
+	__u32 reason;    /* kernel enum skb_drop_reason */
+	__u32 skb_len;
+	__u16 tcp_flags;
+	__u8 pad[2];
+	__u64 location;  /* kernel address that dropped the skb */
+};
+
+/* FL_REC_SOCK: key as the socket sees it (saddr = local). pid/comm/cgroup only in process
+ * context, else 0. */
+struct fl_sock_record {
+	struct fl_record_hdr hdr;
+	struct fl_flow_key key;
+	__u16 old_state; /* TCP_ESTABLISHED, ... as in include/net/tcp_states.h */
+	__u16 new_state;
+	__u32 pid;       /* tgid */
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[16];
+};
+
+/* FL_REC_RETRANS: key as the socket sees it. */
+struct fl_retrans_record {
+	struct fl_record_hdr hdr;
+	struct fl_flow_key key;
+	__u32 tcp_state;
+};
+
+/* Key of fl_endpoint_ips: an observed endpoint address (same encoding as fl_flow_key). */
+struct fl_ip_key {
+	__u8 addr[16];
+};
+
+/* Read-only configuration, set from user space before load (.rodata). */
+struct fl_config {
+	__u64 report_interval_ns;     /* periodic counter records for long flows; 0 = never */
+	__u32 wakeup_threshold_bytes; /* force a ring-buffer wakeup past this much unread data */
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct fl_record_hdr) == 16, "fl_record_hdr size");
+_Static_assert(sizeof(struct fl_flow_key) == 44, "fl_flow_key size");
+_Static_assert(sizeof(struct fl_flow_stats) == 88, "fl_flow_stats size");
+_Static_assert(sizeof(struct fl_flow_record) == 152, "fl_flow_record size");
+_Static_assert(sizeof(struct fl_drop_record) == 80, "fl_drop_record size");
+_Static_assert(sizeof(struct fl_sock_record) == 96, "fl_sock_record size");
+_Static_assert(sizeof(struct fl_retrans_record) == 64, "fl_retrans_record size");
+_Static_assert(sizeof(struct fl_ip_key) == 16, "fl_ip_key size");
+_Static_assert(sizeof(struct fl_config) == 16, "fl_config size");
+
+#endif /* FLOWLENS_ABI_H */
