@@ -1,0 +1,18 @@
+// Pack/unpack flowlens.FlowExtension in flow.Flow.extensions (google.protobuf.Any).
+import { create } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
+import type { Flow } from "../gen/flow/flow_pb.js";
+import { type FlowExtension, FlowExtensionSchema } from "../gen/flowlens/flow_extension_pb.js";
+
+/** Sets flow.extensions to the packed extension and returns the flow. */
+export function setFlowExtension(flow: Flow, ext: FlowExtension | MessageInitShape<typeof FlowExtensionSchema>): Flow {
+  const msg = "$typeName" in ext ? (ext as FlowExtension) : create(FlowExtensionSchema, ext);
+  flow.extensions = anyPack(FlowExtensionSchema, msg);
+  return flow;
+}
+
+/** The flow's FlowExtension, or undefined when absent or of another type. */
+export function getFlowExtension(flow: Flow): FlowExtension | undefined {
+  return flow.extensions ? anyUnpack(flow.extensions, FlowExtensionSchema) : undefined;
+}
