@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) machine set-up, as root on Debian 12: Debian packages, bpffs + tracefs,
+# npm dependencies, and the build (BPF object, libbpf-ts addon, protos, services).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { echo "setup: $*"; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+[[ $(uname -s) == Linux ]] || die "Flowlens needs Linux (found $(uname -s))"
+[[ $EUID -eq 0 ]] || die "must run as root: sudo bash scripts/setup.sh"
+[[ -r /sys/kernel/btf/vmlinux ]] || die "kernel has no BTF (/sys/kernel/btf/vmlinux missing); use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+
+# Debian packages: install only what is missing, refresh the index only if something is.
+packages=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev iproute2 iputils-ping iperf3 curl make gcc g++ python3 pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null || die "apt-get not found; install these packages by hand: ${missing[*]}"
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed; check network access to the Debian mirror"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+fi
+command -v node >/dev/null || die "node not found; install Node.js 20 or newer (https://nodejs.org)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+((node_major >= 20)) || die "Node.js $(node --version) is too old; install Node.js 20 or newer"
+
+# Filesystems the collector needs: bpffs for pinned maps, tracefs for tracepoints.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs at /sys/fs/bpf"
+if ! mountpoint -q /sys/kernel/tracing; then
+  mount -t tracefs tracefs /sys/kernel/tracing || die "cannot mount tracefs at /sys/kernel/tracing"
+fi
+
+cd "$root"
+# npm: clean install on a fresh checkout; incremental install when a package.json or the lock changed
+# since the last install (npm ci would wipe node_modules under anything already running).
+stamp=node_modules/.package-lock.json
+if [[ ! -d node_modules ]]; then
+  if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi \
+    || die "npm install failed; see the npm output above"
+elif [[ ! -f $stamp ]] || [[ -n $(find package.json package-lock.json bpf/libbpf-ts/package.json proto/package.json \
+  packages/*/package.json services/*/package.json test/package.json -newer "$stamp" 2>/dev/null) ]]; then
+  say "dependencies changed, running npm install"
+  npm install --no-audit --no-fund || die "npm install failed; see the npm output above"
+  touch "$stamp"
+fi
+
+# The BPF object first (clang + bpftool; vmlinux.h from this kernel), then every workspace via turbo.
+make -C bpf || die "building the BPF programs failed (make -C bpf); see the compiler output above"
+npm run build || die "npm run build failed; see the output above"
+say "done"
