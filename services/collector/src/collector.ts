@@ -1,0 +1,138 @@
+// Wires the collector together: endpoints -> datapath, ring-buffer records -> live ring,
+// live ring -> Observer API. Takes its dependencies; only index.ts reads flags and opens sockets.
+import type { Flow } from "@flowlens/proto";
+import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
+import type { DatapathStats } from "./datapath/datapath.js";
+import type { LostEntry } from "./datapath/lost.js";
+import type { DatapathEvent } from "./datapath/events.js";
+import type { Endpoint, EndpointRegistry } from "./endpoints/registry.js";
+import { FlowBuilder } from "./flows/builder.js";
+import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
+import { LiveRing } from "./flows/ring.js";
+import type { ObserverState } from "./server/observer.js";
+
+/** What the collector needs of the kernel side (the real one is Datapath; tests may fake it). */
+export interface DatapathPort {
+  attachInterface(ifindex: number, ifname: string): void;
+  detachInterface(ifindex: number): void;
+  setEndpointIp(ip: string, endpointId: number): void;
+  deleteEndpointIp(ip: string): void;
+  stats(): DatapathStats;
+  close(): void;
+}
+
+export interface CollectorDeps {
+  nodeName: string;
+  version: string;
+  address: string;
+  bufferSize: number;
+  registry: EndpointRegistry;
+  hostIps: Set<string>;
+  dropReasons: KernelDropReasons;
+  ifname(ifindex: number): string;
+  log(msg: string): void;
+}
+
+export class Collector {
+  readonly ring: LiveRing<RingEntry>;
+  readonly decoder: RecordDecoder;
+  readonly builder: FlowBuilder;
+  readonly startedAt = Date.now();
+  private datapath?: DatapathPort;
+  private readonly rateSamples: { t: number; n: number }[] = [];
+  private readonly rateTimer: NodeJS.Timeout;
+
+  constructor(readonly deps: CollectorDeps) {
+    this.ring = new LiveRing<RingEntry>(deps.bufferSize);
+    this.decoder = new RecordDecoder(this.ring);
+    this.builder = new FlowBuilder({
+      nodeName: deps.nodeName,
+      registry: deps.registry,
+      hostIps: deps.hostIps,
+      decoder: this.decoder,
+      dropReasons: deps.dropReasons,
+      ifname: deps.ifname,
+    });
+    this.rateTimer = setInterval(() => this.sampleRate(), 5000);
+    this.rateTimer.unref();
+  }
+
+  /** Attaches the datapath and keeps it in step with the endpoint registry from now on. */
+  useDatapath(dp: DatapathPort): void {
+    this.datapath = dp;
+    const reg = this.deps.registry;
+    for (const ep of reg.list()) this.onAdded(ep);
+    reg.on("added", (ep) => this.onAdded(ep));
+    reg.on("removed", (ep) => this.onRemoved(ep));
+    reg.on("updated", (old, ep) => {
+      this.onRemoved(old);
+      this.onAdded(ep);
+    });
+  }
+
+  pushLost(e: LostEntry): void {
+    this.ring.push(e, e.tsNs);
+    this.ring.notify();
+  }
+
+  private onAdded(ep: Endpoint): void {
+    const dp = this.datapath;
+    if (!dp) return;
+    try {
+      dp.attachInterface(ep.ifindex, ep.interface);
+      for (const ip of ep.ips) dp.setEndpointIp(ip, ep.id);
+      this.deps.log(`endpoint ${ep.namespace}/${ep.name} on ${ep.interface} (ifindex ${ep.ifindex}, identity ${ep.identity}, ${ep.ips.join(" ")})`);
+    } catch (e) {
+      this.deps.log(`endpoint ${ep.namespace}/${ep.name}: ${(e as Error).message}`);
+    }
+  }
+
+  private onRemoved(ep: Endpoint): void {
+    const dp = this.datapath;
+    if (!dp) return;
+    if (this.deps.registry.byInterface(ep.ifindex) === undefined) dp.detachInterface(ep.ifindex);
+    for (const ip of ep.ips) if (this.deps.registry.byAddress(ip) === undefined) dp.deleteEndpointIp(ip);
+    this.deps.log(`endpoint ${ep.namespace}/${ep.name} removed`);
+  }
+
+  flowOf(ev: DatapathEvent): Flow {
+    return this.builder.flow(ev);
+  }
+
+  private sampleRate(): void {
+    this.rateSamples.push({ t: Date.now(), n: this.ring.written });
+    while (this.rateSamples.length > 13) this.rateSamples.shift();
+  }
+
+  /** Flows per second over the last minute. */
+  flowsRate(): number {
+    const s = this.rateSamples;
+    if (s.length < 2) return 0;
+    const a = s[0];
+    const b = s[s.length - 1];
+    return ((b.n - a.n) * 1000) / (b.t - a.t);
+  }
+
+  observerState(): ObserverState {
+    return {
+      nodeName: this.deps.nodeName,
+      version: this.deps.version,
+      address: this.deps.address,
+      startedAt: this.startedAt,
+      deps: { ring: this.ring, flowOf: (e) => this.flowOf(e), nodeName: this.deps.nodeName },
+      subscribe: (l) => this.ring.subscribe(l),
+      namespaces: () => this.deps.registry.namespaces(),
+      flowsRate: () => this.flowsRate(),
+    };
+  }
+
+  datapathStats(): DatapathStats | undefined {
+    return this.datapath?.stats();
+  }
+
+  close(): void {
+    clearInterval(this.rateTimer);
+    this.datapath?.close();
+    this.datapath = undefined;
+  }
+}

@@ -1,0 +1,84 @@
+// Command-line flags of flowlens-collector -> validated configuration.
+import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+
+export interface CollectorConfig {
+  endpoints?: string;
+  interfaces: string[];
+  nodeName: string;
+  listenAddress: string;
+  bufferSize: number;
+  metricsAddress: string;
+  bpfObject: string;
+  ringBufferBytes: number;
+  flowMapEntries: number;
+  reportIntervalMs: number;
+  flowIdleTimeoutMs: number;
+  drainIntervalMs: number;
+}
+
+const DEFAULT_OBJECT = fileURLToPath(new URL("../../../bpf/.output/flowlens.bpf.o", import.meta.url));
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+    return Number(v);
+  };
+}
+
+/** "500ms", "5s", "2m" or a bare number of milliseconds. */
+export function parseDurationMs(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`"${v}" is not a duration (examples: 500ms, 5s, 2m)`);
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** host:port (":4244" = all addresses), unix:/path or an absolute socket path. */
+export function normalizeListenAddress(v: string): string {
+  if (v.startsWith("unix:")) return v;
+  if (v.startsWith("/")) return `unix:${v}`;
+  const m = /^(.*):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`listen address "${v}" must be host:port or unix:/path`);
+  return m[1] === "" ? `0.0.0.0:${m[2]}` : v;
+}
+
+export function parseCollectorArgs(argv: string[]): CollectorConfig {
+  const cmd = new Command("flowlens-collector")
+    .description("Flowlens node collector: eBPF flows from local endpoints, served over Hubble's Observer API")
+    .option("--endpoints <file>", "endpoints file (YAML or JSON), re-read when it changes")
+    .option("--interface <name>", "also observe this host interface (repeatable)", (v, acc: string[]) => [...acc, v], [])
+    .option("--node-name <name>", "node name in flows", hostname())
+    .option("--listen-address <addr>", "gRPC address (host:port or unix:/path)", normalizeListenAddress, "127.0.0.1:4244")
+    .option("--buffer-size <n>", "flows kept in the live ring", positiveInt("--buffer-size"), 4095)
+    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', "127.0.0.1:9965")
+    .option("--bpf-object <path>", "compiled BPF object", DEFAULT_OBJECT)
+    .option("--ring-buffer-bytes <n>", "kernel ring buffer size (power of 2, >= 4096)", positiveInt("--ring-buffer-bytes"), 4 * 1024 * 1024)
+    .option("--flow-map-entries <n>", "kernel flow table size", positiveInt("--flow-map-entries"), 65536)
+    .option("--report-interval <duration>", "counter update interval of long flows", parseDurationMs, 5000)
+    .option("--flow-idle-timeout <duration>", "a flow without packets this long ends", parseDurationMs, 15000)
+    .option("--drain-interval <duration>", "longest wait for batched ring-buffer records", parseDurationMs, 50)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showSuggestionAfterError();
+  cmd.parse(argv, { from: "user" });
+  const o = cmd.opts();
+  const ring = o.ringBufferBytes as number;
+  if (ring < 4096 || (ring & (ring - 1)) !== 0)
+    throw new InvalidArgumentError(`--ring-buffer-bytes must be a power of 2 and at least 4096, got ${ring}`);
+  return {
+    endpoints: o.endpoints,
+    interfaces: o.interface,
+    nodeName: o.nodeName,
+    listenAddress: o.listenAddress,
+    bufferSize: o.bufferSize,
+    metricsAddress: o.metricsAddress,
+    bpfObject: o.bpfObject,
+    ringBufferBytes: ring,
+    flowMapEntries: o.flowMapEntries,
+    reportIntervalMs: o.reportInterval,
+    flowIdleTimeoutMs: o.flowIdleTimeout,
+    drainIntervalMs: o.drainInterval,
+  };
+}

@@ -1,0 +1,113 @@
+// Turns ring-buffer batches into events: dispatches on the record kind, keeps the per-flow
+// table, feeds the side tables and pushes flow-worthy events into the live ring. Hot path:
+// no per-record allocation beyond the event object itself.
+import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
+import { addrToString } from "../net/ip.js";
+import type { LiveRing } from "../flows/ring.js";
+import { DatapathEvent } from "./events.js";
+import { ABI_VERSION, FlowEventBit, Off, RecordKind } from "./layout.js";
+import type { LostEntry } from "./lost.js";
+
+export type RingEntry = DatapathEvent | LostEntry;
+
+/** What the collector remembers of a live flow direction between records. */
+export interface FlowTrack {
+  packets: number;
+  bytes: number;
+  lastNs: number;
+}
+
+const TCP_SYN_SENT = 2;
+
+export class RecordDecoder {
+  readonly flows = new Map<number, FlowTrack>();
+  readonly processes = new BoundedTable<ProcessInfo>(65536);
+  readonly retransmits = new BoundedTable<number>(65536);
+  readonly counts = { records: 0, flows: 0, drops: 0, sock: 0, retrans: 0, malformed: 0 };
+
+  constructor(private readonly ring: LiveRing<RingEntry>) {}
+
+  /** Decodes `count` records of `buf` starting at `offsets[i]`; wakes followers once. */
+  decodeBatch(buf: Buffer, offsets: Uint32Array, count: number): void {
+    for (let i = 0; i < count; i++) this.decodeOne(buf, offsets[i]);
+    this.ring.notify();
+  }
+
+  decodeOne(buf: Buffer, off: number): void {
+    this.counts.records++;
+    if (off + 16 > buf.length) {
+      this.counts.malformed++;
+      return;
+    }
+    const kind = buf.readUInt16LE(off);
+    const version = buf.readUInt16LE(off + 2);
+    const len = buf.readUInt32LE(off + Off.len);
+    if (version !== ABI_VERSION || off + len > buf.length) {
+      this.counts.malformed++;
+      return;
+    }
+    const ts = buf.readUInt32LE(off + Off.ts + 4) * 4294967296 + buf.readUInt32LE(off + Off.ts);
+    switch (kind) {
+      case RecordKind.FLOW:
+        this.flowRecord(buf, off, ts);
+        break;
+      case RecordKind.DROP:
+        this.counts.drops++;
+        this.ring.push(new DatapathEvent(kind, buf, off, ts), ts);
+        break;
+      case RecordKind.SOCK:
+        this.sockRecord(buf, off);
+        break;
+      case RecordKind.RETRANS:
+        this.retransRecord(buf, off);
+        break;
+      default:
+        this.counts.malformed++;
+    }
+  }
+
+  private flowRecord(buf: Buffer, off: number, ts: number): void {
+    this.counts.flows++;
+    const id = buf.readUInt32LE(off + Off.flowId + 4) * 4294967296 + buf.readUInt32LE(off + Off.flowId);
+    const events = buf.readUInt16LE(off + Off.events);
+    const packets = buf.readUInt32LE(off + Off.packets); // low 32 bits: enough for the track's deltas
+    const bytes = buf.readUInt32LE(off + Off.bytes + 4) * 4294967296 + buf.readUInt32LE(off + Off.bytes);
+    if (events & FlowEventBit.END) this.flows.delete(id);
+    else {
+      const t = this.flows.get(id);
+      if (t === undefined) this.flows.set(id, { packets, bytes, lastNs: ts });
+      else {
+        t.packets = packets;
+        t.bytes = bytes;
+        t.lastNs = ts;
+      }
+    }
+    this.ring.push(new DatapathEvent(RecordKind.FLOW, buf, off, ts), ts);
+  }
+
+  private tuple(buf: Buffer, off: number): string {
+    const v = buf[off + Off.ipVersion];
+    const s = addrToString(buf, off + Off.saddr, v);
+    const d = addrToString(buf, off + Off.daddr, v);
+    return tupleKey(s, buf.readUInt16LE(off + Off.sport), d, buf.readUInt16LE(off + Off.dport));
+  }
+
+  private sockRecord(buf: Buffer, off: number): void {
+    this.counts.sock++;
+    // Only connect() runs in the owning process's context; other transitions happen in softirq.
+    if (buf.readUInt16LE(off + Off.sockNewState) !== TCP_SYN_SENT) return;
+    const commRaw = buf.subarray(off + Off.sockComm, off + Off.sockComm + 16);
+    const nul = commRaw.indexOf(0);
+    this.processes.set(this.tuple(buf, off), {
+      pid: buf.readUInt32LE(off + Off.sockPid),
+      comm: commRaw.toString("latin1", 0, nul < 0 ? 16 : nul),
+      cgroupId: buf.readUInt32LE(off + Off.sockCgroup + 4) * 4294967296 + buf.readUInt32LE(off + Off.sockCgroup),
+    });
+  }
+
+  private retransRecord(buf: Buffer, off: number): void {
+    this.counts.retrans++;
+    const k = this.tuple(buf, off);
+    this.retransmits.set(k, (this.retransmits.get(k) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,52 @@
+// The decoded form of one ring-buffer record: a view onto the batch buffer plus the few fields
+// the hot path needs. Everything else is read lazily when a flow is built for a client.
+import { Off } from "./layout.js";
+
+export class DatapathEvent {
+  /** Flow proto built on first use and cached, so many clients share one conversion. */
+  built: unknown = undefined;
+  constructor(
+    readonly kind: number,
+    readonly buf: Buffer,
+    readonly off: number,
+    /** CLOCK_MONOTONIC nanoseconds (double: ns precision for ~100 days of uptime, µs after). */
+    readonly tsNs: number,
+  ) {}
+
+  u8(rel: number): number {
+    return this.buf[this.off + rel];
+  }
+  u16(rel: number): number {
+    return this.buf.readUInt16LE(this.off + rel);
+  }
+  u32(rel: number): number {
+    return this.buf.readUInt32LE(this.off + rel);
+  }
+  /** u64 as a double; exact below 2^53. */
+  u64(rel: number): number {
+    const o = this.off + rel;
+    return this.buf.readUInt32LE(o + 4) * 4294967296 + this.buf.readUInt32LE(o);
+  }
+  bytes(rel: number, n: number): Buffer {
+    return this.buf.subarray(this.off + rel, this.off + rel + n);
+  }
+
+  get ifindex(): number {
+    return this.u32(Off.ifindex);
+  }
+  get proto(): number {
+    return this.u8(Off.proto);
+  }
+  get ipVersion(): number {
+    return this.u8(Off.ipVersion);
+  }
+  get tcDir(): number {
+    return this.u8(Off.tcDir);
+  }
+  get sport(): number {
+    return this.u16(Off.sport);
+  }
+  get dport(): number {
+    return this.u16(Off.dport);
+  }
+}

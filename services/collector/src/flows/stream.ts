@@ -1,0 +1,125 @@
+// GetFlows semantics over the live ring, independent of gRPC: last/first N, since/until,
+// follow, filters, and lost-event reporting when a reader is lapped.
+import { create } from "@bufbuild/protobuf";
+import { type Flow, type GetFlowsResponse, GetFlowsResponseSchema, LostEventSource } from "@flowlens/proto";
+import { monoToWallNs, timestampFromWallNs } from "../clock/monotonic.js";
+import type { RingEntry } from "../datapath/decoder.js";
+import { LostEntry, LostSource } from "../datapath/lost.js";
+import type { LiveRing } from "./ring.js";
+
+export interface FlowQuery {
+  number: number;
+  first: boolean;
+  follow: boolean;
+  /** CLOCK_MONOTONIC ns bounds (the ring's clock). */
+  sinceNs?: number;
+  untilNs?: number;
+  match: (flow: Flow) => boolean;
+}
+
+export interface FlowSink {
+  /** false when the transport wants the writer to wait for drain(). */
+  send(resp: GetFlowsResponse): boolean;
+  drain(): Promise<void>;
+  readonly cancelled: boolean;
+}
+
+export interface StreamDeps {
+  ring: LiveRing<RingEntry>;
+  flowOf(entry: Exclude<RingEntry, LostEntry>): Flow;
+  nodeName: string;
+  /** Resolves when the ring has new entries or the stream should re-check cancellation. */
+  waitForData(): Promise<void>;
+}
+
+const LOST_SOURCE: Record<number, LostEventSource> = {
+  [LostSource.KERNEL_RING]: LostEventSource.PERF_EVENT_RING_BUFFER,
+  [LostSource.EVENTS_QUEUE]: LostEventSource.OBSERVER_EVENTS_QUEUE,
+  [LostSource.LIVE_RING]: LostEventSource.HUBBLE_RING_BUFFER,
+};
+
+export function lostResponse(source: number, count: number, tsNs: number, nodeName: string): GetFlowsResponse {
+  const time = timestampFromWallNs(monoToWallNs(tsNs));
+  return create(GetFlowsResponseSchema, {
+    responseTypes: { case: "lostEvents", value: { source: LOST_SOURCE[source] ?? LostEventSource.UNKNOWN_LOST_EVENT_SOURCE, numEventsLost: BigInt(count) } },
+    nodeName,
+    time,
+  });
+}
+
+function flowResponse(flow: Flow, nodeName: string): GetFlowsResponse {
+  return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName, time: flow.time });
+}
+
+export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink): Promise<void> {
+  const { ring, nodeName } = deps;
+  const inTime = (seq: number) => {
+    const t = ring.timeOf(seq);
+    return (q.sinceNs === undefined || t >= q.sinceNs) && (q.untilNs === undefined || t <= q.untilNs);
+  };
+  // Decide where to start.
+  let seq: number;
+  let limit = Number.POSITIVE_INFINITY;
+  if (q.first) {
+    seq = q.sinceNs !== undefined ? ring.seekTime(q.sinceNs) : ring.oldest;
+    if (q.number > 0) limit = q.number;
+  } else if (q.number > 0) {
+    // Last N matching entries: walk back from the newest.
+    seq = ring.written;
+    let found = 0;
+    for (let s = ring.written - 1; s >= ring.oldest && found < q.number; s--) {
+      const e = ring.get(s);
+      if (e === undefined || e instanceof LostEntry || !inTime(s)) continue;
+      if (q.sinceNs !== undefined && ring.timeOf(s) < q.sinceNs) break;
+      if (q.match(deps.flowOf(e))) {
+        found++;
+        seq = s;
+      }
+    }
+    if (!q.follow) limit = found;
+  } else if (q.sinceNs !== undefined) seq = ring.seekTime(q.sinceNs);
+  else seq = q.follow ? ring.written : ring.oldest;
+
+  let sent = 0;
+  for (;;) {
+    if (sink.cancelled) return;
+    if (seq < ring.oldest) {
+      // Lapped by the writer: say how much was lost, then go on with what is still there.
+      const lost = ring.oldest - seq;
+      seq = ring.oldest;
+      if (!sink.send(lostResponse(LostSource.LIVE_RING, lost, ring.timeOf(seq), nodeName))) await sink.drain();
+    }
+    while (seq < ring.written && sent < limit) {
+      const s = seq++;
+      const e = ring.get(s);
+      if (e === undefined) continue;
+      if (q.untilNs !== undefined && ring.timeOf(s) > q.untilNs) {
+        if (!q.follow) return;
+        continue;
+      }
+      let resp: GetFlowsResponse;
+      if (e instanceof LostEntry) {
+        resp = lostResponse(e.source, e.count, e.tsNs, nodeName);
+      } else {
+        if (q.sinceNs !== undefined && ring.timeOf(s) < q.sinceNs) continue;
+        const flow = deps.flowOf(e);
+        if (!q.match(flow)) continue;
+        resp = flowResponse(flow, nodeName);
+        sent++;
+      }
+      if (!sink.send(resp)) {
+        await sink.drain();
+        if (sink.cancelled) return;
+      }
+      if (seq < ring.oldest) break;
+    }
+    if (sent >= limit) return;
+    if (!q.follow) return;
+    if (q.untilNs !== undefined && monoNow() > q.untilNs) return;
+    if (seq >= ring.written) await deps.waitForData();
+  }
+}
+
+function monoNow(): number {
+  return Number(process.hrtime.bigint());
+}

@@ -1,0 +1,137 @@
+// flowlens-collector: reads flags, opens the datapath and the sockets, runs until a signal.
+import { readFileSync, readdirSync } from "node:fs";
+import { HealthImplementation } from "grpc-health-check";
+import * as grpc from "@grpc/grpc-js";
+import { Endpoints as EndpointsService, grpcServiceDefinition, observerServiceDefinition } from "@flowlens/proto";
+import { closeAll } from "libbpf-ts";
+import { syncClock } from "./clock/monotonic.js";
+import { Collector } from "./collector.js";
+import { type CollectorConfig, parseCollectorArgs } from "./config.js";
+import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
+import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
+import { EndpointRegistry } from "./endpoints/registry.js";
+import { EndpointsFile } from "./endpoints/source.js";
+import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
+import { createMetrics, serveMetrics } from "./metrics.js";
+import { canonicalIp } from "./net/ip.js";
+import { createEndpointHandlers } from "./server/endpoints.js";
+import { createObserverHandlers } from "./server/observer.js";
+
+const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
+
+function log(msg: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+}
+
+/** Interface name of an ifindex in the host netns (cached by the caller: off the hot path). */
+function ifnameOf(ifindex: number): string {
+  try {
+    for (const name of readdirSync("/sys/class/net"))
+      if (readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim() === String(ifindex)) return name;
+  } catch {
+    // interface gone
+  }
+  return "";
+}
+
+async function main(cfg: CollectorConfig): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error("flowlens-collector loads eBPF programs: run it as root (or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
+  const registry = new EndpointRegistry();
+  const hostIps = new Set((await hostAddresses()).map(canonicalIp));
+  const names = new Map<number, string>();
+  const collector = new Collector({
+    nodeName: cfg.nodeName,
+    version: VERSION,
+    address: cfg.listenAddress,
+    bufferSize: cfg.bufferSize,
+    registry,
+    hostIps,
+    dropReasons: await KernelDropReasons.load(),
+    ifname: (i) => {
+      let n = names.get(i);
+      if (n === undefined) names.set(i, (n = ifnameOf(i)));
+      return n;
+    },
+    log,
+  });
+  const datapath = Datapath.open(
+    {
+      ...defaultDatapathOptions,
+      objectPath: cfg.bpfObject,
+      ringBytes: cfg.ringBufferBytes,
+      flowMapEntries: cfg.flowMapEntries,
+      reportIntervalMs: cfg.reportIntervalMs,
+      flowIdleTimeoutMs: cfg.flowIdleTimeoutMs,
+      drainIntervalMs: cfg.drainIntervalMs,
+    },
+    collector.decoder,
+    (e) => collector.pushLost(e),
+    log,
+  );
+  let shuttingDown = false;
+  const shutdown = (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    try {
+      collector.close();
+    } finally {
+      closeAll();
+      process.exit(code);
+    }
+  };
+  process.on("SIGINT", () => shutdown(0));
+  process.on("SIGTERM", () => shutdown(0));
+  collector.useDatapath(datapath);
+  for (const ifname of cfg.interfaces) datapath.attachInterface(await ifindexOf(ifname), ifname);
+
+  let file: EndpointsFile | undefined;
+  if (cfg.endpoints) {
+    file = new EndpointsFile(cfg.endpoints, registry, log);
+    try {
+      await file.apply();
+    } catch (e) {
+      log((e as Error).message);
+    }
+    file.watch();
+  }
+
+  const server = new grpc.Server();
+  server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
+  server.addService(grpcServiceDefinition(EndpointsService), createEndpointHandlers(registry));
+  new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING" }).addToServer(server);
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(cfg.listenAddress, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
+    ),
+  );
+  if (cfg.metricsAddress) {
+    const m = /^(.*):(\d+)$/.exec(cfg.metricsAddress);
+    if (!m) throw new Error(`--metrics-address "${cfg.metricsAddress}" must be host:port`);
+    const metrics = createMetrics({
+      decoderCounts: () => collector.decoder.counts,
+      datapathStats: () => collector.datapathStats(),
+      ringSize: () => collector.ring.size,
+      ringWritten: () => collector.ring.written,
+      activeFlows: () => collector.decoder.flows.size,
+      endpoints: () => registry.list().length,
+    });
+    await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
+  }
+  setInterval(syncClock, 60_000).unref();
+  log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}, ${registry.list().length} endpoints`);
+}
+
+let cfg: CollectorConfig;
+try {
+  cfg = parseCollectorArgs(process.argv.slice(2));
+} catch (e) {
+  const err = e as { code?: string; exitCode?: number; message: string };
+  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
+  if (!err.code?.startsWith("commander.")) process.stderr.write(`flowlens-collector: ${err.message}\n`);
+  process.exit(2);
+}
+main(cfg).catch((e: Error) => {
+  process.stderr.write(`flowlens-collector: ${e.message}\n`);
+  closeAll();
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+// Prometheus metrics of the collector (prom-client). Values are read when scraped, so the hot
+// path only bumps plain counters.
+import { createServer, type Server } from "node:http";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface MetricSources {
+  decoderCounts(): Record<string, number>;
+  datapathStats(): Record<string, number> | undefined;
+  ringSize(): number;
+  ringWritten(): number;
+  activeFlows(): number;
+  endpoints(): number;
+}
+
+export function createMetrics(src: MetricSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "flowlens_collector_" });
+  new Gauge({
+    name: "flowlens_records_decoded",
+    help: "Ring-buffer records decoded, by kind",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      for (const [k, v] of Object.entries(src.decoderCounts())) this.set({ kind: k }, v);
+    },
+  });
+  new Gauge({
+    name: "flowlens_datapath",
+    help: "Kernel counters from fl_stats (ringbufFull = records lost in the kernel)",
+    labelNames: ["counter"],
+    registers: [registry],
+    collect() {
+      for (const [k, v] of Object.entries(src.datapathStats() ?? {})) this.set({ counter: k }, v);
+    },
+  });
+  new Gauge({ name: "flowlens_ring_flows", help: "Flows held in the live ring", registers: [registry], collect() { this.set(src.ringSize()); } });
+  new Gauge({ name: "flowlens_ring_seen_flows", help: "Flows written to the live ring since start", registers: [registry], collect() { this.set(src.ringWritten()); } });
+  new Gauge({ name: "flowlens_active_flows", help: "Flow directions tracked by the collector", registers: [registry], collect() { this.set(src.activeFlows()); } });
+  new Gauge({ name: "flowlens_endpoints", help: "Endpoints on this node", registers: [registry], collect() { this.set(src.endpoints()); } });
+  return registry;
+}
+
+export const lostEventsCounter = (registry: Registry) =>
+  new Counter({ name: "flowlens_lost_events_total", help: "Events lost, by where", labelNames: ["source"], registers: [registry] });
+
+export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end("not found\n");
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),
+      (e: Error) => res.writeHead(500).end(`${e.message}\n`),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

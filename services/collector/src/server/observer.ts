@@ -1,0 +1,154 @@
+// The Observer gRPC service (Hubble's wire format): GetFlows, ServerStatus, GetNodes, GetNamespaces.
+import { create } from "@bufbuild/protobuf";
+import { FilterError, compileFilters } from "@flowlens/flow";
+import {
+  type GetFlowsRequest,
+  type GetFlowsResponse,
+  GetNamespacesResponseSchema,
+  GetNodesResponseSchema,
+  NodeState,
+  ServerStatusResponseSchema,
+} from "@flowlens/proto";
+import * as grpc from "@grpc/grpc-js";
+import { timestampToWallNs, wallNsToMono } from "../clock/monotonic.js";
+import { type FlowQuery, streamFlows, type StreamDeps } from "../flows/stream.js";
+
+export interface ObserverState {
+  nodeName: string;
+  version: string;
+  address: string;
+  startedAt: number;
+  deps: Omit<StreamDeps, "waitForData">;
+  subscribe(listener: () => void): () => void;
+  namespaces(): string[];
+  flowsRate(): number;
+  /** Extra counters for ServerStatus (lost events by source, etc.). */
+}
+
+function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
+  return { code, details };
+}
+
+export function toQuery(req: GetFlowsRequest): FlowQuery {
+  const match = compileFilters(req.whitelist, req.blacklist);
+  const q: FlowQuery = { number: Number(req.number), first: req.first, follow: req.follow, match };
+  if (req.since) q.sinceNs = wallNsToMono(timestampToWallNs(req.since));
+  if (req.until) q.untilNs = wallNsToMono(timestampToWallNs(req.until));
+  if (q.first && q.follow) throw new FilterError("first and follow cannot be combined");
+  return q;
+}
+
+export function createObserverHandlers(state: ObserverState): grpc.UntypedServiceImplementation {
+  return {
+    GetFlows(call: grpc.ServerWritableStream<GetFlowsRequest, GetFlowsResponse>) {
+      let q: FlowQuery;
+      try {
+        q = toQuery(call.request);
+      } catch (e) {
+        call.emit("error", status(grpc.status.INVALID_ARGUMENT, (e as Error).message));
+        return;
+      }
+      let cancelled = false;
+      let wake: (() => void) | undefined;
+      const unsubscribe = state.subscribe(() => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      });
+      const stop = () => {
+        cancelled = true;
+        wake?.();
+      };
+      call.on("cancelled", stop);
+      call.on("close", stop);
+      const sink = {
+        get cancelled() {
+          return cancelled;
+        },
+        send: (resp: GetFlowsResponse) => call.write(resp),
+        drain: () =>
+          new Promise<void>((resolve) => {
+            if (cancelled) return resolve();
+            const done = () => {
+              call.off("drain", done);
+              call.off("cancelled", done);
+              resolve();
+            };
+            call.once("drain", done);
+            call.once("cancelled", done);
+          }),
+      };
+      const deps: StreamDeps = {
+        ...state.deps,
+        waitForData: () =>
+          new Promise<void>((resolve) => {
+            wake = resolve;
+            // Re-check now and then so `until` in the future ends a follow stream.
+            setTimeout(() => {
+              if (wake === resolve) wake = undefined;
+              resolve();
+            }, 1000).unref();
+          }),
+      };
+      streamFlows(q, deps, sink).then(
+        () => {
+          unsubscribe();
+          if (!cancelled) call.end();
+        },
+        (e: Error) => {
+          unsubscribe();
+          if (!cancelled) call.emit("error", status(grpc.status.INTERNAL, `stream flows: ${e.message}`));
+        },
+      );
+    },
+
+    ServerStatus(_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      const ring = state.deps.ring;
+      cb(
+        null,
+        create(ServerStatusResponseSchema, {
+          numFlows: BigInt(ring.size),
+          maxFlows: BigInt(ring.capacity),
+          seenFlows: BigInt(ring.written),
+          uptimeNs: BigInt(Math.round((Date.now() - state.startedAt) * 1e6)),
+          numConnectedNodes: 1,
+          numUnavailableNodes: 0,
+          version: state.version,
+          flowsRate: state.flowsRate(),
+        }),
+      );
+    },
+
+    GetNodes(_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      const ring = state.deps.ring;
+      cb(
+        null,
+        create(GetNodesResponseSchema, {
+          nodes: [
+            {
+              name: state.nodeName,
+              version: state.version,
+              address: state.address,
+              state: NodeState.NODE_CONNECTED,
+              uptimeNs: BigInt(Math.round((Date.now() - state.startedAt) * 1e6)),
+              numFlows: BigInt(ring.size),
+              maxFlows: BigInt(ring.capacity),
+              seenFlows: BigInt(ring.written),
+            },
+          ],
+        }),
+      );
+    },
+
+    GetNamespaces(_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      cb(null, create(GetNamespacesResponseSchema, { namespaces: state.namespaces().map((namespace) => ({ namespace })) }));
+    },
+
+    GetAgentEvents(call: grpc.ServerWritableStream<unknown, unknown>) {
+      call.emit("error", status(grpc.status.UNIMPLEMENTED, "agent events are not served by flowlens"));
+    },
+    GetDebugEvents(call: grpc.ServerWritableStream<unknown, unknown>) {
+      call.emit("error", status(grpc.status.UNIMPLEMENTED, "debug events are not served by flowlens"));
+    },
+  };
+}
