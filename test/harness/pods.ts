@@ -70,9 +70,13 @@ export async function createPods(
 		throw new Error(
 			"pods: creating network namespaces needs root; run as root (sudo)",
 		);
-	const plan = planPods(spec);
+	planPods(spec); // validate before touching anything
 	// A crashed earlier run with the same prefix would make every `ip ... add` fail with "File exists".
-	await cleanupPrefix(plan.prefix);
+	await cleanupPrefix(spec.prefix);
+	const plan = planPods({
+		...spec,
+		subnet: spec.subnet ?? (await freeSubnet()),
+	});
 	mkdirSync(STATE_DIR, { recursive: true });
 	writeFileSync(join(STATE_DIR, plan.prefix), `${process.pid}\n`);
 	const children = new Set<Spawned>();
@@ -159,6 +163,18 @@ export async function createPods(
 			if (tmp) rmSync(tmp, { recursive: true, force: true });
 		},
 	};
+}
+
+/** The first 10.200.N.0/24 no host route uses, so pods of a suite never share a subnet with running ones. */
+async function freeSubnet(): Promise<string> {
+	const routes = (await run(["ip", "-4", "route", "show"])).stdout;
+	for (let n = 0; n < 256; n++) {
+		const subnet = `10.200.${n}.0/24`;
+		if (!routes.includes(`${subnet} `)) return subnet;
+	}
+	throw new Error(
+		"pods: every subnet 10.200.0-255.0/24 is in use; remove stale bridges (scripts/cleanup.sh)",
+	);
 }
 
 /** Renders the collector's --endpoints file. */

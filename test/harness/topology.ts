@@ -15,7 +15,10 @@ export interface PodSpec {
 export interface PodsSpec {
 	/** Names every netns ("<prefix>-<pod>"), veth ("<prefix>v<N>") and the bridge ("<prefix>-br0"). */
 	prefix: string;
-	/** IPv4 /24 (default 10.200.0.0/24); the IPv6 /64 is derived: 10.A.B.0/24 -> fd00:A:B::/64. */
+	/**
+	 * IPv4 /24; the IPv6 /64 is derived: 10.A.B.0/24 -> fd00:A:B::/64. createPods() defaults to the first
+	 * free 10.200.N.0/24 (10.200.0.0/24 when nothing else runs), so read addresses from the result.
+	 */
 	subnet?: string;
 	pods: PodSpec[];
 }
