@@ -1,0 +1,29 @@
+// node_name filter: glob patterns "node*", "cluster/node", "cluster/"; names without a cluster are in cluster "default".
+import { anyOf, nodeNamePatternSource } from "./patterns.js";
+import { FilterError, type FilterBuilder } from "./types.js";
+
+export const DEFAULT_CLUSTER_NAME = "default";
+
+export const nodeNameFilter: FilterBuilder = {
+  name: "node_name",
+  fields: ["nodeName"],
+  build(ff) {
+    if (ff.nodeName.length === 0) return [];
+    const re = anyOf(
+      ff.nodeName.map((p) => {
+        try {
+          return nodeNamePatternSource(p);
+        } catch (err) {
+          throw new FilterError("node_name", p, (err as Error).message);
+        }
+      }),
+    );
+    return [
+      (flow) => {
+        if (flow.nodeName === "") return false;
+        const name = flow.nodeName.includes("/") ? flow.nodeName : `${DEFAULT_CLUSTER_NAME}/${flow.nodeName}`;
+        return re.test(name);
+      },
+    ];
+  },
+};
