@@ -18,3 +18,11 @@
 #include "trace_retrans.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Keep every ABI record type in the object's BTF (records are only built through pointers),
+ * so user space can check its layout against the compiled object. */
+const struct fl_record_hdr *fl_btf_hdr __attribute__((unused));
+const struct fl_flow_record *fl_btf_flow __attribute__((unused));
+const struct fl_drop_record *fl_btf_drop __attribute__((unused));
+const struct fl_sock_record *fl_btf_sock __attribute__((unused));
+const struct fl_retrans_record *fl_btf_retrans __attribute__((unused));
