@@ -2,12 +2,24 @@
 #ifndef FLOWLENS_TRACE_DROP_H
 #define FLOWLENS_TRACE_DROP_H
 
-/* Frees that are not drops: not-dropped-yet, consumed, and the catch-all "not specified". */
+/* Frees that are not packet drops: not-dropped-yet, consumed, the catch-all "not specified", and
+ * queue purges (a closing socket freeing its own queued skbs, seen with len 0). */
 static __always_inline int fl_drop_reason_ignored(__u32 reason)
 {
 	return reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET) ||
 	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED);
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE);
+}
+
+/* An echo reply nobody has a ping socket for is "dropped" with NO_SOCKET even though a raw-socket
+ * ping (the default for root) received its copy: not a loss, and it would flag every ping. */
+static __always_inline int fl_is_echo_reply_no_socket(__u32 reason, const struct fl_flow_key *key)
+{
+	if (reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET))
+		return 0;
+	return (key->proto == IPPROTO_ICMP && key->sport == 0) ||
+	       (key->proto == IPPROTO_ICMPV6 && key->sport == 129);
 }
 
 SEC("tracepoint/skb/kfree_skb")
@@ -28,7 +40,7 @@ int fl_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	if (fl_parse_l3l4(head, FL_SRC_KERNEL, nh_off, bpf_ntohs(BPF_CORE_READ(skb, protocol)),
 			  &pkt) != FL_PARSE_OK)
 		return 0;
-	if (!fl_key_observed(&pkt.key))
+	if (fl_is_echo_reply_no_socket(reason, &pkt.key) || !fl_key_observed(&pkt.key))
 		return 0;
 	pkt.key.ifindex = BPF_CORE_READ(skb, dev, ifindex);
 
