@@ -22,6 +22,8 @@ const TCP_SYN_SENT = 2;
 export class RecordDecoder {
   readonly flows = new Map<number, FlowTrack>();
   readonly processes = new BoundedTable<ProcessInfo>(65536);
+  /** connect() in progress: the source port is not chosen yet, so keyed by local|remote|rport. */
+  readonly connecting = new BoundedTable<ProcessInfo>(16384);
   readonly retransmits = new BoundedTable<number>(65536);
   readonly counts = { records: 0, flows: 0, drops: 0, sock: 0, retrans: 0, malformed: 0 };
 
@@ -92,17 +94,40 @@ export class RecordDecoder {
     return tupleKey(s, buf.readUInt16LE(off + Off.sport), d, buf.readUInt16LE(off + Off.dport));
   }
 
+  /**
+   * Process attribution. Only CLOSE -> SYN_SENT runs in the connecting process's context, and
+   * there the source port is still 0 (tcp_v4_connect picks it after the state change); the
+   * next transition out of SYN_SENT carries the full tuple and moves the entry under it.
+   */
   private sockRecord(buf: Buffer, off: number): void {
     this.counts.sock++;
-    // Only connect() runs in the owning process's context; other transitions happen in softirq.
-    if (buf.readUInt16LE(off + Off.sockNewState) !== TCP_SYN_SENT) return;
-    const commRaw = buf.subarray(off + Off.sockComm, off + Off.sockComm + 16);
-    const nul = commRaw.indexOf(0);
-    this.processes.set(this.tuple(buf, off), {
-      pid: buf.readUInt32LE(off + Off.sockPid),
-      comm: commRaw.toString("latin1", 0, nul < 0 ? 16 : nul),
-      cgroupId: buf.readUInt32LE(off + Off.sockCgroup + 4) * 4294967296 + buf.readUInt32LE(off + Off.sockCgroup),
-    });
+    const v = buf[off + Off.ipVersion];
+    const local = addrToString(buf, off + Off.saddr, v);
+    const remote = addrToString(buf, off + Off.daddr, v);
+    const rport = buf.readUInt16LE(off + Off.dport);
+    const pendingKey = `${local}|${remote}|${rport}`;
+    if (buf.readUInt16LE(off + Off.sockNewState) === TCP_SYN_SENT) {
+      const commRaw = buf.subarray(off + Off.sockComm, off + Off.sockComm + 16);
+      const nul = commRaw.indexOf(0);
+      const info = {
+        pid: buf.readUInt32LE(off + Off.sockPid),
+        comm: commRaw.toString("latin1", 0, nul < 0 ? 16 : nul),
+        cgroupId: buf.readUInt32LE(off + Off.sockCgroup + 4) * 4294967296 + buf.readUInt32LE(off + Off.sockCgroup),
+      };
+      this.connecting.set(pendingKey, info);
+      const lport = buf.readUInt16LE(off + Off.sport);
+      if (lport !== 0) this.processes.set(tupleKey(local, lport, remote, rport), info);
+      return;
+    }
+    if (buf.readUInt16LE(off + Off.sockOldState) === TCP_SYN_SENT) {
+      const info = this.connecting.get(pendingKey);
+      if (info) this.processes.set(this.tuple(buf, off), info);
+    }
+  }
+
+  /** The process behind a connection, if its connect() was seen. */
+  processOf(key: string, src: string, dst: string, sport: number, dport: number): ProcessInfo | undefined {
+    return this.processes.get(key) ?? this.connecting.get(`${src}|${dst}|${dport}`) ?? this.connecting.get(`${dst}|${src}|${sport}`);
   }
 
   private retransRecord(buf: Buffer, off: number): void {

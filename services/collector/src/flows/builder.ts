@@ -107,7 +107,7 @@ export class FlowBuilder {
     }
   }
 
-  private base(ev: DatapathEvent, flagBits: number) {
+  private base(ev: DatapathEvent, flagBits: number, withInterface = true) {
     const v = ev.ipVersion;
     const src = addrToString(ev.buf, ev.off + Off.saddr, v);
     const dst = addrToString(ev.buf, ev.off + Off.daddr, v);
@@ -123,7 +123,7 @@ export class FlowBuilder {
       source: s.pb,
       destination: d.pb,
       Type: FlowType.L3_L4,
-      ...(ifindex ? { interface: { index: ifindex, name: this.ctx.ifname(ifindex) } } : {}),
+      ...(ifindex && withInterface ? { interface: { index: ifindex, name: this.ctx.ifname(ifindex) } } : {}),
     });
     const key = tupleKey(src, ev.sport, dst, ev.dport);
     return { flow, src: s, dst: d, key };
@@ -154,7 +154,7 @@ export class FlowBuilder {
     flow.traceObservationPoint = point;
     flow.eventType = { $typeName: "flow.CiliumEventType", type: CiliumEvent.TRACE, subType: sub };
     flow.ethernet = { $typeName: "flow.Ethernet", source: macToString(ev.buf, ev.off + Off.ethSrc), destination: macToString(ev.buf, ev.off + Off.ethDst) };
-    const proc = this.ctx.decoder.processes.get(key);
+    const proc = this.ctx.decoder.processOf(key, flow.IP?.source ?? "", flow.IP?.destination ?? "", ev.sport, ev.dport);
     if (proc) flow.cgroupId = BigInt(proc.cgroupId);
     if (flagBits && ev.proto === IPPROTO.TCP) flow.Summary = `TCP Flags: ${flagNames(flagBits)}`;
     const events = ev.u16(Off.events);
@@ -179,7 +179,8 @@ export class FlowBuilder {
 
   private drop(ev: DatapathEvent): Flow {
     const flagBits = ev.u16(Off.dropTcpFlags);
-    const { flow, key } = this.base(ev, flagBits);
+    // A drop's skb->dev lives in the endpoint's netns: its ifindex means nothing on the host.
+    const { flow, key } = this.base(ev, flagBits, false);
     const reason = ev.u32(Off.dropReason);
     const hubble = this.ctx.dropReasons.hubble(reason);
     flow.verdict = Verdict.DROPPED;
@@ -191,7 +192,7 @@ export class FlowBuilder {
     // Kernel drops happen on the receiving side: relative to that endpoint it is ingress.
     const observedDst = this.ctx.registry.byAddress(flow.IP?.destination ?? "");
     flow.trafficDirection = observedDst ? TrafficDirection.INGRESS : TrafficDirection.EGRESS;
-    const proc = this.ctx.decoder.processes.get(key);
+    const proc = this.ctx.decoder.processOf(key, flow.IP?.source ?? "", flow.IP?.destination ?? "", ev.sport, ev.dport);
     setFlowExtension(flow, {
       packets: 1n,
       bytes: BigInt(ev.u32(Off.dropSkbLen)),

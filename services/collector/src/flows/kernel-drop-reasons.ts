@@ -36,7 +36,9 @@ export class KernelDropReasons {
       const { stdout } = await run("bpftool", ["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"], {
         maxBuffer: 256 * 1024 * 1024,
       });
-      for (const m of stdout.matchAll(/\bSKB_DROP_REASON_([A-Z0-9_]+) = (\d+),/g)) names.set(Number(m[2]), m[1]);
+      // Only the body of `enum skb_drop_reason` (other enums share the prefix).
+      const body = /enum skb_drop_reason \{([^}]*)\}/.exec(stdout)?.[1] ?? "";
+      for (const m of body.matchAll(/\bSKB_DROP_REASON_([A-Z0-9_]+) = (\d+),/g)) names.set(Number(m[2]), m[1]);
     } catch {
       // Without names, drops still show with their number.
     }

@@ -1,6 +1,6 @@
 // The Observer gRPC service (Hubble's wire format): GetFlows, ServerStatus, GetNodes, GetNamespaces.
 import { create } from "@bufbuild/protobuf";
-import { FilterError, compileFilters } from "@flowlens/flow";
+import { compileFilters } from "@flowlens/flow";
 import {
   type GetFlowsRequest,
   type GetFlowsResponse,
@@ -34,7 +34,7 @@ export function toQuery(req: GetFlowsRequest): FlowQuery {
   const q: FlowQuery = { number: Number(req.number), first: req.first, follow: req.follow, match };
   if (req.since) q.sinceNs = wallNsToMono(timestampToWallNs(req.since));
   if (req.until) q.untilNs = wallNsToMono(timestampToWallNs(req.until));
-  if (q.first && q.follow) throw new FilterError("first and follow cannot be combined");
+  if (q.first && q.follow) throw new Error("first and follow cannot be combined");
   return q;
 }
 
