@@ -1,0 +1,22 @@
+// Options shared by every output format.
+import { stampMilli, type TimeLayout } from "./timestamp.js";
+
+export interface FormatOptions {
+  /** Print the node name ("--print-node-name"). */
+  nodeName?: boolean;
+  /** Show pod/service/DNS names instead of IPs (Hubble's --ip-translation, default true). */
+  ipTranslation?: boolean;
+  /** Append the policies that allowed or denied the flow ("--print-policy-names"). */
+  policyNames?: boolean;
+  /** Timestamp layout; default Go's StampMilli in UTC. */
+  time?: TimeLayout;
+}
+
+export function resolveOptions(o: FormatOptions = {}): Required<FormatOptions> {
+  return {
+    nodeName: o.nodeName ?? false,
+    ipTranslation: o.ipTranslation ?? true,
+    policyNames: o.policyNames ?? false,
+    time: o.time ?? stampMilli,
+  };
+}
