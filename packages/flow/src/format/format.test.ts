@@ -7,6 +7,8 @@ import {
   GetFlowsResponseSchema,
   LostEventSource,
   NodeState,
+  NodeStatusEventSchema,
+  PolicySchema,
   Verdict,
   registry,
   setFlowExtension,
@@ -79,7 +81,7 @@ describe("compact", () => {
     expect(formatCompact(syn, { ipTranslation: false })).toContain("10.200.0.2:43210 (ID:12345) -> 10.200.0.3:8080");
   });
   it("appends policy names when asked", () => {
-    const f = create(FlowSchema, { ...syn, ingressAllowedBy: [{ name: "allow-web", namespace: "default" }] });
+    const f = create(FlowSchema, { ...syn, ingressAllowedBy: [create(PolicySchema, { name: "allow-web", namespace: "default" })] });
     expect(formatCompact(f, { policyNames: true })).toContain("(TCP Flags: SYN; Policies: ingress-allowed-by: default/allow-web)");
   });
 });
@@ -125,9 +127,9 @@ describe("json", () => {
 
 describe("events", () => {
   it("words node status like Hubble", () => {
-    const s = { stateChange: NodeState.NODE_UNAVAILABLE, nodeNames: ["a", "b"], message: "" } as const;
+    const s = create(NodeStatusEventSchema, { stateChange: NodeState.NODE_UNAVAILABLE, nodeNames: ["a", "b"] });
     const res = create(GetFlowsResponseSchema, { nodeName: "relay", time, responseTypes: { case: "nodeStatus", value: s } });
-    expect(formatNodeStatus(res, s as never)).toBe(
+    expect(formatNodeStatus(res, s)).toBe(
       "Nov 26 06:30:01.123 [relay]: 2 nodes are unavailable: a, b",
     );
   });
