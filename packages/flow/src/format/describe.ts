@@ -1,5 +1,5 @@
 // Human-readable pieces of a flow as Hubble prints them: endpoints, identities, type, verdict and summary.
-import { AuthType, DropReason, type Flow, TrafficDirection, Verdict } from "@flowlens/proto";
+import { AuthType, DropReason, type Flow, getFlowExtension, TrafficDirection, Verdict } from "@flowlens/proto";
 import { MessageType } from "../filters/event-type.js";
 import { destinationPort, sourcePort } from "../filters/flow-fields.js";
 
@@ -219,4 +219,23 @@ export function policyNames(flow: Flow): { ingressAllowed: string[]; egressAllow
     ingressDenied: names(flow.ingressDeniedBy),
     egressDenied: names(flow.egressDeniedBy),
   };
+}
+
+function durationText(ns: bigint): string {
+  if (ns >= 1_000_000_000n) return `${(Number(ns) / 1e9).toFixed(2)}s`;
+  if (ns >= 1_000_000n) return `${(Number(ns) / 1e6).toFixed(2)}ms`;
+  return `${(Number(ns) / 1e3).toFixed(0)}µs`;
+}
+
+/** Flowlens extension data in one short string ("pkts=3 bytes=180 rtt=42µs retrans=1 pid=777 comm=curl"); "" when absent. */
+export function extensionText(flow: Flow): string {
+  const ext = getFlowExtension(flow);
+  if (!ext) return "";
+  const parts = [`pkts=${ext.packets}`, `bytes=${ext.bytes}`];
+  if (ext.handshakeRttNs > 0n) parts.push(`rtt=${durationText(ext.handshakeRttNs)}`);
+  if (ext.retransmits > 0) parts.push(`retrans=${ext.retransmits}`);
+  if (ext.pid > 0) parts.push(`pid=${ext.pid}`);
+  if (ext.comm) parts.push(`comm=${ext.comm}`);
+  if (ext.kernelDropReasonName) parts.push(`kdrop=${ext.kernelDropReasonName}`);
+  return parts.join(" ");
 }

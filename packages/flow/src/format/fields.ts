@@ -1,6 +1,6 @@
 // The columns every human-readable format prints for a flow (source, destination, type, verdict, summary).
 import type { Flow } from "@flowlens/proto";
-import { endpointNames, flowSummary, flowType, identityText, policyNames, verdictText } from "./describe.js";
+import { endpointNames, extensionText, flowSummary, flowType, identityText, policyNames, verdictText } from "./describe.js";
 import type { FormatOptions } from "./options.js";
 
 export interface FlowColumns {
@@ -25,6 +25,11 @@ function policySuffix(flow: Flow): string {
   return parts.length ? `; Policies: ${parts.join("; ")}` : "";
 }
 
+function extSuffix(flow: Flow): string {
+  const t = extensionText(flow);
+  return t ? `; ${t}` : "";
+}
+
 export function flowColumns(flow: Flow, o: Required<FormatOptions>): FlowColumns {
   const { src, dst } = endpointNames(flow, o.ipTranslation);
   return {
@@ -36,6 +41,6 @@ export function flowColumns(flow: Flow, o: Required<FormatOptions>): FlowColumns
     dstIdentity: identityText(flow.destination?.identity),
     type: flowType(flow),
     verdict: verdictText(flow),
-    summary: flowSummary(flow) + (o.policyNames ? policySuffix(flow) : ""),
+    summary: flowSummary(flow) + (o.policyNames ? policySuffix(flow) : "") + (o.extensions ? extSuffix(flow) : ""),
   };
 }

@@ -86,6 +86,14 @@ describe("compact", () => {
   });
 });
 
+describe("extensions", () => {
+  it("appends Flowlens counters when asked", () => {
+    const f = setFlowExtension(create(FlowSchema, syn), { packets: 3n, bytes: 180n, handshakeRttNs: 42_000n, pid: 7, comm: "curl" });
+    expect(formatCompact(f, { extensions: true })).toContain("(TCP Flags: SYN; pkts=3 bytes=180 rtt=42µs pid=7 comm=curl)");
+    expect(formatCompact(f)).toContain("(TCP Flags: SYN)");
+  });
+});
+
 describe("dict and table", () => {
   it("prints a dict block", () => {
     expect(formatDict(syn)).toBe(

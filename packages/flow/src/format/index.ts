@@ -7,5 +7,5 @@ export { formatDict, DICT_SEPARATOR } from "./dict.js";
 export { formatJson } from "./json.js";
 export { formatTable, tableHeader, tableRow, alignColumns } from "./table.js";
 export { formatLostEvent, formatNodeStatus, formatNodeStatusDict, isNodeStatusWorthShowing, joinWithCutOff } from "./events.js";
-export { endpointNames, flowSummary, flowType, identityText, verdictText, dropReasonText, policyNames } from "./describe.js";
+export { endpointNames, flowSummary, flowType, identityText, verdictText, dropReasonText, policyNames, extensionText } from "./describe.js";
 export { stampMilli, rfc3339Nano, type TimeLayout } from "./timestamp.js";

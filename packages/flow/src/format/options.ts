@@ -8,6 +8,8 @@ export interface FormatOptions {
   ipTranslation?: boolean;
   /** Append the policies that allowed or denied the flow ("--print-policy-names"). */
   policyNames?: boolean;
+  /** Append Flowlens extension data (packets, bytes, RTT, process) to the summary. */
+  extensions?: boolean;
   /** Timestamp layout; default Go's StampMilli in UTC. */
   time?: TimeLayout;
 }
@@ -17,6 +19,7 @@ export function resolveOptions(o: FormatOptions = {}): Required<FormatOptions> {
     nodeName: o.nodeName ?? false,
     ipTranslation: o.ipTranslation ?? true,
     policyNames: o.policyNames ?? false,
+    extensions: o.extensions ?? false,
     time: o.time ?? stampMilli,
   };
 }
