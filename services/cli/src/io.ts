@@ -1,0 +1,10 @@
+// What a command may touch in the outside world, injectable so tests run commands in-process.
+import type { Writable } from "node:stream";
+
+export interface CliIO {
+  stdout: Writable;
+  stderr: Writable;
+  env: Record<string, string | undefined>;
+  /** Aborted on Ctrl-C; streaming commands stop quietly when it fires. */
+  signal: AbortSignal;
+}

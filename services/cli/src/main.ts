@@ -1,0 +1,84 @@
+// Runs the CLI once: parse, execute, and turn every failure into one stderr line and an exit code.
+import { CommanderError } from "commander";
+import type { CommandContext } from "./context.js";
+import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from "./errors.js";
+import type { CliIO } from "./io.js";
+import { Output } from "./output.js";
+import { commandPath, createProgram } from "./program.js";
+
+/** The real process: stdio, environment, Ctrl-C. */
+export function processIO(): CliIO & { dispose(): void } {
+  const ac = new AbortController();
+  const onSigint = () => {
+    if (ac.signal.aborted) process.exit(130); // a second Ctrl-C while stopping
+    ac.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: ac.signal,
+    dispose: () => {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigint);
+    },
+  };
+}
+
+function oneLine(s: string): string {
+  return s
+    .replace(/^error: /, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(" ");
+}
+
+/** Runs `flowlens <argv>` and resolves to the exit code: 0 ok, 1 runtime failure, 2 usage error. */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  io.signal.addEventListener("abort", abort, { once: true });
+  const out = new Output(io.stdout);
+  const err = new Output(io.stderr);
+  // The reader of stdout went away (`flowlens observe | head`): stop quietly.
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    out.closed = true;
+    if (e.code !== "EPIPE") err.line(`flowlens: cannot write output: ${e.message}`);
+    stop.abort();
+  };
+  io.stdout.on("error", onStdoutError);
+  io.stderr.on("error", () => {
+    err.closed = true;
+  });
+  const ctx: CommandContext = { io, out, err, signal: stop.signal };
+  const program = createProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (e) {
+    if (stop.signal.aborted && (out.closed || io.signal.aborted)) return EXIT_OK;
+    const where = commandPath(program, argv);
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
+      if (e.code === "commander.help") return EXIT_USAGE; // help already printed to stderr
+      err.line(`${where}: ${oneLine(e.message)} (see '${where} --help')`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      err.line(`${where}: ${e.message} (see '${where} --help')`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof RuntimeError) {
+      err.line(`${where}: ${e.message}`);
+      return EXIT_RUNTIME;
+    }
+    err.line(`${where}: internal error: ${oneLine((e as Error)?.message ?? String(e))}`);
+    return EXIT_RUNTIME;
+  } finally {
+    io.signal.removeEventListener("abort", abort);
+    io.stdout.off("error", onStdoutError);
+  }
+}
