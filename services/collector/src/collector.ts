@@ -39,6 +39,8 @@ export class Collector {
   readonly builder: FlowBuilder;
   readonly startedAt = Date.now();
   private datapath?: DatapathPort;
+  /** Events lost since start, by LostSource. */
+  readonly lost = new Map<number, number>();
   private readonly rateSamples: { t: number; n: number }[] = [];
   private readonly rateTimer: NodeJS.Timeout;
 
@@ -70,7 +72,12 @@ export class Collector {
     });
   }
 
+  countLost(source: number, count: number): void {
+    this.lost.set(source, (this.lost.get(source) ?? 0) + count);
+  }
+
   pushLost(e: LostEntry): void {
+    this.countLost(e.source, e.count);
     this.ring.push(e, e.tsNs);
     this.ring.notify();
   }
@@ -119,7 +126,13 @@ export class Collector {
       version: this.deps.version,
       address: this.deps.address,
       startedAt: this.startedAt,
-      deps: { ring: this.ring, flowOf: (e) => this.flowOf(e), nodeName: this.deps.nodeName },
+      deps: {
+        ring: this.ring,
+        flowOf: (e) => this.flowOf(e),
+        nodeName: this.deps.nodeName,
+        countLost: (source, n) => this.countLost(source, n),
+      },
+      lost: () => this.lost,
       subscribe: (l) => this.ring.subscribe(l),
       namespaces: () => this.deps.registry.namespaces(),
       flowsRate: () => this.flowsRate(),

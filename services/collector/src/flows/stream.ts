@@ -28,6 +28,8 @@ export interface StreamDeps {
   ring: LiveRing<RingEntry>;
   flowOf(entry: Exclude<RingEntry, LostEntry>): Flow;
   nodeName: string;
+  /** Told when a reader was lapped by the writer (for ServerStatus and metrics). */
+  countLost?(source: number, count: number): void;
   /** Resolves when the ring has new entries or the stream should re-check cancellation. */
   waitForData(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
       // Lapped by the writer: say how much was lost, then go on with what is still there.
       const lost = ring.oldest - seq;
       seq = ring.oldest;
+      deps.countLost?.(LostSource.LIVE_RING, lost);
       if (!sink.send(lostResponse(LostSource.LIVE_RING, lost, ring.timeOf(seq), nodeName))) await sink.drain();
     }
     while (seq < ring.written && sent < limit) {
@@ -113,6 +116,7 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
       }
       if (seq < ring.oldest) break;
     }
+    if (seq < ring.oldest) continue; // lapped while waiting for the transport: report it first
     if (sent >= limit) return;
     if (!q.follow) return;
     if (q.untilNs !== undefined && monoNow() > q.untilNs) return;

@@ -11,7 +11,7 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { timestampToWallNs, wallNsToMono } from "../clock/monotonic.js";
-import { type FlowQuery, streamFlows, type StreamDeps } from "../flows/stream.js";
+import { type FlowQuery, lostResponse, streamFlows, type StreamDeps } from "../flows/stream.js";
 
 export interface ObserverState {
   nodeName: string;
@@ -22,7 +22,8 @@ export interface ObserverState {
   subscribe(listener: () => void): () => void;
   namespaces(): string[];
   flowsRate(): number;
-  /** Extra counters for ServerStatus (lost events by source, etc.). */
+  /** Events lost since start, by LostSource. */
+  lost(): Map<number, number>;
 }
 
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
@@ -115,6 +116,10 @@ export function createObserverHandlers(state: ObserverState): grpc.UntypedServic
           numUnavailableNodes: 0,
           version: state.version,
           flowsRate: state.flowsRate(),
+          flowlensLostEvents: [...state.lost()].map(([source, n]) => {
+            const r = lostResponse(source, n, 0, state.nodeName).responseTypes;
+            return r.case === "lostEvents" ? { source: r.value.source, numEventsLost: r.value.numEventsLost } : {};
+          }),
         }),
       );
     },

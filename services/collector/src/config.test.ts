@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { normalizeListenAddress, parseCollectorArgs, parseDurationMs } from "./config.js";
+
+describe("collector flags", () => {
+  it("has Hubble's defaults", () => {
+    const c = parseCollectorArgs([]);
+    expect(c.listenAddress).toBe("127.0.0.1:4244");
+    expect(c.bufferSize).toBe(4095);
+    expect(c.interfaces).toEqual([]);
+  });
+  it("takes repeatable interfaces and durations", () => {
+    const c = parseCollectorArgs(["--interface", "eth0", "--interface", "eth1", "--report-interval", "2s", "--flow-idle-timeout", "1m"]);
+    expect(c.interfaces).toEqual(["eth0", "eth1"]);
+    expect(c.reportIntervalMs).toBe(2000);
+    expect(c.flowIdleTimeoutMs).toBe(60000);
+  });
+  it("accepts unix sockets and :port", () => {
+    expect(normalizeListenAddress("/run/flowlens.sock")).toBe("unix:/run/flowlens.sock");
+    expect(normalizeListenAddress(":4244")).toBe("0.0.0.0:4244");
+  });
+  it.each([
+    [["--buffer-size", "abc"], /--buffer-size must be a positive integer/],
+    [["--listen-address", "nowhere"], /must be host:port or unix:\/path/],
+    [["--ring-buffer-bytes", "5000"], /power of 2/],
+    [["--report-interval", "soon"], /not a duration/],
+  ])("rejects %j", (argv, msg) => {
+    expect(() => parseCollectorArgs(argv as string[])).toThrow(msg);
+  });
+  it("parses durations", () => {
+    expect(parseDurationMs("250ms")).toBe(250);
+    expect(parseDurationMs("1.5s")).toBe(1500);
+    expect(parseDurationMs("100")).toBe(100);
+  });
+});
