@@ -57,3 +57,20 @@ export const ports = (f: Flow): [number, number] | undefined => {
 };
 
 export const ext = getFlowExtension;
+
+/** Flows matching `req` and `pred`, polling until at least `min` exist (records reach the ring in batches). */
+export async function waitForFlows(
+	client: ReturnType<typeof observerClient>,
+	req: Req,
+	pred: (f: Flow) => boolean = () => true,
+	min = 1,
+	timeoutMs = 5000,
+): Promise<Flow[]> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const found = flowsOf(await client.getFlows(req)).filter(pred);
+		if (found.length >= min) return found;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${min} flows matching ${JSON.stringify(req, (_k, v) => (typeof v === "bigint" ? String(v) : v))}; found ${found.length}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}

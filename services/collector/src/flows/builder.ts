@@ -71,8 +71,10 @@ export class FlowBuilder {
     return ev.built as Flow;
   }
 
-  private endpointFor(ip: string): { pb: EndpointPb; ep?: Endpoint } {
-    const ep = this.ctx.registry.byAddress(ip);
+  /** `local` is the endpoint on whose interface the packet was seen, if `ip` is its own side. */
+  private endpointFor(ip: string, local?: Endpoint): { pb: EndpointPb; ep?: Endpoint } {
+    // Link-local addresses are not declared, but on the endpoint's own veth they are its own.
+    const ep = this.ctx.registry.byAddress(ip) ?? (local && ip.startsWith("fe80:") ? local : undefined);
     if (ep)
       return {
         ep,
@@ -111,8 +113,10 @@ export class FlowBuilder {
     const v = ev.ipVersion;
     const src = addrToString(ev.buf, ev.off + Off.saddr, v);
     const dst = addrToString(ev.buf, ev.off + Off.daddr, v);
-    const s = this.endpointFor(src);
-    const d = this.endpointFor(dst);
+    const observed = withInterface ? this.ctx.registry.byInterface(ev.ifindex) : undefined;
+    const leaving = ev.tcDir === TcDir.INGRESS;
+    const s = this.endpointFor(src, leaving ? observed : undefined);
+    const d = this.endpointFor(dst, leaving ? undefined : observed);
     const ifindex = ev.ifindex;
     const flow = create(FlowSchema, {
       time: timestampFromWallNs(monoToWallNs(ev.tsNs)),
