@@ -41,15 +41,19 @@ export function fixed2(n: number): string {
   return n.toFixed(2);
 }
 
-/** A short age like kubectl's: "45s", "12m", "3h4m", "2d5h". */
+/** A short age as kubectl prints it: "45s", "5m30s", "120m", "3h4m", "20h", "2d5h", "30d", "2y". */
 export function formatAge(ns: bigint): string {
   const s = Number(ns / 1_000_000_000n);
-  if (s < 120) return `${s}s`;
   const m = Math.floor(s / 60);
-  if (m < 10) return `${m}m${s % 60 ? `${s % 60}s` : ""}`;
-  if (m < 180) return `${m}m`;
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ""}`;
   const d = Math.floor(h / 24);
-  return h % 24 && d < 8 ? `${d}d${h % 24}h` : `${d}d`;
+  const part = (n: number, unit: string) => (n ? `${n}${unit}` : "");
+  if (s < 120) return `${s}s`;
+  if (m < 10) return `${m}m${part(s % 60, "s")}`;
+  if (m < 180) return `${m}m`;
+  if (h < 8) return `${h}h${part(m % 60, "m")}`;
+  if (h < 48) return `${h}h`;
+  if (h < 24 * 8) return `${d}d${part(h % 24, "h")}`;
+  if (d < 365 * 2) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
 }

@@ -1,7 +1,8 @@
 // `flowlens observe`: Hubble's observe flags → GetFlowsRequest; prints the stream in the chosen format.
 import { Command, Option } from "commander";
 import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
-import { type GetFlowsRequest, type GetFlowsResponse, observerServiceDefinition } from "@flowlens/proto";
+import { toJson } from "@bufbuild/protobuf";
+import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition } from "@flowlens/proto";
 import type { ServiceError } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import { addServerOptions, type CommandContext, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
@@ -28,6 +29,7 @@ interface ObserveOpts extends ServerOpts {
   timeFormat: string;
   numeric?: boolean;
   printPolicyNames?: boolean;
+  printRequest?: boolean;
 }
 
 function outputFormat(value: string): OutputFormat {
@@ -78,13 +80,18 @@ export function observeCommand(ctx: CommandContext): Command {
     .option("--print-node-name", "print the node name in each line")
     .option("--print-policy-names", "print the policies that allowed or denied each flow")
     .option("--numeric", "print IP addresses instead of pod names")
-    .option("--time-format <layout>", `timestamp layout: ${Object.keys(TIME_FORMATS).join(", ")}`, "StampMilli");
+    .option("--time-format <layout>", `timestamp layout: ${Object.keys(TIME_FORMATS).join(", ")}`, "StampMilli")
+    .addOption(new Option("--print-request", "print the GetFlowsRequest as JSON instead of sending it").hideHelp());
   addServerOptions(cmd, "relay");
   cmd.action(async (opts: ObserveOpts) => {
     const req = observeRequest(opts, filters);
     const time = parseTimeFormat(opts.timeFormat);
     const server = resolveServer(opts, ctx, "relay");
     const timeoutMs = connectTimeoutMs(opts);
+    if (opts.printRequest) {
+      ctx.out.line(JSON.stringify(toJson(GetFlowsRequestSchema, req, { useProtoFieldName: true })));
+      return;
+    }
     const printer = createPrinter({
       format: opts.output,
       write: (t) => ctx.out.write(t),
