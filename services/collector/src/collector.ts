@@ -1,10 +1,10 @@
 // Wires the collector together: endpoints -> datapath, ring-buffer records -> live ring,
 // live ring -> Observer API. Takes its dependencies; only index.ts reads flags and opens sockets.
 import type { Flow } from "@flowlens/proto";
-import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import type { DatapathStats } from "./datapath/datapath.js";
-import type { LostEntry } from "./datapath/lost.js";
+import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import type { DatapathEvent } from "./datapath/events.js";
+import type { LostEntry } from "./datapath/lost.js";
 import type { Endpoint, EndpointRegistry } from "./endpoints/registry.js";
 import { FlowBuilder } from "./flows/builder.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
@@ -88,7 +88,9 @@ export class Collector {
     try {
       dp.attachInterface(ep.ifindex, ep.interface);
       for (const ip of ep.ips) dp.setEndpointIp(ip, ep.id);
-      this.deps.log(`endpoint ${ep.namespace}/${ep.name} on ${ep.interface} (ifindex ${ep.ifindex}, identity ${ep.identity}, ${ep.ips.join(" ")})`);
+      this.deps.log(
+        `endpoint ${ep.namespace}/${ep.name} on ${ep.interface} (ifindex ${ep.ifindex}, identity ${ep.identity}, ${ep.ips.join(" ")})`,
+      );
     } catch (e) {
       this.deps.log(`endpoint ${ep.namespace}/${ep.name}: ${(e as Error).message}`);
     }

@@ -1,8 +1,8 @@
 // flowlens-collector: reads flags, opens the datapath and the sockets, runs until a signal.
-import { readFileSync, readdirSync } from "node:fs";
-import { HealthImplementation } from "grpc-health-check";
-import * as grpc from "@grpc/grpc-js";
+import { readdirSync, readFileSync } from "node:fs";
 import { Endpoints as EndpointsService, grpcServiceDefinition, observerServiceDefinition } from "@flowlens/proto";
+import * as grpc from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
 import { closeAll } from "libbpf-ts";
 import { syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
@@ -35,7 +35,8 @@ function ifnameOf(ifindex: number): string {
 }
 
 async function main(cfg: CollectorConfig): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error("flowlens-collector loads eBPF programs: run it as root (or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
+  if (process.getuid?.() !== 0)
+    throw new Error("flowlens-collector loads eBPF programs: run it as root (or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
   const registry = new EndpointRegistry();
   const hostIps = new Set((await hostAddresses()).map(canonicalIp));
   const names = new Map<number, string>();
@@ -49,7 +50,10 @@ async function main(cfg: CollectorConfig): Promise<void> {
     dropReasons: await KernelDropReasons.load(),
     ifname: (i) => {
       let n = names.get(i);
-      if (n === undefined) names.set(i, (n = ifnameOf(i)));
+      if (n === undefined) {
+        n = ifnameOf(i);
+        names.set(i, n);
+      }
       return n;
     },
     log,

@@ -1,7 +1,7 @@
 // Prometheus metrics of the collector (prom-client). Values are read when scraped, so the hot
 // path only bumps plain counters.
 import { createServer, type Server } from "node:http";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 export interface MetricSources {
   decoderCounts(): Record<string, number>;
@@ -33,10 +33,38 @@ export function createMetrics(src: MetricSources): Registry {
       for (const [k, v] of Object.entries(src.datapathStats() ?? {})) this.set({ counter: k }, v);
     },
   });
-  new Gauge({ name: "flowlens_ring_flows", help: "Flows held in the live ring", registers: [registry], collect() { this.set(src.ringSize()); } });
-  new Gauge({ name: "flowlens_ring_seen_flows", help: "Flows written to the live ring since start", registers: [registry], collect() { this.set(src.ringWritten()); } });
-  new Gauge({ name: "flowlens_active_flows", help: "Flow directions tracked by the collector", registers: [registry], collect() { this.set(src.activeFlows()); } });
-  new Gauge({ name: "flowlens_endpoints", help: "Endpoints on this node", registers: [registry], collect() { this.set(src.endpoints()); } });
+  new Gauge({
+    name: "flowlens_ring_flows",
+    help: "Flows held in the live ring",
+    registers: [registry],
+    collect() {
+      this.set(src.ringSize());
+    },
+  });
+  new Gauge({
+    name: "flowlens_ring_seen_flows",
+    help: "Flows written to the live ring since start",
+    registers: [registry],
+    collect() {
+      this.set(src.ringWritten());
+    },
+  });
+  new Gauge({
+    name: "flowlens_active_flows",
+    help: "Flow directions tracked by the collector",
+    registers: [registry],
+    collect() {
+      this.set(src.activeFlows());
+    },
+  });
+  new Gauge({
+    name: "flowlens_endpoints",
+    help: "Endpoints on this node",
+    registers: [registry],
+    collect() {
+      this.set(src.endpoints());
+    },
+  });
   return registry;
 }
 

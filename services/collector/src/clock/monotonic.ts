@@ -1,7 +1,7 @@
 // Kernel timestamps are CLOCK_MONOTONIC (bpf_ktime_get_ns); flows carry wall-clock time.
-import { type Timestamp, timestampFromMs } from "@bufbuild/protobuf/wkt";
+
 import { create } from "@bufbuild/protobuf";
-import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, TimestampSchema, timestampFromMs } from "@bufbuild/protobuf/wkt";
 
 let offsetNs = 0;
 

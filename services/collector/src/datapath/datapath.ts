@@ -1,11 +1,11 @@
 // Owns the kernel side: loads flowlens.bpf.o, attaches tc to interfaces and the tracepoints,
 // drains the ring buffer into the decoder, reads the loss counters and sweeps idle flows.
 import { existsSync } from "node:fs";
-import { BpfObject, type BpfMap, type Link, RingBufferReader } from "libbpf-ts";
+import { type BpfMap, BpfObject, type Link, RingBufferReader } from "libbpf-ts";
 import { monoNowNs } from "../clock/monotonic.js";
 import { addrToKey } from "../net/ip.js";
 import type { RecordDecoder } from "./decoder.js";
-import { FlowEventBit, Layout, RecordKind, Stat, ABI_VERSION } from "./layout.js";
+import { ABI_VERSION, FlowEventBit, Layout, RecordKind, Stat } from "./layout.js";
 import { LostEntry, LostSource } from "./lost.js";
 import { ensureMounts } from "./mounts.js";
 

@@ -1,9 +1,10 @@
 // Turns ring-buffer batches into events: dispatches on the record kind, keeps the per-flow
 // table, feeds the side tables and pushes flow-worthy events into the live ring. Hot path:
 // no per-record allocation beyond the event object itself.
-import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
-import { addrToString } from "../net/ip.js";
+
 import type { LiveRing } from "../flows/ring.js";
+import { addrToString } from "../net/ip.js";
+import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
 import { DatapathEvent } from "./events.js";
 import { ABI_VERSION, FlowEventBit, Off, RecordKind } from "./layout.js";
 import type { LostEntry } from "./lost.js";

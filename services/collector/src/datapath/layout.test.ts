@@ -4,10 +4,10 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LiveRing } from "../flows/ring.js";
-import { type RingEntry, RecordDecoder } from "./decoder.js";
+import { addrToString, macToString } from "../net/ip.js";
+import { RecordDecoder, type RingEntry } from "./decoder.js";
 import { DatapathEvent } from "./events.js";
 import { Layout, Off, RecordKind } from "./layout.js";
-import { addrToString, macToString } from "../net/ip.js";
 
 const BPF_DIR = fileURLToPath(new URL("../../../../bpf", import.meta.url));
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { identityFor, identityLabels } from "./identity.js";
 import { EndpointRegistry } from "./registry.js";
-import { EndpointsFile, type EndpointFacts } from "./source.js";
+import { type EndpointFacts, EndpointsFile } from "./source.js";
 import { EndpointSpecError, parseEndpointsFile } from "./spec.js";
 
 const facts: EndpointFacts = {

@@ -27,8 +27,7 @@ export async function netnsAddresses(netns: string): Promise<string[]> {
   }
   const links = JSON.parse(out) as { ifname: string; addr_info?: { local: string; scope: string }[] }[];
   const ips: string[] = [];
-  for (const l of links)
-    for (const a of l.addr_info ?? []) if (a.scope === "global" && l.ifname !== "lo") ips.push(a.local);
+  for (const l of links) for (const a of l.addr_info ?? []) if (a.scope === "global" && l.ifname !== "lo") ips.push(a.local);
   return ips;
 }
 

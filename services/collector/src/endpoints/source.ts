@@ -1,7 +1,8 @@
 // Keeps the registry in step with declarations: resolves each spec's interface and addresses,
 // applies an endpoints file and re-applies it when it changes.
-import { readFile } from "node:fs/promises";
+
 import { unwatchFile, watchFile } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { ifindexOf, netnsAddresses } from "./netns.js";
 import { type Endpoint, EndpointRegistry } from "./registry.js";
 import { type EndpointSpec, parseEndpointsFile } from "./spec.js";

@@ -45,7 +45,8 @@ export function validateEndpoint(raw: unknown, where: string): EndpointSpec {
   if (!IFNAME_RE.test(iface)) throw new EndpointSpecError(`${where}.interface: "${iface}" is not an interface name`);
   const labels: Record<string, string> = {};
   if (r.labels !== undefined && r.labels !== null) {
-    if (typeof r.labels !== "object" || Array.isArray(r.labels)) throw new EndpointSpecError(`${where}.labels: must be a mapping of strings`);
+    if (typeof r.labels !== "object" || Array.isArray(r.labels))
+      throw new EndpointSpecError(`${where}.labels: must be a mapping of strings`);
     for (const [k, v] of Object.entries(r.labels as Record<string, unknown>)) {
       if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean")
         throw new EndpointSpecError(`${where}.labels.${k}: must be a string`);
@@ -56,7 +57,8 @@ export function validateEndpoint(raw: unknown, where: string): EndpointSpec {
   if (r.ips !== undefined && r.ips !== null) {
     if (!Array.isArray(r.ips)) throw new EndpointSpecError(`${where}.ips: must be a list of IP addresses`);
     ips = r.ips.map((ip, i) => {
-      if (typeof ip !== "string" || ipVersionOf(ip) === 0) throw new EndpointSpecError(`${where}.ips[${i}]: "${String(ip)}" is not an IP address`);
+      if (typeof ip !== "string" || ipVersionOf(ip) === 0)
+        throw new EndpointSpecError(`${where}.ips[${i}]: "${String(ip)}" is not an IP address`);
       return ip;
     });
   }

@@ -11,17 +11,17 @@ import {
   IPVersion,
   type Layer4,
   Layer4Schema,
+  setFlowExtension,
   type TCPFlags,
   TCPFlagsSchema,
   TraceObservationPoint,
   TrafficDirection,
   Verdict,
-  setFlowExtension,
 } from "@flowlens/proto";
 import { monoToWallNs, timestampFromWallNs } from "../clock/monotonic.js";
+import type { RecordDecoder } from "../datapath/decoder.js";
 import type { DatapathEvent } from "../datapath/events.js";
 import { FlowEventBit, Off, RecordKind, TcDir } from "../datapath/layout.js";
-import type { RecordDecoder } from "../datapath/decoder.js";
 import { ReservedIdentity } from "../endpoints/identity.js";
 import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
 import { addrToString, macToString } from "../net/ip.js";
@@ -59,7 +59,10 @@ export function tcpFlagsFromBits(bits: number): TCPFlags {
 function flagNames(bits: number): string {
   const names = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
   const order = [1, 4, 0, 3, 2, 5, 6, 7]; // SYN, ACK, FIN, PSH, RST... the order Hubble prints
-  return order.filter((i) => bits & (1 << i)).map((i) => names[i]).join(", ");
+  return order
+    .filter((i) => bits & (1 << i))
+    .map((i) => names[i])
+    .join(", ");
 }
 
 export class FlowBuilder {
@@ -157,7 +160,11 @@ export class FlowBuilder {
     flow.reply = isReply;
     flow.traceObservationPoint = point;
     flow.eventType = { $typeName: "flow.CiliumEventType", type: CiliumEvent.TRACE, subType: sub };
-    flow.ethernet = { $typeName: "flow.Ethernet", source: macToString(ev.buf, ev.off + Off.ethSrc), destination: macToString(ev.buf, ev.off + Off.ethDst) };
+    flow.ethernet = {
+      $typeName: "flow.Ethernet",
+      source: macToString(ev.buf, ev.off + Off.ethSrc),
+      destination: macToString(ev.buf, ev.off + Off.ethDst),
+    };
     const proc = this.ctx.decoder.processOf(key, flow.IP?.source ?? "", flow.IP?.destination ?? "", ev.sport, ev.dport);
     if (proc) flow.cgroupId = BigInt(proc.cgroupId);
     if (flagBits && ev.proto === IPPROTO.TCP) flow.Summary = `TCP Flags: ${flagNames(flagBits)}`;

@@ -1,12 +1,6 @@
 // Live ring of the most recent events (Hubble's ring buffer): fixed capacity, oldest overwritten,
 // readers hold a sequence number and learn how many entries they missed.
 
-export interface RingReadResult<T> {
-  /** Entries lost because the writer lapped this reader. */
-  lost: number;
-  next: number;
-}
-
 export class LiveRing<T> {
   private readonly slots: (T | undefined)[];
   private readonly times: Float64Array;

@@ -43,7 +43,10 @@ const LOST_SOURCE: Record<number, LostEventSource> = {
 export function lostResponse(source: number, count: number, tsNs: number, nodeName: string): GetFlowsResponse {
   const time = timestampFromWallNs(monoToWallNs(tsNs));
   return create(GetFlowsResponseSchema, {
-    responseTypes: { case: "lostEvents", value: { source: LOST_SOURCE[source] ?? LostEventSource.UNKNOWN_LOST_EVENT_SOURCE, numEventsLost: BigInt(count) } },
+    responseTypes: {
+      case: "lostEvents",
+      value: { source: LOST_SOURCE[source] ?? LostEventSource.UNKNOWN_LOST_EVENT_SOURCE, numEventsLost: BigInt(count) },
+    },
     nodeName,
     time,
   });

@@ -34,9 +34,8 @@ function compressV6(parts: string[]): string {
 export function addrToKey(ip: string): Buffer {
   const out = Buffer.alloc(16);
   if (isIPv4(ip)) {
-    ip.split(".").forEach((p, i) => {
-      out[i] = Number(p);
-    });
+    const parts = ip.split(".");
+    for (let i = 0; i < 4; i++) out[i] = Number(parts[i]);
     return out;
   }
   if (!isIPv6(ip)) throw new Error(`not an IP address: ${ip}`);
@@ -44,7 +43,7 @@ export function addrToKey(ip: string): Buffer {
   const h = head ? head.split(":") : [];
   const t = tail ? tail.split(":") : [];
   const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (let i = 0; i < 8; i++) out.writeUInt16BE(Number.parseInt(groups[i], 16), i * 2);
   return out;
 }
 

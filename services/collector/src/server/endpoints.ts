@@ -12,7 +12,7 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
 import { addEndpoint, type EndpointFacts, systemFacts } from "../endpoints/source.js";
-import { EndpointSpecError, validateEndpoint } from "../endpoints/spec.js";
+import { type EndpointSpecError, validateEndpoint } from "../endpoints/spec.js";
 
 export function endpointToPb(ep: Endpoint): LocalEndpoint {
   return create(LocalEndpointSchema, {

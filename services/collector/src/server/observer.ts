@@ -11,7 +11,7 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { timestampToWallNs, wallNsToMono } from "../clock/monotonic.js";
-import { type FlowQuery, lostResponse, streamFlows, type StreamDeps } from "../flows/stream.js";
+import { type FlowQuery, lostResponse, type StreamDeps, streamFlows } from "../flows/stream.js";
 
 export interface ObserverState {
   nodeName: string;
