@@ -1,6 +1,7 @@
 // What every command gets: the IO, outputs, and the shared --server/--timeout flags.
-import { type Command, Option } from "commander";
+
 import { parseDurationNs, TimeParseError } from "@flowlens/flow";
+import { type Command, Option } from "commander";
 import { UsageError } from "./errors.js";
 import type { CliIO } from "./io.js";
 import type { Output } from "./output.js";

@@ -1,11 +1,11 @@
 // @flowlens/cli: `main` for the bin, plus the pieces other packages and tests use.
 import { processIO, run } from "./main.js";
 
-export { run, processIO } from "./main.js";
-export { createProgram } from "./program.js";
-export { FilterFlags, FILTER_FLAGS } from "./observe-filters.js";
-export { buildGetFlowsRequest, DEFAULT_LAST } from "./observe-request.js";
 export type { CliIO } from "./io.js";
+export { processIO, run } from "./main.js";
+export { FILTER_FLAGS, FilterFlags } from "./observe-filters.js";
+export { buildGetFlowsRequest, DEFAULT_LAST } from "./observe-request.js";
+export { createProgram } from "./program.js";
 
 /** Runs the CLI against the real process and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -17,7 +17,7 @@ import { UsageError } from "./errors.js";
 export const FILTER_FLAGS = [
   ["uuid", "show the only flow with this unique identifier, if any"],
   ["node-name", 'show flows observed on nodes matching these names (e.g. "node*", "cluster/node")'],
-  ["protocol", 'show flows with this L4/L7 protocol (tcp, udp, icmp, icmpv4, icmpv6, sctp, http, dns, kafka)'],
+  ["protocol", "show flows with this L4/L7 protocol (tcp, udp, icmp, icmpv4, icmpv6, sctp, http, dns, kafka)"],
   ["tcp-flags", 'show flows with these TCP flags set (e.g. "syn", "syn,ack", "fin")'],
   ["type", "show events of TYPE[:SUBTYPE]: trace[:to-endpoint|from-endpoint|…], drop, l7, policy-verdict, capture, trace-sock"],
   ["verdict", "show flows with this verdict (FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR, TRACED, TRANSLATED)"],
@@ -211,59 +211,75 @@ function check(flag: string, value: string, init: FilterInit): void {
 function apply(t: Tracker, name: FilterFlagName, v: string): void {
   switch (name) {
     case "uuid":
-      return t.both((f) => f.uuid.push(v));
+      t.both((f) => f.uuid.push(v));
+      return;
     case "node-name":
       check(name, v, { nodeName: [v] });
-      return t.both((f) => f.nodeName.push(v));
+      t.both((f) => f.nodeName.push(v));
+      return;
     case "protocol":
       check(name, v, { protocol: [v] });
-      return t.both((f) => f.protocol.push(v));
+      t.both((f) => f.protocol.push(v));
+      return;
     case "tcp-flags": {
       const flags = parseTcpFlags(v);
-      return t.both((f) => f.tcpFlags.push(flags));
+      t.both((f) => f.tcpFlags.push(flags));
+      return;
     }
     case "type": {
       const et = parseEventType(v);
-      return t.both((f) => f.eventType.push(et));
+      t.both((f) => f.eventType.push(et));
+      return;
     }
     case "verdict": {
       const verdict = parseVerdict(v);
-      return t.both((f) => f.verdict.push(verdict));
+      t.both((f) => f.verdict.push(verdict));
+      return;
     }
     case "traffic-direction": {
       const td = v.toLowerCase();
       if (td !== "ingress" && td !== "egress") throw new UsageError(`invalid --traffic-direction "${v}": use ingress or egress`);
       const dir = td === "ingress" ? TrafficDirection.INGRESS : TrafficDirection.EGRESS;
-      return t.both((f) => f.trafficDirection.push(dir));
+      t.both((f) => f.trafficDirection.push(dir));
+      return;
     }
     case "from-ip":
       check(name, v, { sourceIp: [v] });
-      return t.both((f) => f.sourceIp.push(v));
+      t.both((f) => f.sourceIp.push(v));
+      return;
     case "to-ip":
       check(name, v, { destinationIp: [v] });
-      return t.both((f) => f.destinationIp.push(v));
+      t.both((f) => f.destinationIp.push(v));
+      return;
     case "ip":
       check(name, v, { sourceIp: [v] });
       t.onLeft((f) => f.sourceIp.push(v));
-      return t.onRight((f) => f.destinationIp.push(v));
+      t.onRight((f) => f.destinationIp.push(v));
+      return;
     case "ipv4":
-      return t.both((f) => f.ipVersion.push(IPVersion.IPv4));
+      t.both((f) => f.ipVersion.push(IPVersion.IPv4));
+      return;
     case "ipv6":
-      return t.both((f) => f.ipVersion.push(IPVersion.IPv6));
+      t.both((f) => f.ipVersion.push(IPVersion.IPv6));
+      return;
     case "ip-version": {
       const ver = parseIpVersion(v);
-      return t.both((f) => f.ipVersion.push(ver));
+      t.both((f) => f.ipVersion.push(ver));
+      return;
     }
     case "from-pod":
       check(name, v, { sourcePod: [v] });
-      return t.both((f) => f.sourcePod.push(v));
+      t.both((f) => f.sourcePod.push(v));
+      return;
     case "to-pod":
       check(name, v, { destinationPod: [v] });
-      return t.both((f) => f.destinationPod.push(v));
+      t.both((f) => f.destinationPod.push(v));
+      return;
     case "pod":
       check(name, v, { sourcePod: [v] });
       t.onLeft((f) => f.sourcePod.push(v));
-      return t.onRight((f) => f.destinationPod.push(v));
+      t.onRight((f) => f.destinationPod.push(v));
+      return;
     case "namespace":
       checkNamespace(name, v);
       t.ns.push(v);
@@ -278,39 +294,49 @@ function apply(t: Tracker, name: FilterFlagName, v: string): void {
       return;
     case "from-label":
       check(name, v, { sourceLabel: [v] });
-      return t.both((f) => f.sourceLabel.push(v));
+      t.both((f) => f.sourceLabel.push(v));
+      return;
     case "to-label":
       check(name, v, { destinationLabel: [v] });
-      return t.both((f) => f.destinationLabel.push(v));
+      t.both((f) => f.destinationLabel.push(v));
+      return;
     case "label":
       check(name, v, { sourceLabel: [v] });
       t.onLeft((f) => f.sourceLabel.push(v));
-      return t.onRight((f) => f.destinationLabel.push(v));
+      t.onRight((f) => f.destinationLabel.push(v));
+      return;
     case "from-port":
       check(name, v, { sourcePort: [v] });
-      return t.both((f) => f.sourcePort.push(v));
+      t.both((f) => f.sourcePort.push(v));
+      return;
     case "to-port":
       check(name, v, { destinationPort: [v] });
-      return t.both((f) => f.destinationPort.push(v));
+      t.both((f) => f.destinationPort.push(v));
+      return;
     case "port":
       check(name, v, { sourcePort: [v] });
       t.onLeft((f) => f.sourcePort.push(v));
-      return t.onRight((f) => f.destinationPort.push(v));
+      t.onRight((f) => f.destinationPort.push(v));
+      return;
     case "from-identity": {
       const id = parseIdentity(name, v);
-      return t.both((f) => f.sourceIdentity.push(id));
+      t.both((f) => f.sourceIdentity.push(id));
+      return;
     }
     case "to-identity": {
       const id = parseIdentity(name, v);
-      return t.both((f) => f.destinationIdentity.push(id));
+      t.both((f) => f.destinationIdentity.push(id));
+      return;
     }
     case "identity": {
       const id = parseIdentity(name, v);
       t.onLeft((f) => f.sourceIdentity.push(id));
-      return t.onRight((f) => f.destinationIdentity.push(id));
+      t.onRight((f) => f.destinationIdentity.push(id));
+      return;
     }
     case "interface":
-      return t.both((f) => f.interface.push(create(NetworkInterfaceSchema, { name: v })));
+      t.both((f) => f.interface.push(create(NetworkInterfaceSchema, { name: v })));
+      return;
   }
 }
 

@@ -12,7 +12,7 @@ describe("output helpers", () => {
     expect(formatAge(7200n * S)).toBe("120m");
     expect(formatAge((3n * 3600n + 240n) * S)).toBe("3h4m");
     expect(formatAge(20n * 3600n * S)).toBe("20h");
-    expect(formatAge((53n * 3600n) * S)).toBe("2d5h");
+    expect(formatAge(53n * 3600n * S)).toBe("2d5h");
     expect(formatAge(30n * 86400n * S)).toBe("30d");
   });
   it("formatCount groups thousands", () => {

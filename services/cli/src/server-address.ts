@@ -15,7 +15,8 @@ export function parseServerAddress(value: string): ServerAddress {
   const v = value.trim();
   if (v.startsWith("unix:")) {
     const path = v.replace(/^unix:(\/\/)?/, "");
-    if (!path.startsWith("/")) throw new UsageError(`invalid --server "${value}": a unix socket needs an absolute path, e.g. unix:/run/flowlens.sock`);
+    if (!path.startsWith("/"))
+      throw new UsageError(`invalid --server "${value}": a unix socket needs an absolute path, e.g. unix:/run/flowlens.sock`);
     return { display: v, grpcTarget: `unix:${path}`, socket: { path } };
   }
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s[\]]+)):(\d{1,5})$/.exec(v);

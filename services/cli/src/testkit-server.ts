@@ -60,7 +60,8 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
   const requests: GetFlowsRequest[] = [];
   const streams = new Set<grpc.ServerWritableStream<GetFlowsRequest, unknown>>();
   const endpoints = new Map<string, { name: string; namespace: string; interface: string; netns: string }>();
-  const respond = (flow: Flow) => create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName: flow.nodeName, time: flow.time });
+  const respond = (flow: Flow) =>
+    create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName: flow.nodeName, time: flow.time });
 
   server.addService(observerServiceDefinition, {
     GetFlows(call: grpc.ServerWritableStream<GetFlowsRequest, unknown>) {
@@ -76,7 +77,17 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
     GetAgentEvents: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
     GetDebugEvents: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
     ServerStatus(_call: unknown, cb: grpc.sendUnaryData<unknown>) {
-      cb(null, create(ServerStatusResponseSchema, { numFlows: 1234n, maxFlows: 4095n, seenFlows: 99999n, uptimeNs: 3_600_000_000_000n, flowsRate: 12.345, version: "flowlens 0.1.0" }));
+      cb(
+        null,
+        create(ServerStatusResponseSchema, {
+          numFlows: 1234n,
+          maxFlows: 4095n,
+          seenFlows: 99999n,
+          uptimeNs: 3_600_000_000_000n,
+          flowsRate: 12.345,
+          version: "flowlens 0.1.0",
+        }),
+      );
     },
     GetNodes(_call: unknown, cb: grpc.sendUnaryData<unknown>) {
       cb(
@@ -84,7 +95,14 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
         create(GetNodesResponseSchema, {
           nodes: [
             { name: "node-b", state: NodeState.NODE_UNAVAILABLE },
-            { name: "node-a", state: NodeState.NODE_CONNECTED, uptimeNs: 7_200_000_000_000n, numFlows: 4095n, maxFlows: 4095n, seenFlows: 72_000n },
+            {
+              name: "node-a",
+              state: NodeState.NODE_CONNECTED,
+              uptimeNs: 7_200_000_000_000n,
+              numFlows: 4095n,
+              maxFlows: 4095n,
+              seenFlows: 72_000n,
+            },
           ],
         }),
       );
@@ -103,7 +121,13 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
       cb(
         null,
         create(ListEndpointsResponseSchema, {
-          endpoints: [...endpoints.values()].map((e, i) => ({ ...e, id: i + 1, identity: 300 + i, labels: { app: e.name }, ips: ["10.200.0.9"] })),
+          endpoints: [...endpoints.values()].map((e, i) => ({
+            ...e,
+            id: i + 1,
+            identity: 300 + i,
+            labels: { app: e.name },
+            ips: ["10.200.0.9"],
+          })),
         }),
       );
     },
@@ -112,7 +136,10 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
       if (!e?.netns) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "endpoint.netns is required" });
       const ns = e.namespace || "default";
       endpoints.set(`${ns}/${e.name}`, { name: e.name, namespace: ns, interface: e.interface, netns: e.netns });
-      cb(null, create(AddEndpointResponseSchema, { endpoint: { ...e, namespace: ns, id: endpoints.size, identity: 300, ips: ["10.200.0.9"] } }));
+      cb(
+        null,
+        create(AddEndpointResponseSchema, { endpoint: { ...e, namespace: ns, id: endpoints.size, identity: 300, ips: ["10.200.0.9"] } }),
+      );
     },
     DeleteEndpoint(call: grpc.ServerUnaryCall<DeleteEndpointRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
       const key = `${call.request.namespace}/${call.request.name}`;

@@ -1,7 +1,7 @@
 // Test helpers: run the CLI in-process with captured stdout/stderr, and spawn the built bin.
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { run } from "./main.js";
 
 export interface CliResult {

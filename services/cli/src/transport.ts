@@ -90,7 +90,12 @@ function socketErrorText(err: NodeJS.ErrnoException): string {
   }
 }
 
-type UnaryMethod<Req, Res> = (req: Req, meta: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res: Res) => void) => void;
+type UnaryMethod<Req, Res> = (
+  req: Req,
+  meta: Metadata,
+  opts: { deadline: number },
+  cb: (err: ServiceError | null, res: Res) => void,
+) => void;
 type StreamMethod<Req, Res> = (req: Req, opts?: object) => ClientReadableStream<Res>;
 
 /** Calls a unary method by its proto name (e.g. "ServerStatus") with a deadline; errors become one line. */

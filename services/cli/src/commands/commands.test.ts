@@ -82,7 +82,12 @@ describe("observe", () => {
     const r = await run.done;
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
-    expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l).flow.uuid)).toEqual(["uuid-10", "uuid-11"]);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).flow.uuid),
+    ).toEqual(["uuid-10", "uuid-11"]);
     await until(() => fake.openStreams() === 0);
   });
 
@@ -120,8 +125,22 @@ describe("status and list", () => {
 describe("endpoint", () => {
   it("add, list and delete against the Endpoints service", async () => {
     const add = await runCli([
-      "endpoint", "add", "--server", fake.address, "--name", "web", "--namespace", "shop",
-      "--netns", "fl-web", "--interface", "veth-web", "--label", "app=web", "--ip", "10.200.0.9",
+      "endpoint",
+      "add",
+      "--server",
+      fake.address,
+      "--name",
+      "web",
+      "--namespace",
+      "shop",
+      "--netns",
+      "fl-web",
+      "--interface",
+      "veth-web",
+      "--label",
+      "app=web",
+      "--ip",
+      "10.200.0.9",
     ]);
     expect(add.stderr).toBe("");
     expect(add.code).toBe(0);

@@ -1,7 +1,8 @@
 // `flowlens endpoint add`: registers a netns + veth as an endpoint on a running collector.
-import { Command } from "commander";
+
 import { create } from "@bufbuild/protobuf";
 import { AddEndpointRequestSchema, type AddEndpointResponse } from "@flowlens/proto";
+import { Command } from "commander";
 import { addServerOptions, type CommandContext, type ServerOpts } from "../context.js";
 import { callEndpoints } from "../endpoint-client.js";
 import { UsageError } from "../errors.js";

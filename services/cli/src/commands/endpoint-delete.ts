@@ -1,7 +1,8 @@
 // `flowlens endpoint delete NS/NAME`: stops observing an endpoint on the collector.
-import { Command } from "commander";
+
 import { create } from "@bufbuild/protobuf";
 import { DeleteEndpointRequestSchema, type DeleteEndpointResponse } from "@flowlens/proto";
+import { Command } from "commander";
 import { addServerOptions, type CommandContext, type ServerOpts } from "../context.js";
 import { callEndpoints } from "../endpoint-client.js";
 import { UsageError } from "../errors.js";

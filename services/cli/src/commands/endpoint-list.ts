@@ -1,7 +1,8 @@
 // `flowlens endpoint list`: the collector's endpoints as a table (or JSON).
-import { Command, Option } from "commander";
+
 import { create, toJson } from "@bufbuild/protobuf";
-import { type ListEndpointsResponse, ListEndpointsRequestSchema, ListEndpointsResponseSchema } from "@flowlens/proto";
+import { ListEndpointsRequestSchema, type ListEndpointsResponse, ListEndpointsResponseSchema } from "@flowlens/proto";
+import { Command, Option } from "commander";
 import { addServerOptions, type CommandContext, type ServerOpts } from "../context.js";
 import { callEndpoints } from "../endpoint-client.js";
 import { UsageError } from "../errors.js";

@@ -1,5 +1,5 @@
 // `flowlens list nodes|namespaces`: GetNodes / GetNamespaces as tables (or JSON), like `hubble list`.
-import { Command, Option } from "commander";
+
 import { create, toJson } from "@bufbuild/protobuf";
 import {
   GetNamespacesRequestSchema,
@@ -13,6 +13,7 @@ import {
   observerServiceDefinition,
   registry,
 } from "@flowlens/proto";
+import { Command, Option } from "commander";
 import { addServerOptions, type CommandContext, connectTimeoutMs, resolveServer, type ServerOpts } from "../context.js";
 import { UsageError } from "../errors.js";
 import { fixed2, formatAge, renderTable } from "../output.js";
@@ -62,7 +63,7 @@ export function formatNamespaces(res: GetNamespacesResponse): string {
   return renderTable(withCluster ? ["CLUSTER", "NAMESPACE"] : ["NAMESPACE"], rows);
 }
 
-function listSubcommand(ctx: CommandContext, name: string, description: string, run: (opts: ListOpts) => Promise<void>): Command {
+function listSubcommand(name: string, description: string, run: (opts: ListOpts) => Promise<void>): Command {
   const cmd = new Command(name)
     .description(description)
     .addOption(new Option("-o, --output <format>", "output format: table, json").default("table").argParser(listFormat));
@@ -83,14 +84,15 @@ export function listCommand(ctx: CommandContext): Command {
   return new Command("list")
     .description("list nodes or namespaces known to a Flowlens relay or collector")
     .addCommand(
-      listSubcommand(ctx, "nodes", "list the nodes and their flow counts", async (opts) => {
+      listSubcommand("nodes", "list the nodes and their flow counts", async (opts) => {
         const res = await withObserver<GetNodesResponse>(opts, "GetNodes", create(GetNodesRequestSchema));
-        if (opts.output === "json") ctx.out.line(JSON.stringify(toJson(GetNodesResponseSchema, res, { registry, useProtoFieldName: true })));
+        if (opts.output === "json")
+          ctx.out.line(JSON.stringify(toJson(GetNodesResponseSchema, res, { registry, useProtoFieldName: true })));
         else ctx.out.write(formatNodes(res));
       }),
     )
     .addCommand(
-      listSubcommand(ctx, "namespaces", "list the namespaces seen in recent flows", async (opts) => {
+      listSubcommand("namespaces", "list the namespaces seen in recent flows", async (opts) => {
         const res = await withObserver<GetNamespacesResponse>(opts, "GetNamespaces", create(GetNamespacesRequestSchema));
         if (opts.output === "json") {
           ctx.out.line(JSON.stringify(toJson(GetNamespacesResponseSchema, res, { registry, useProtoFieldName: true })));

@@ -1,10 +1,11 @@
 // `flowlens observe`: Hubble's observe flags → GetFlowsRequest; prints the stream in the chosen format.
-import { Command, Option } from "commander";
-import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
+
 import { toJson } from "@bufbuild/protobuf";
+import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
 import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition } from "@flowlens/proto";
 import type { ServiceError } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
+import { Command, Option } from "commander";
 import { addServerOptions, type CommandContext, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
 import { UsageError } from "../errors.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";

@@ -1,7 +1,8 @@
 // `flowlens status`: health check plus ServerStatus, printed like `hubble status`.
-import { Command } from "commander";
+
 import { create } from "@bufbuild/protobuf";
 import { observerServiceDefinition, ServerStatusRequestSchema, type ServerStatusResponse } from "@flowlens/proto";
+import { Command } from "commander";
 import { addServerOptions, type CommandContext, connectTimeoutMs, resolveServer, type ServerOpts } from "../context.js";
 import { RuntimeError } from "../errors.js";
 import { healthServiceDefinition, SERVING_STATUS } from "../health.js";
