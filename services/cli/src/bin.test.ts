@@ -131,4 +131,22 @@ describe("flowlens binary", () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trimEnd().split("\n")).toHaveLength(2);
   });
+
+  it("output to a reader that already left exits 0 without a stack trace", async () => {
+    for (const args of [
+      ["observe", "--help"],
+      ["status", "--server", fake.address],
+      ["observe", "--server", fake.address],
+    ]) {
+      const child = spawn(process.execPath, [BIN, ...args]);
+      child.stdout.destroy(); // the reading end is gone before the CLI writes
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect(err, args.join(" ")).toBe("");
+      expect(code, args.join(" ")).toBe(0);
+    }
+  });
 });

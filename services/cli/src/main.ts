@@ -15,6 +15,12 @@ export function processIO(): CliIO & { dispose(): void } {
   };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
+  // EPIPE can arrive after the command finished (`flowlens status | true`); the reader is gone, so drop it.
+  const ignoreEpipe = (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  };
+  process.stdout.on("error", ignoreEpipe);
+  process.stderr.on("error", ignoreEpipe);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
