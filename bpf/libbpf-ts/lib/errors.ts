@@ -1,10 +1,10 @@
 // LibbpfError: an errno-carrying error whose message says what failed and what to do about it.
-import { constants } from 'node:os';
+import { constants } from "node:os";
 
-const codeByErrno = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, value]) => [value, name] as [number, string]),
-);
-codeByErrno.set(524, 'ENOTSUPP'); // kernel-internal "not supported", leaks out of some BPF commands
+const codeByErrno = new Map<number, string>();
+// Aliases share a number (ENOTSUP/EOPNOTSUPP, EAGAIN/EWOULDBLOCK): the first listed name wins.
+for (const [name, value] of Object.entries(constants.errno)) if (!codeByErrno.has(value)) codeByErrno.set(value, name);
+codeByErrno.set(524, "ENOTSUPP"); // kernel-internal "not supported", leaks out of some BPF commands
 
 /** 'EPERM' for 1, 'E<n>' for numbers Node does not name. */
 export function errnoCode(errno: number): string {
@@ -17,7 +17,7 @@ export function errnoOf(code: string): number {
   return errnoByCode.get(code) ?? 0;
 }
 
-const PRIVILEGE_HINT = 'run as root or grant CAP_BPF and CAP_NET_ADMIN';
+const PRIVILEGE_HINT = "run as root or grant CAP_BPF and CAP_NET_ADMIN";
 
 export class LibbpfError extends Error {
   readonly errno: number;
@@ -27,10 +27,10 @@ export class LibbpfError extends Error {
   /** libbpf's last log lines (the verifier log for a failed load), '' when there were none. */
   readonly log: string;
 
-  constructor(op: string, errno: number, hint: string, log = '') {
+  constructor(op: string, errno: number, hint: string, log = "") {
     const code = errnoCode(errno);
-    super(`${op}: ${code} — ${hint}${log ? `\n${log.trimEnd()}` : ''}`);
-    this.name = 'LibbpfError';
+    super(`${op}: ${code} — ${hint}${log ? `\n${log.trimEnd()}` : ""}`);
+    this.name = "LibbpfError";
     this.errno = errno;
     this.code = code;
     this.op = op;
@@ -43,7 +43,7 @@ export class LibbpfError extends Error {
 export type Hints = Partial<Record<string, string>>;
 
 function genericHint(code: string, fallback: string): string {
-  if (code === 'EPERM') return PRIVILEGE_HINT;
+  if (code === "EPERM") return PRIVILEGE_HINT;
   return fallback;
 }
 
@@ -56,14 +56,14 @@ interface NativeFailure {
 /** Converts an error thrown by the binding into a LibbpfError for `op`; other errors pass through. */
 export function toLibbpfError(op: string, err: unknown, hints: Hints = {}, withLog = false): unknown {
   const failure = err as NativeFailure | null;
-  if (!failure || typeof failure.errno !== 'number') return err;
+  if (!failure || typeof failure.errno !== "number") return err;
   const errno = failure.errno;
   const code = errnoCode(errno);
-  const nativeMessage = typeof failure.message === 'string' ? failure.message : code;
+  const nativeMessage = typeof failure.message === "string" ? failure.message : code;
   // The native message ends with strerror(): "load: Invalid argument".
-  const reason = nativeMessage.slice(nativeMessage.lastIndexOf(': ') + 2).toLowerCase();
+  const reason = nativeMessage.slice(nativeMessage.lastIndexOf(": ") + 2).toLowerCase();
   const hint = hints[code] ?? genericHint(code, reason);
-  const log = withLog && typeof failure.libbpfLog === 'string' ? failure.libbpfLog : '';
+  const log = withLog && typeof failure.libbpfLog === "string" ? failure.libbpfLog : "";
   return new LibbpfError(op, errno, hint, log);
 }
 

@@ -1,14 +1,14 @@
 // libbpf-ts: typed facade over the system libbpf (objects, programs, links, maps, ring buffers).
-import { type NativeBinding, nativeBinding } from './native.js';
+import { type NativeBinding, nativeBinding } from "./native.js";
 
-export { LibbpfError, errnoCode } from './errors.js';
-export { closeAll } from './lifecycle.js';
-export { Link } from './link.js';
-export { BpfMap, type UpdateFlag, type MapOptions } from './map.js';
-export type { NativeBinding } from './native.js';
-export { BpfObject, type OpenOptions } from './object.js';
-export { BpfProgram, type TcOptions } from './program.js';
-export { RingBufferReader, type BatchHandler } from './ringbuf.js';
+export { errnoCode, LibbpfError } from "./errors.js";
+export { closeAll } from "./lifecycle.js";
+export { Link } from "./link.js";
+export { BpfMap, type MapOptions, type UpdateFlag } from "./map.js";
+export type { NativeBinding } from "./native.js";
+export { BpfObject, type OpenOptions } from "./object.js";
+export { BpfProgram, type TcOptions } from "./program.js";
+export { type BatchHandler, RingBufferReader } from "./ringbuf.js";
 
 /** Number of possible CPUs (libbpf_num_possible_cpus): the slot count of per-CPU map values. */
 export function possibleCpus(binding: NativeBinding = nativeBinding()): number {

@@ -38,8 +38,8 @@ export function openCount(): number {
 
 function installHandlers(): void {
   installed = true;
-  process.once('exit', closeAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once("exit", closeAll);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // Installing a listener disables Node's default "exit on signal"; only do it when nobody else decided.
     if (process.listenerCount(signal) > 0) continue;
     process.once(signal, () => {

@@ -1,6 +1,6 @@
 // Link: one attachment (tc filter, tracepoint, cgroup hook); close() detaches it and is idempotent.
-import { type Closeable, track, untrack } from './lifecycle.js';
-import type { LinkHandle, NativeBinding } from './native.js';
+import { type Closeable, track, untrack } from "./lifecycle.js";
+import type { LinkHandle, NativeBinding } from "./native.js";
 
 export class Link implements Closeable {
   readonly #binding: NativeBinding;

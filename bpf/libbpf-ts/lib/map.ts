@@ -1,9 +1,9 @@
 // BpfMap: typed access to one BPF map by fd — CRUD, iteration, batch lookup, pinning.
-import { unlinkSync } from 'node:fs';
-import { call, LibbpfError, errnoOf } from './errors.js';
-import { type Closeable, track, untrack } from './lifecycle.js';
-import { type NativeBinding, type NativeMapInfo, nativeBinding } from './native.js';
-import { requireBytes, requireOneOf, requireString, requireUint } from './validate.js';
+import { unlinkSync } from "node:fs";
+import { call, errnoOf, LibbpfError } from "./errors.js";
+import { type Closeable, track, untrack } from "./lifecycle.js";
+import { type NativeBinding, type NativeMapInfo, nativeBinding } from "./native.js";
+import { requireBytes, requireOneOf, requireString, requireUint } from "./validate.js";
 
 const UPDATE_FLAGS = { any: 0, noexist: 1, exist: 2 } as const;
 export type UpdateFlag = keyof typeof UPDATE_FLAGS;
@@ -33,13 +33,7 @@ export class BpfMap implements Closeable {
   #closed = false;
 
   /** @internal maps come from BpfObject.map() or BpfMap.openPinned() */
-  constructor(
-    binding: NativeBinding,
-    info: NativeMapInfo,
-    ownsFd: boolean,
-    usable: () => boolean = () => true,
-    owner?: DependentOwner,
-  ) {
+  constructor(binding: NativeBinding, info: NativeMapInfo, ownsFd: boolean, usable: () => boolean = () => true, owner?: DependentOwner) {
     this.#binding = binding;
     this.name = info.name;
     this.type = info.type;
@@ -55,22 +49,22 @@ export class BpfMap implements Closeable {
 
   /** Opens a map pinned in bpffs; close() it when done. */
   static openPinned(path: string, opts: MapOptions = {}): BpfMap {
-    requireString('BpfMap.openPinned', 'path', path);
+    requireString("BpfMap.openPinned", "path", path);
     const binding = opts.binding ?? nativeBinding();
     const info = call(`open pinned map ${path}`, () => binding.mapOpenPinned(path), {
-      ENOENT: 'nothing is pinned there; start the program that pins it, or check the path',
+      ENOENT: "nothing is pinned there; start the program that pins it, or check the path",
     });
     return new BpfMap(binding, info, true);
   }
 
   get fd(): number {
-    this.#check('fd');
+    this.#check("fd");
     return this.#fd;
   }
 
   /** True for per-CPU maps, whose values hold one slot per possible CPU. */
   get perCpu(): boolean {
-    return this.type.includes('percpu');
+    return this.type.includes("percpu");
   }
 
   /** Bytes of one value as user space sees it: nCPU * roundup(valueSize, 8) for per-CPU maps. */
@@ -80,15 +74,15 @@ export class BpfMap implements Closeable {
   }
 
   lookup(key: Uint8Array): Buffer | undefined {
-    this.#checkKey('lookup', key);
-    return call(this.#op('lookup in'), () => this.#binding.mapLookup(this.#fd, key, this.valueBytes));
+    this.#checkKey("lookup", key);
+    return call(this.#op("lookup in"), () => this.#binding.mapLookup(this.#fd, key, this.valueBytes));
   }
 
-  update(key: Uint8Array, value: Uint8Array, flags: UpdateFlag = 'any'): void {
-    this.#checkKey('update', key);
-    requireBytes(`${this.#where('update')}`, 'value', value, this.valueBytes);
-    const flag = UPDATE_FLAGS[requireOneOf(this.#where('update'), 'flags', flags, Object.keys(UPDATE_FLAGS) as UpdateFlag[])];
-    call(this.#op('update'), () => this.#binding.mapUpdate(this.#fd, key, value, flag), {
+  update(key: Uint8Array, value: Uint8Array, flags: UpdateFlag = "any"): void {
+    this.#checkKey("update", key);
+    requireBytes(`${this.#where("update")}`, "value", value, this.valueBytes);
+    const flag = UPDATE_FLAGS[requireOneOf(this.#where("update"), "flags", flags, Object.keys(UPDATE_FLAGS) as UpdateFlag[])];
+    call(this.#op("update"), () => this.#binding.mapUpdate(this.#fd, key, value, flag), {
       EEXIST: "the key exists and flags is 'noexist'",
       ENOENT: "the key does not exist and flags is 'exist'",
       E2BIG: `the map is full (maxEntries ${this.maxEntries})`,
@@ -97,19 +91,19 @@ export class BpfMap implements Closeable {
 
   /** Deletes one key; false if it was not there. */
   delete(key: Uint8Array): boolean {
-    this.#checkKey('delete', key);
-    return call(this.#op('delete from'), () => this.#binding.mapDelete(this.#fd, key), {
+    this.#checkKey("delete", key);
+    return call(this.#op("delete from"), () => this.#binding.mapDelete(this.#fd, key), {
       EINVAL: `${this.type} maps do not support delete`,
     });
   }
 
   /** Iterates keys with BPF_MAP_GET_NEXT_KEY; keys deleted meanwhile may restart iteration (kernel behaviour). */
   *keys(): Generator<Buffer> {
-    this.#check('keys');
+    this.#check("keys");
     let key: Buffer | undefined;
     for (;;) {
       const prev = key ?? null;
-      key = call(this.#op('iterate'), () => this.#binding.mapNextKey(this.#fd, prev, this.keySize));
+      key = call(this.#op("iterate"), () => this.#binding.mapNextKey(this.#fd, prev, this.keySize));
       if (key === undefined) return;
       yield key;
     }
@@ -128,31 +122,33 @@ export class BpfMap implements Closeable {
    * (fall back to entries()).
    */
   lookupBatch(maxEntries = this.maxEntries): { keys: Buffer; values: Buffer; count: number } | undefined {
-    this.#check('lookupBatch');
-    requireUint(this.#where('lookupBatch'), 'maxEntries', maxEntries, 0xffff_ffff, 1);
-    return call(this.#op('batch lookup in'), () =>
-      this.#binding.mapLookupBatch(this.#fd, this.keySize, this.valueBytes, maxEntries),
-    );
+    this.#check("lookupBatch");
+    requireUint(this.#where("lookupBatch"), "maxEntries", maxEntries, 0xffff_ffff, 1);
+    return call(this.#op("batch lookup in"), () => this.#binding.mapLookupBatch(this.#fd, this.keySize, this.valueBytes, maxEntries));
   }
 
   pin(path: string): void {
-    this.#check('pin');
-    requireString(this.#where('pin'), 'path', path);
+    this.#check("pin");
+    requireString(this.#where("pin"), "path", path);
     call(`pin map ${this.name} at ${path}`, () => this.#binding.mapPin(this.#fd, path), {
-      EEXIST: 'something is already pinned there; unpin it first',
-      ENOENT: 'the directory does not exist (is bpffs mounted at /sys/fs/bpf?)',
-      EPERM: 'the path must be on a bpffs mount (mount -t bpf bpf /sys/fs/bpf), and pinning needs root or CAP_BPF',
+      EEXIST: "something is already pinned there; unpin it first",
+      ENOENT: "the directory does not exist (is bpffs mounted at /sys/fs/bpf?)",
+      EPERM: "the path must be on a bpffs mount (mount -t bpf bpf /sys/fs/bpf), and pinning needs root or CAP_BPF",
     });
   }
 
   /** Removes a pin (the map lives on while something else holds it). */
   unpin(path: string): void {
-    requireString(this.#where('unpin'), 'path', path);
+    requireString(this.#where("unpin"), "path", path);
     try {
       unlinkSync(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      throw new LibbpfError(`unpin map ${this.name} at ${path}`, errnoOf(code), code === 'ENOENT' ? 'nothing is pinned there' : (err as Error).message);
+      const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+      throw new LibbpfError(
+        `unpin map ${this.name} at ${path}`,
+        errnoOf(code),
+        code === "ENOENT" ? "nothing is pinned there" : (err as Error).message,
+      );
     }
   }
 
@@ -187,6 +183,6 @@ export class BpfMap implements Closeable {
 
   #checkKey(method: string, key: Uint8Array): void {
     this.#check(method);
-    requireBytes(this.#where(method), 'key', key, this.keySize);
+    requireBytes(this.#where(method), "key", key, this.keySize);
   }
 }

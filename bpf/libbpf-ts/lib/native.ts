@@ -1,10 +1,10 @@
 // The native addon's surface (build/Release/bpf_addon.node) and its loader; tests inject fakes of this shape.
-import { createRequire } from 'node:module';
+import { createRequire } from "node:module";
 
 /** Opaque native handles; only the binding that made them can use them. */
-export type ObjectHandle = { readonly __brand: 'object' };
-export type LinkHandle = { readonly __brand: 'link' };
-export type RingHandle = { readonly __brand: 'ring' };
+export type ObjectHandle = { readonly __brand: "object" };
+export type LinkHandle = { readonly __brand: "link" };
+export type RingHandle = { readonly __brand: "ring" };
 
 export interface NativeProgramInfo {
   name: string;
@@ -36,22 +36,10 @@ export interface NativeBinding {
   objectMaps(obj: ObjectHandle): NativeMapInfo[];
   objectClose(obj: ObjectHandle): void;
 
-  programAttachTc(
-    obj: ObjectHandle,
-    prog: string,
-    ifindex: number,
-    ingress: boolean,
-    priority: number,
-    handle: number,
-  ): LinkHandle;
+  programAttachTc(obj: ObjectHandle, prog: string, ifindex: number, ingress: boolean, priority: number, handle: number): LinkHandle;
   programAttachTracepoint(obj: ObjectHandle, prog: string, category: string, name: string): LinkHandle;
   programAttachCgroup(obj: ObjectHandle, prog: string, cgroupPath: string): LinkHandle;
-  programTestRun(
-    obj: ObjectHandle,
-    prog: string,
-    data: Uint8Array,
-    repeat: number,
-  ): { retval: number; durationNs: number };
+  programTestRun(obj: ObjectHandle, prog: string, data: Uint8Array, repeat: number): { retval: number; durationNs: number };
   linkClose(link: LinkHandle): void;
 
   mapLookup(fd: number, key: Uint8Array, valueBytes: number): Buffer | undefined;
@@ -83,9 +71,9 @@ export function nativeBinding(): NativeBinding {
   if (!loaded) {
     const require = createRequire(import.meta.url);
     try {
-      loaded = require('../build/Release/bpf_addon.node') as NativeBinding;
+      loaded = require("../build/Release/bpf_addon.node") as NativeBinding;
     } catch (err) {
-      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
       throw new Error(`load libbpf-ts native addon: ${reason} — build it with "npm run build -w libbpf-ts"`);
     }
   }

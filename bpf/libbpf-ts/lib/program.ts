@@ -1,8 +1,8 @@
 // BpfProgram: attaches one loaded program (tc, tracepoint, cgroup) or runs it with BPF_PROG_TEST_RUN.
-import { call } from './errors.js';
-import { Link } from './link.js';
-import type { LinkHandle, NativeBinding, ObjectHandle } from './native.js';
-import { requireBytes, requireOneOf, requireString, requireUint } from './validate.js';
+import { call } from "./errors.js";
+import { Link } from "./link.js";
+import type { LinkHandle, NativeBinding, ObjectHandle } from "./native.js";
+import { requireBytes, requireOneOf, requireString, requireUint } from "./validate.js";
 
 /** What a program needs from the object that owns it. */
 export interface ProgramOwner {
@@ -40,19 +40,19 @@ export class BpfProgram {
    * Attaches as a direct-action tc filter on a clsact qdisc (created if missing, kept if it existed).
    * Closing the link removes the filter, and the clsact too when this process created it.
    */
-  attachTc(ifindex: number, direction: 'ingress' | 'egress', opts: TcOptions = {}): Link {
+  attachTc(ifindex: number, direction: "ingress" | "egress", opts: TcOptions = {}): Link {
     const where = `BpfProgram(${this.name}).attachTc`;
-    requireUint(where, 'ifindex', ifindex, 0x7fff_ffff, 1);
-    requireOneOf(where, 'direction', direction, ['ingress', 'egress'] as const);
-    const priority = requireUint(where, 'opts.priority', opts.priority ?? 1, 0xffff, 1);
-    const handle = requireUint(where, 'opts.handle', opts.handle ?? 1, 0xffff_ffff, 1);
-    if (opts.ifname !== undefined) requireString(where, 'opts.ifname', opts.ifname);
-    const target = `ifindex ${ifindex}${opts.ifname ? ` (${opts.ifname})` : ''}`;
+    requireUint(where, "ifindex", ifindex, 0x7fff_ffff, 1);
+    requireOneOf(where, "direction", direction, ["ingress", "egress"] as const);
+    const priority = requireUint(where, "opts.priority", opts.priority ?? 1, 0xffff, 1);
+    const handle = requireUint(where, "opts.handle", opts.handle ?? 1, 0xffff_ffff, 1);
+    if (opts.ifname !== undefined) requireString(where, "opts.ifname", opts.ifname);
+    const target = `ifindex ${ifindex}${opts.ifname ? ` (${opts.ifname})` : ""}`;
     const obj = this.#owner.loadedHandle(where);
     return this.#link(
       `attach tc ${direction} to ${target}`,
       `tc ${direction} on ${target}`,
-      () => this.#owner.binding.programAttachTc(obj, this.name, ifindex, direction === 'ingress', priority, handle),
+      () => this.#owner.binding.programAttachTc(obj, this.name, ifindex, direction === "ingress", priority, handle),
       {
         ENODEV: `no interface has ifindex ${ifindex} in this network namespace`,
         EINVAL: `program ${this.name} is ${this.type}; tc needs a SEC("tc") / sched_cls program`,
@@ -62,8 +62,8 @@ export class BpfProgram {
 
   attachTracepoint(category: string, name: string): Link {
     const where = `BpfProgram(${this.name}).attachTracepoint`;
-    requireString(where, 'category', category);
-    requireString(where, 'name', name);
+    requireString(where, "category", category);
+    requireString(where, "name", name);
     const obj = this.#owner.loadedHandle(where);
     return this.#link(
       `attach tracepoint ${category}/${name}`,
@@ -78,15 +78,15 @@ export class BpfProgram {
   /** Attaches to a cgroup v2 directory; the attach type comes from the program's section. */
   attachCgroup(cgroupPath: string): Link {
     const where = `BpfProgram(${this.name}).attachCgroup`;
-    requireString(where, 'cgroupPath', cgroupPath);
+    requireString(where, "cgroupPath", cgroupPath);
     const obj = this.#owner.loadedHandle(where);
     return this.#link(
       `attach cgroup ${this.section} to ${cgroupPath}`,
       `cgroup ${this.section} on ${cgroupPath}`,
       () => this.#owner.binding.programAttachCgroup(obj, this.name, cgroupPath),
       {
-        ENOENT: 'no such cgroup directory (cgroup v2 is usually mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)',
-        ENOTDIR: 'the path is not a cgroup directory',
+        ENOENT: "no such cgroup directory (cgroup v2 is usually mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
+        ENOTDIR: "the path is not a cgroup directory",
       },
     );
   }
@@ -94,9 +94,9 @@ export class BpfProgram {
   /** Runs the program once per repeat on `data` (BPF_PROG_TEST_RUN); durationNs is the mean per run. */
   testRun(opts: { data: Uint8Array; repeat?: number }): { retval: number; durationNs: number } {
     const where = `BpfProgram(${this.name}).testRun`;
-    if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: opts must be { data, repeat? }`);
-    const data = requireBytes(where, 'opts.data', opts.data);
-    const repeat = requireUint(where, 'opts.repeat', opts.repeat ?? 1, 0xffff_ffff, 1);
+    if (typeof opts !== "object" || opts === null) throw new TypeError(`${where}: opts must be { data, repeat? }`);
+    const data = requireBytes(where, "opts.data", opts.data);
+    const repeat = requireUint(where, "opts.repeat", opts.repeat ?? 1, 0xffff_ffff, 1);
     const obj = this.#owner.loadedHandle(where);
     return call(`test run ${this.name}`, () => this.#owner.binding.programTestRun(obj, this.name, data, repeat), {
       EINVAL: `the input does not suit a ${this.type} program (tc programs need at least a 14-byte Ethernet header)`,

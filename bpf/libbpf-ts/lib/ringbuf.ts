@@ -1,10 +1,10 @@
 // RingBufferReader: delivers a BPF ring buffer's records to JS in batches, driven by libuv (no polling thread).
-import { call } from './errors.js';
-import { type Closeable, track, untrack } from './lifecycle.js';
-import type { BpfMap } from './map.js';
-import type { NativeBinding, RingHandle } from './native.js';
-import { nativeBinding } from './native.js';
-import { requireFunction } from './validate.js';
+import { call } from "./errors.js";
+import { type Closeable, track, untrack } from "./lifecycle.js";
+import type { BpfMap } from "./map.js";
+import type { NativeBinding, RingHandle } from "./native.js";
+import { nativeBinding } from "./native.js";
+import { requireFunction } from "./validate.js";
 
 /**
  * Receives every record pending at one wakeup: `data` holds the records back to back, and `offsets` has
@@ -24,10 +24,10 @@ export class RingBufferReader implements Closeable {
   #closed = false;
 
   constructor(map: BpfMap, onBatch: BatchHandler, opts: { binding?: NativeBinding } = {}) {
-    const where = 'new RingBufferReader';
-    if (!map || typeof map !== 'object' || typeof map.type !== 'string') throw new TypeError(`${where}: map must be a BpfMap`);
-    if (map.type !== 'ringbuf') throw new TypeError(`${where}: map ${map.name} is a ${map.type} map, not a ringbuf`);
-    requireFunction(where, 'onBatch', onBatch);
+    const where = "new RingBufferReader";
+    if (!map || typeof map !== "object" || typeof map.type !== "string") throw new TypeError(`${where}: map must be a BpfMap`);
+    if (map.type !== "ringbuf") throw new TypeError(`${where}: map ${map.name} is a ${map.type} map, not a ringbuf`);
+    requireFunction(where, "onBatch", onBatch);
     this.#binding = opts.binding ?? nativeBinding();
     this.#mapName = map.name;
     const fd = map.fd;
