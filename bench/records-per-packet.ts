@@ -10,7 +10,7 @@ const opts = parseFlags({ bytes: "1G" });
 const bytes = Number.parseFloat(opts.bytes) * ({ K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[opts.bytes.slice(-1).toUpperCase()] ?? 1);
 
 runBench("records-per-packet", () =>
-  withPods([pod("client"), pod("server")], async (pods) => {
+  withPods("flbp", [pod("client"), pod("server")], async (pods) => {
     await startIperfServer(pods, "server");
     const collector = await startBenchCollector(pods);
     try {

@@ -10,7 +10,7 @@ const opts = parseFlags({ rounds: 3, seconds: 5 });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 runBench("throughput", () =>
-  withPods([pod("client"), pod("server")], async (pods) => {
+  withPods("flbt", [pod("client"), pod("server")], async (pods) => {
     await startIperfServer(pods, "server");
     const server = pods.pod("server").ipv4;
     const measure = async () => (await iperfClient(pods, "client", server, { seconds: opts.seconds })).bitsPerSecond;

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { type Collector, freePort, startCollector } from "../../test/harness/collector.ts";
 import { createPods, type PodSpec, type Pods } from "../../test/harness/pods.ts";
 
+/** Each bench has its own "flb*" prefix, so a long rss run survives the others' clean-up. */
 export const PREFIX = "flb";
 
 export interface BenchCollector extends Collector {
@@ -51,8 +52,9 @@ export function rssMiB(pid: number): number {
 }
 
 /** Creates the pods, runs fn, and always removes pods (and the processes in them) afterwards. */
-export async function withPods<T>(specs: PodSpec[], fn: (pods: Pods) => Promise<T>): Promise<T> {
-  const pods = await createPods({ prefix: PREFIX, pods: specs });
+export async function withPods<T>(prefix: string, specs: PodSpec[], fn: (pods: Pods) => Promise<T>): Promise<T> {
+  if (!prefix.startsWith(PREFIX)) throw new Error(`bench pod prefix "${prefix}" must start with ${PREFIX}`);
+  const pods = await createPods({ prefix, pods: specs });
   try {
     return await fn(pods);
   } finally {
