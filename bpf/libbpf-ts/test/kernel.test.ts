@@ -183,6 +183,16 @@ describe("tc on a veth in a netns", () => {
     expect(() => reader.consume()).toThrow(/reader is closed/);
   });
 
+  it("propagates an exception thrown by onBatch out of consume()", () => {
+    const obj = load();
+    const reader = new RingBufferReader(obj.map("events"), () => {
+      throw new Error("decoder failed");
+    });
+    obj.program("lbt_tc").testRun({ data: new Uint8Array(64) });
+    expect(() => reader.consume()).toThrow("decoder failed");
+    expect(reader.consume()).toBe(0); // the failed batch was already taken off the ring
+  });
+
   it("keeps a clsact it did not create and replaces a stale filter with the same handle/priority", () => {
     run("tc", ["qdisc", "add", "dev", veth.host, "clsact"]);
     try {
@@ -290,6 +300,10 @@ describe("maps", () => {
     for (let i = 0; i < batch.count; i++) {
       expect(batch.values.readBigUInt64LE(i * 8)).toBe(BigInt(batch.keys.readUInt32LE(i * 4) * 2));
     }
+  });
+
+  it("has no batch lookup for ring buffers", () => {
+    expect(load().map("events").lookupBatch(1)).toBeUndefined();
   });
 
   it("reads per-CPU values with one slot per possible CPU", () => {
