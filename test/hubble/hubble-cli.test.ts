@@ -41,7 +41,6 @@ const flowsOfJson = (out: string): JsonFlow[] => jsonLines(out).flatMap((r) => (
 const tcp = (f: JsonFlow) => f.l4?.TCP;
 
 beforeAll(async () => {
-  requireHubble(); // fail every test with the install hint, never skip
   pods = await createPods({
     prefix: "e2h",
     pods: [
@@ -81,6 +80,7 @@ afterAll(async () => {
   await pods?.destroy();
 });
 
+// Each test runs hubble through requireHubble(): without the binary every test fails with the install hint.
 describe("hubble observe", () => {
   it("prints the pods' TCP handshake, refused port, drop and ping in compact form", async () => {
     const out = await hubbleOk(["observe", "--server", server, "--last", "50", "-o", "compact"]);
