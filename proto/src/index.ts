@@ -11,6 +11,6 @@ export * as relaypb from "../gen/relay/relay_pb.js";
 export * as flowlenspb from "../gen/flowlens/flow_extension_pb.js";
 export { observerServiceDefinition, type ObserverServiceDefinition } from "./grpc.js";
 export { registry, FLOW_EXTENSION_TYPE_URL } from "./registry.js";
-export { setFlowExtension, getFlowExtension } from "./extension.js";
+export { setFlowExtension, getFlowExtension, flowExtensionsRequest, wantsFlowExtensions } from "./extension.js";
 export * from "../gen/flowlens/endpoints_pb.js";
 export { grpcServiceDefinition } from "./service.js";

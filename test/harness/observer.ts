@@ -5,6 +5,7 @@ import {
 	type GetFlowsResponse,
 	GetFlowsRequestSchema,
 	ServerStatusRequestSchema,
+	flowExtensionsRequest,
 	type ServerStatusResponse,
 	getFlowExtension,
 	observerServiceDefinition,
@@ -22,7 +23,7 @@ export function observerClient(address: string) {
 		getFlows(req: Req): Promise<GetFlowsResponse[]> {
 			return new Promise((resolve, reject) => {
 				const out: GetFlowsResponse[] = [];
-				const s = c.GetFlows(create(GetFlowsRequestSchema, req)) as grpc.ClientReadableStream<GetFlowsResponse>;
+				const s = c.GetFlows(create(GetFlowsRequestSchema, { extensions: flowExtensionsRequest(), ...req })) as grpc.ClientReadableStream<GetFlowsResponse>;
 				s.on("data", (r: GetFlowsResponse) => out.push(r));
 				s.on("end", () => resolve(out));
 				s.on("error", reject);
@@ -30,7 +31,7 @@ export function observerClient(address: string) {
 		},
 		/** A follow stream; onData sees each response; cancel() ends it. */
 		follow(req: Req, onData: (r: GetFlowsResponse) => void): { cancel(): void; done: Promise<void> } {
-			const s = c.GetFlows(create(GetFlowsRequestSchema, { ...req, follow: true })) as grpc.ClientReadableStream<GetFlowsResponse>;
+			const s = c.GetFlows(create(GetFlowsRequestSchema, { extensions: flowExtensionsRequest(), ...req, follow: true })) as grpc.ClientReadableStream<GetFlowsResponse>;
 			s.on("data", onData);
 			const done = new Promise<void>((resolve) => {
 				s.on("end", () => resolve());

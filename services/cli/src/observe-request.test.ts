@@ -6,7 +6,11 @@ async function request(...args: string[]): Promise<Record<string, unknown>> {
   const r = await runCli(["observe", ...args, "--print-request"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
+  const req = JSON.parse(r.stdout) as Record<string, unknown>;
+  // Every request asks for Flowlens' flow extensions; the cases below check the rest.
+  expect(req.extensions).toEqual({ "@type": "type.googleapis.com/flowlens.GetFlowsRequestExtension", flow_extensions: true });
+  delete req.extensions;
+  return req;
 }
 
 describe("observe flags → GetFlowsRequest", () => {

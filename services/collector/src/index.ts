@@ -102,7 +102,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
   server.addService(grpcServiceDefinition(EndpointsService), createEndpointHandlers(registry));
-  new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING" }).addToServer(server);
+  // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
+  new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(cfg.listenAddress, grpc.ServerCredentials.createInsecure(), (err) =>
       err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),

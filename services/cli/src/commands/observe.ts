@@ -2,7 +2,7 @@
 
 import { toJson } from "@bufbuild/protobuf";
 import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
-import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition } from "@flowlens/proto";
+import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition, registry } from "@flowlens/proto";
 import type { ServiceError } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
@@ -90,7 +90,7 @@ export function observeCommand(ctx: CommandContext): Command {
     const server = resolveServer(opts, ctx, "relay");
     const timeoutMs = connectTimeoutMs(opts);
     if (opts.printRequest) {
-      ctx.out.line(JSON.stringify(toJson(GetFlowsRequestSchema, req, { useProtoFieldName: true })));
+      ctx.out.line(JSON.stringify(toJson(GetFlowsRequestSchema, req, { useProtoFieldName: true, registry })));
       return;
     }
     const printer = createPrinter({

@@ -27,6 +27,7 @@ import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
 import { addrToString, macToString } from "../net/ip.js";
 import { tupleKey } from "../process/tuples.js";
 import type { KernelDropReasons } from "./kernel-drop-reasons.js";
+import { icmpSummary, tcpSummary } from "./summary.js";
 
 /** Cilium monitor event types and trace sub-types (Hubble's event_type filter uses them). */
 export const CiliumEvent = { DROP: 1, TRACE: 4 } as const;
@@ -54,15 +55,6 @@ export function tcpFlagsFromBits(bits: number): TCPFlags {
     ECE: (bits & 0x40) !== 0,
     CWR: (bits & 0x80) !== 0,
   });
-}
-
-function flagNames(bits: number): string {
-  const names = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
-  const order = [1, 4, 0, 3, 2, 5, 6, 7]; // SYN, ACK, FIN, PSH, RST... the order Hubble prints
-  return order
-    .filter((i) => bits & (1 << i))
-    .map((i) => names[i])
-    .join(", ");
 }
 
 export class FlowBuilder {
@@ -167,7 +159,7 @@ export class FlowBuilder {
     };
     const proc = this.ctx.decoder.processOf(key, flow.IP?.source ?? "", flow.IP?.destination ?? "", ev.sport, ev.dport);
     if (proc) flow.cgroupId = BigInt(proc.cgroupId);
-    if (flagBits && ev.proto === IPPROTO.TCP) flow.Summary = `TCP Flags: ${flagNames(flagBits)}`;
+    flow.Summary = summaryOf(ev, flagBits);
     const events = ev.u16(Off.events);
     const first = ev.u64(Off.firstNs);
     const last = ev.u64(Off.lastNs);
@@ -214,6 +206,21 @@ export class FlowBuilder {
       comm: proc?.comm ?? "",
     });
     return flow;
+  }
+}
+
+function summaryOf(ev: DatapathEvent, flagBits: number): string {
+  switch (ev.proto) {
+    case IPPROTO.TCP:
+      return flagBits ? tcpSummary(flagBits) : "TCP";
+    case IPPROTO.UDP:
+      return "UDP";
+    case IPPROTO.ICMP:
+      return icmpSummary(4, ev.sport, ev.dport);
+    case IPPROTO.ICMPV6:
+      return icmpSummary(6, ev.sport, ev.dport);
+    default:
+      return "";
   }
 }
 

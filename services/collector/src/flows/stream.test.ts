@@ -48,6 +48,26 @@ function collect(limitFollow = Number.POSITIVE_INFINITY) {
 const q = (over: Partial<FlowQuery>): FlowQuery => ({ number: 0, first: false, follow: false, match: () => true, ...over });
 
 describe("streamFlows", () => {
+  it("fills Flow.extensions only for clients that ask (Hubble clients cannot resolve the Any)", async () => {
+    const ring = ringOf(1);
+    const d: StreamDeps = {
+      ...deps(ring),
+      flowOf: () =>
+        create(FlowSchema, {
+          uuid: "x",
+          extensions: { typeUrl: "type.googleapis.com/flowlens.FlowExtension", value: new Uint8Array([8, 1]) },
+        }),
+    };
+    const plain = collect();
+    await streamFlows(q({}), d, plain.sink);
+    const asked = collect();
+    await streamFlows(q({ withExtensions: true }), d, asked.sink);
+    const ext = (c: ReturnType<typeof collect>) =>
+      c.got[0].responseTypes.case === "flow" ? c.got[0].responseTypes.value.extensions : "none";
+    expect(ext(plain)).toBeUndefined();
+    expect(ext(asked)?.typeUrl).toBe("type.googleapis.com/flowlens.FlowExtension");
+  });
+
   it("sends the last N in time order", async () => {
     const c = collect();
     await streamFlows(q({ number: 3 }), deps(ringOf(10)), c.sink);

@@ -15,6 +15,8 @@ export interface FlowQuery {
   sinceNs?: number;
   untilNs?: number;
   match: (flow: Flow) => boolean;
+  /** Fill Flow.extensions (the client asked with a flowlens.GetFlowsRequestExtension). */
+  withExtensions?: boolean;
 }
 
 export interface FlowSink {
@@ -52,8 +54,10 @@ export function lostResponse(source: number, count: number, tsNs: number, nodeNa
   });
 }
 
-function flowResponse(flow: Flow, nodeName: string): GetFlowsResponse {
-  return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: flow }, nodeName, time: flow.time });
+function flowResponse(flow: Flow, nodeName: string, withExtensions: boolean): GetFlowsResponse {
+  // Hubble's clients cannot resolve our Any type when printing JSON: they get flows without it.
+  const value = withExtensions || !flow.extensions ? flow : { ...flow, extensions: undefined };
+  return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value }, nodeName, time: flow.time });
 }
 
 export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink): Promise<void> {
@@ -110,7 +114,7 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
         if (q.sinceNs !== undefined && ring.timeOf(s) < q.sinceNs) continue;
         const flow = deps.flowOf(e);
         if (!q.match(flow)) continue;
-        resp = flowResponse(flow, nodeName);
+        resp = flowResponse(flow, nodeName, q.withExtensions === true);
         sent++;
       }
       if (!sink.send(resp)) {

@@ -8,6 +8,7 @@ import {
   GetNodesResponseSchema,
   NodeState,
   ServerStatusResponseSchema,
+  wantsFlowExtensions,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { timestampToWallNs, wallNsToMono } from "../clock/monotonic.js";
@@ -32,7 +33,13 @@ function status(code: grpc.status, details: string): Partial<grpc.StatusObject> 
 
 export function toQuery(req: GetFlowsRequest): FlowQuery {
   const match = compileFilters(req.whitelist, req.blacklist);
-  const q: FlowQuery = { number: Number(req.number), first: req.first, follow: req.follow, match };
+  const q: FlowQuery = {
+    number: Number(req.number),
+    first: req.first,
+    follow: req.follow,
+    match,
+    withExtensions: wantsFlowExtensions(req.extensions),
+  };
   if (req.since) q.sinceNs = wallNsToMono(timestampToWallNs(req.since));
   if (req.until) q.untilNs = wallNsToMono(timestampToWallNs(req.until));
   if (q.first && q.follow) throw new Error("first and follow cannot be combined");
