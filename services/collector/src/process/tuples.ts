@@ -6,23 +6,38 @@ export function tupleKey(a: string, aport: number, b: string, bport: number): st
   return a < b || (a === b && aport <= bport) ? `${a}|${aport}|${b}|${bport}` : `${b}|${bport}|${a}|${aport}`;
 }
 
+/**
+ * A map that forgets its oldest entries: two generations of at most `limit / 2` entries; when the
+ * young one fills up, the old one is dropped. O(1) per operation (evicting one key at a time from
+ * a Map walks the holes deletes leave behind).
+ */
 export class BoundedTable<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly limit: number) {}
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  private readonly half: number;
+
+  constructor(limit: number) {
+    this.half = Math.max(1, Math.floor(limit / 2));
+  }
 
   set(key: string, value: V): void {
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.limit) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
+    if (this.young.size >= this.half && !this.young.has(key)) {
+      this.old = this.young;
+      this.young = new Map();
     }
-    this.map.set(key, value);
+    this.young.set(key, value);
   }
+
   get(key: string): V | undefined {
-    return this.map.get(key);
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) this.set(key, o); // still in use: keep it young
+    return o;
   }
+
   get size(): number {
-    return this.map.size;
+    return this.young.size + this.old.size;
   }
 }
 
