@@ -13,7 +13,8 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
       originalName: m.localName,
       requestSerialize: (v) => Buffer.from(toBinary(m.input, v as never)),
       requestDeserialize: (b) => fromBinary(m.input, b),
-      responseSerialize: (v) => Buffer.from(toBinary(m.output, v as never)),
+      responseSerialize: (v) =>
+        v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.from(toBinary(m.output, v as never)),
       responseDeserialize: (b) => fromBinary(m.output, b),
     };
   }

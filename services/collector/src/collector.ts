@@ -6,7 +6,8 @@ import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import type { DatapathEvent } from "./datapath/events.js";
 import type { LostEntry } from "./datapath/lost.js";
 import type { Endpoint, EndpointRegistry } from "./endpoints/registry.js";
-import { FlowBuilder } from "./flows/builder.js";
+import { FlowFactsBuilder } from "./flows/facts.js";
+import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { LiveRing } from "./flows/ring.js";
 import type { ObserverState } from "./server/observer.js";
@@ -36,7 +37,7 @@ export interface CollectorDeps {
 export class Collector {
   readonly ring: LiveRing<RingEntry>;
   readonly decoder: RecordDecoder;
-  readonly builder: FlowBuilder;
+  readonly flows: FlowView;
   readonly startedAt = Date.now();
   private datapath?: DatapathPort;
   /** Events lost since start, by LostSource. */
@@ -47,7 +48,7 @@ export class Collector {
   constructor(readonly deps: CollectorDeps) {
     this.ring = new LiveRing<RingEntry>(deps.bufferSize);
     this.decoder = new RecordDecoder(this.ring);
-    this.builder = new FlowBuilder({
+    const facts = new FlowFactsBuilder({
       nodeName: deps.nodeName,
       registry: deps.registry,
       hostIps: deps.hostIps,
@@ -55,6 +56,7 @@ export class Collector {
       dropReasons: deps.dropReasons,
       ifname: deps.ifname,
     });
+    this.flows = new FlowView(facts, deps.nodeName);
     this.rateTimer = setInterval(() => this.sampleRate(), 5000);
     this.rateTimer.unref();
   }
@@ -105,7 +107,7 @@ export class Collector {
   }
 
   flowOf(ev: DatapathEvent): Flow {
-    return this.builder.flow(ev);
+    return this.flows.object(ev);
   }
 
   private sampleRate(): void {
@@ -131,6 +133,7 @@ export class Collector {
       deps: {
         ring: this.ring,
         flowOf: (e) => this.flowOf(e),
+        responseOf: (e, withExtensions) => this.flows.response(e, withExtensions),
         nodeName: this.deps.nodeName,
         countLost: (source, n) => this.countLost(source, n),
       },

@@ -3,7 +3,9 @@
 import { Off } from "./layout.js";
 
 export class DatapathEvent {
-  /** Flow proto built on first use and cached, so many clients share one conversion. */
+  /** Wire encoding, made on first use and shared by every client (flows/flow-view.ts). */
+  encoded: unknown = undefined;
+  /** Flow object decoded from `encoded`, only for clients that filter. */
   built: unknown = undefined;
   constructor(
     readonly kind: number,

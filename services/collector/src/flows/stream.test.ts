@@ -1,5 +1,5 @@
-import { create } from "@bufbuild/protobuf";
-import { type Flow, FlowSchema, type GetFlowsResponse, LostEventSource } from "@flowlens/proto";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type Flow, FlowSchema, type GetFlowsResponse, GetFlowsResponseSchema, LostEventSource } from "@flowlens/proto";
 import { describe, expect, it } from "vitest";
 import type { RingEntry } from "../datapath/decoder.js";
 import { DatapathEvent } from "../datapath/events.js";
@@ -20,6 +20,13 @@ function deps(ring: LiveRing<RingEntry>, lost: [number, number][] = []): StreamD
     ring,
     nodeName: "n1",
     flowOf: (e) => create(FlowSchema, { uuid: String(e.off) }),
+    responseOf: (e, withExt) =>
+      toBinary(
+        GetFlowsResponseSchema,
+        create(GetFlowsResponseSchema, {
+          responseTypes: { case: "flow", value: { uuid: String(e.off), Summary: withExt ? "with-ext" : "" } },
+        }),
+      ),
     countLost: (s, n) => lost.push([s, n]),
     waitForData: () => new Promise((r) => setTimeout(r, 5)),
   };
@@ -31,8 +38,8 @@ function collect(limitFollow = Number.POSITIVE_INFINITY) {
   return {
     got,
     sink: {
-      send(r: GetFlowsResponse) {
-        got.push(r);
+      send(r: GetFlowsResponse | Uint8Array) {
+        got.push(asResponse(r));
         if (got.length >= limitFollow) cancelled = true;
         return true;
       },
@@ -45,27 +52,19 @@ function collect(limitFollow = Number.POSITIVE_INFINITY) {
   };
 }
 
-const q = (over: Partial<FlowQuery>): FlowQuery => ({ number: 0, first: false, follow: false, match: () => true, ...over });
+const asResponse = (r: GetFlowsResponse | Uint8Array) => (r instanceof Uint8Array ? fromBinary(GetFlowsResponseSchema, r) : r);
+
+const q = (over: Partial<FlowQuery>): FlowQuery => ({ number: 0, first: false, follow: false, ...over });
 
 describe("streamFlows", () => {
-  it("fills Flow.extensions only for clients that ask (Hubble clients cannot resolve the Any)", async () => {
-    const ring = ringOf(1);
-    const d: StreamDeps = {
-      ...deps(ring),
-      flowOf: () =>
-        create(FlowSchema, {
-          uuid: "x",
-          extensions: { typeUrl: "type.googleapis.com/flowlens.FlowExtension", value: new Uint8Array([8, 1]) },
-        }),
-    };
+  it("asks for the encoding with or without extensions as the client requested", async () => {
     const plain = collect();
-    await streamFlows(q({}), d, plain.sink);
+    await streamFlows(q({}), deps(ringOf(1)), plain.sink);
     const asked = collect();
-    await streamFlows(q({ withExtensions: true }), d, asked.sink);
-    const ext = (c: ReturnType<typeof collect>) =>
-      c.got[0].responseTypes.case === "flow" ? c.got[0].responseTypes.value.extensions : "none";
-    expect(ext(plain)).toBeUndefined();
-    expect(ext(asked)?.typeUrl).toBe("type.googleapis.com/flowlens.FlowExtension");
+    await streamFlows(q({ withExtensions: true }), deps(ringOf(1)), asked.sink);
+    const summary = (c: ReturnType<typeof collect>) => (c.got[0].responseTypes.case === "flow" ? c.got[0].responseTypes.value.Summary : "none");
+    expect(summary(plain)).toBe("");
+    expect(summary(asked)).toBe("with-ext");
   });
 
   it("sends the last N in time order", async () => {
@@ -122,8 +121,8 @@ describe("streamFlows", () => {
     let first = true;
     const sink = {
       cancelled: false,
-      send(r: GetFlowsResponse) {
-        got.push(r);
+      send(r: GetFlowsResponse | Uint8Array) {
+        got.push(asResponse(r));
         if (first) {
           // While the first response is in flight, the writer laps the reader.
           first = false;

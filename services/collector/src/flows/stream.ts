@@ -14,14 +14,15 @@ export interface FlowQuery {
   /** CLOCK_MONOTONIC ns bounds (the ring's clock). */
   sinceNs?: number;
   untilNs?: number;
-  match: (flow: Flow) => boolean;
+  /** undefined: no filters (flows are then sent without building objects). */
+  match?: (flow: Flow) => boolean;
   /** Fill Flow.extensions (the client asked with a flowlens.GetFlowsRequestExtension). */
   withExtensions?: boolean;
 }
 
 export interface FlowSink {
-  /** false when the transport wants the writer to wait for drain(). */
-  send(resp: GetFlowsResponse): boolean;
+  /** false when the transport wants the writer to wait for drain(). Bytes are a pre-encoded response. */
+  send(resp: GetFlowsResponse | Uint8Array): boolean;
   drain(): Promise<void>;
   readonly cancelled: boolean;
 }
@@ -29,6 +30,8 @@ export interface FlowSink {
 export interface StreamDeps {
   ring: LiveRing<RingEntry>;
   flowOf(entry: Exclude<RingEntry, LostEntry>): Flow;
+  /** The GetFlowsResponse of an entry, encoded. */
+  responseOf(entry: Exclude<RingEntry, LostEntry>, withExtensions: boolean): Uint8Array;
   nodeName: string;
   /** Told when a reader was lapped by the writer (for ServerStatus and metrics). */
   countLost?(source: number, count: number): void;
@@ -54,12 +57,6 @@ export function lostResponse(source: number, count: number, tsNs: number, nodeNa
   });
 }
 
-function flowResponse(flow: Flow, nodeName: string, withExtensions: boolean): GetFlowsResponse {
-  // Hubble's clients cannot resolve our Any type when printing JSON: they get flows without it.
-  const value = withExtensions || !flow.extensions ? flow : { ...flow, extensions: undefined };
-  return create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value }, nodeName, time: flow.time });
-}
-
 export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink): Promise<void> {
   const { ring, nodeName } = deps;
   const inTime = (seq: number) => {
@@ -80,7 +77,7 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
       const e = ring.get(s);
       if (e === undefined || e instanceof LostEntry || !inTime(s)) continue;
       if (q.sinceNs !== undefined && ring.timeOf(s) < q.sinceNs) break;
-      if (q.match(deps.flowOf(e))) {
+      if (!q.match || q.match(deps.flowOf(e))) {
         found++;
         seq = s;
       }
@@ -107,14 +104,14 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
         if (!q.follow) return;
         continue;
       }
-      let resp: GetFlowsResponse;
+      let resp: GetFlowsResponse | Uint8Array;
       if (e instanceof LostEntry) {
         resp = lostResponse(e.source, e.count, e.tsNs, nodeName);
       } else {
         if (q.sinceNs !== undefined && ring.timeOf(s) < q.sinceNs) continue;
-        const flow = deps.flowOf(e);
-        if (!q.match(flow)) continue;
-        resp = flowResponse(flow, nodeName, q.withExtensions === true);
+        if (q.match && !q.match(deps.flowOf(e))) continue;
+        // Hubble's clients cannot resolve our Any type when printing JSON: extensions on request only.
+        resp = deps.responseOf(e, q.withExtensions === true);
         sent++;
       }
       if (!sink.send(resp)) {

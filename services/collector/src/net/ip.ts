@@ -58,8 +58,8 @@ export function canonicalIp(ip: string): string {
   return addrToString(addrToKey(ip), 0, v);
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export function macToString(buf: Buffer, off: number): string {
-  const p: string[] = [];
-  for (let i = 0; i < 6; i++) p.push(buf[off + i].toString(16).padStart(2, "0"));
-  return p.join(":");
+  return `${HEX[buf[off]]}:${HEX[buf[off + 1]]}:${HEX[buf[off + 2]]}:${HEX[buf[off + 3]]}:${HEX[buf[off + 4]]}:${HEX[buf[off + 5]]}`;
 }

@@ -32,7 +32,9 @@ function status(code: grpc.status, details: string): Partial<grpc.StatusObject> 
 }
 
 export function toQuery(req: GetFlowsRequest): FlowQuery {
-  const match = compileFilters(req.whitelist, req.blacklist);
+  // Compiled even when empty-handed, so a bad filter fails here; skipped on the hot path when none.
+  const compiled = compileFilters(req.whitelist, req.blacklist);
+  const match = req.whitelist.length || req.blacklist.length ? compiled : undefined;
   const q: FlowQuery = {
     number: Number(req.number),
     first: req.first,
@@ -48,7 +50,8 @@ export function toQuery(req: GetFlowsRequest): FlowQuery {
 
 export function createObserverHandlers(state: ObserverState): grpc.UntypedServiceImplementation {
   return {
-    GetFlows(call: grpc.ServerWritableStream<GetFlowsRequest, GetFlowsResponse>) {
+    // Responses are GetFlowsResponse objects or bytes the collector already encoded.
+    GetFlows(call: grpc.ServerWritableStream<GetFlowsRequest, GetFlowsResponse | Uint8Array>) {
       let q: FlowQuery;
       try {
         q = toQuery(call.request);
@@ -73,7 +76,7 @@ export function createObserverHandlers(state: ObserverState): grpc.UntypedServic
         get cancelled() {
           return cancelled;
         },
-        send: (resp: GetFlowsResponse) => call.write(resp),
+        send: (resp: GetFlowsResponse | Uint8Array) => call.write(resp),
         drain: () =>
           new Promise<void>((resolve) => {
             if (cancelled) return resolve();

@@ -1,0 +1,289 @@
+// What a datapath event says as a flow, in plain values: the one place that decides pod names,
+// directions, verdicts and reasons. The wire encoder turns these facts into flow.Flow bytes.
+import { DropReason, FlowEvent, FlowType, IPVersion, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
+import { monoToWallNs } from "../clock/monotonic.js";
+import type { RecordDecoder } from "../datapath/decoder.js";
+import type { DatapathEvent } from "../datapath/events.js";
+import { FlowEventBit, Off, RecordKind, TcDir } from "../datapath/layout.js";
+import { ReservedIdentity } from "../endpoints/identity.js";
+import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
+import { addrToString, macToString } from "../net/ip.js";
+import { tupleKey } from "../process/tuples.js";
+import type { KernelDropReasons } from "./kernel-drop-reasons.js";
+import { icmpSummary, tcpSummary } from "./summary.js";
+
+/** Cilium monitor event types and trace sub-types (Hubble's event_type filter uses them). */
+export const CiliumEvent = { DROP: 1, TRACE: 4 } as const;
+const TraceSub = { TO_ENDPOINT: 0, FROM_ENDPOINT: 5, FROM_NETWORK: 10, TO_NETWORK: 11 } as const;
+const IPPROTO = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
+
+export interface EndpointFacts {
+  id: number;
+  identity: number;
+  namespace: string;
+  podName: string;
+  labels: readonly string[];
+}
+
+export type L4Kind = "TCP" | "UDP" | "ICMPv4" | "ICMPv6" | "";
+
+export interface ExtensionFacts {
+  packets: number;
+  bytes: number;
+  /** Wall-clock ns, 0 when unknown. */
+  firstNs: number;
+  lastNs: number;
+  rttNs: number;
+  retransmits: number;
+  pid: number;
+  comm: string;
+  events: FlowEvent[];
+  kernelDropReason: number;
+  kernelDropReasonName: string;
+  /** TCP flag bits seen in this direction, -1 when not a flow record. */
+  tcpFlagsSeen: number;
+}
+
+export interface FlowFacts {
+  /** Wall-clock ns. */
+  timeNs: number;
+  verdict: Verdict;
+  dropReason: number;
+  dropReasonDesc: DropReason;
+  ethSrc: string;
+  ethDst: string;
+  srcIp: string;
+  dstIp: string;
+  ipVersion: IPVersion;
+  l4: L4Kind;
+  /** Ports, or ICMP type (sport) and code (dport). */
+  sport: number;
+  dport: number;
+  tcpFlags: number;
+  source: EndpointFacts;
+  destination: EndpointFacts;
+  type: FlowType;
+  nodeName: string;
+  /** undefined: not known (kernel drops). */
+  isReply: boolean | undefined;
+  eventType: number;
+  eventSubType: number;
+  trafficDirection: TrafficDirection;
+  traceObservationPoint: TraceObservationPoint;
+  ifindex: number;
+  ifname: string;
+  cgroupId: number;
+  summary: string;
+  ext: ExtensionFacts;
+}
+
+export interface FactsContext {
+  nodeName: string;
+  registry: EndpointRegistry;
+  hostIps: Set<string>;
+  decoder: RecordDecoder;
+  dropReasons: KernelDropReasons;
+  ifname(ifindex: number): string;
+}
+
+const HOST: EndpointFacts = { id: 0, identity: ReservedIdentity.HOST, namespace: "", podName: "", labels: ["reserved:host"] };
+const WORLD: EndpointFacts = { id: 0, identity: ReservedIdentity.WORLD, namespace: "", podName: "", labels: ["reserved:world"] };
+
+function endpointFacts(ep: Endpoint): EndpointFacts {
+  return { id: ep.id, identity: ep.identity, namespace: ep.namespace, podName: ep.name, labels: ep.labelStrings };
+}
+
+function l4Kind(proto: number): L4Kind {
+  switch (proto) {
+    case IPPROTO.TCP:
+      return "TCP";
+    case IPPROTO.UDP:
+      return "UDP";
+    case IPPROTO.ICMP:
+      return "ICMPv4";
+    case IPPROTO.ICMPV6:
+      return "ICMPv6";
+    default:
+      return "";
+  }
+}
+
+function summaryOf(l4: L4Kind, sport: number, dport: number, flagBits: number): string {
+  switch (l4) {
+    case "TCP":
+      return flagBits ? tcpSummary(flagBits) : "TCP";
+    case "UDP":
+      return "UDP";
+    case "ICMPv4":
+      return icmpSummary(4, sport, dport);
+    case "ICMPv6":
+      return icmpSummary(6, sport, dport);
+    default:
+      return "";
+  }
+}
+
+function eventList(bits: number): FlowEvent[] {
+  const out: FlowEvent[] = [];
+  if (bits & FlowEventBit.NEW) out.push(FlowEvent.NEW);
+  if (bits & FlowEventBit.TCP_FLAGS) out.push(FlowEvent.TCP_FLAGS);
+  if (bits & FlowEventBit.END) out.push(FlowEvent.END);
+  if (bits & FlowEventBit.PERIODIC) out.push(FlowEvent.PERIODIC);
+  return out;
+}
+
+export class FlowFactsBuilder {
+  constructor(private readonly ctx: FactsContext) {}
+
+  /** `local`: the endpoint on whose veth the packet was seen, when `ip` is its own side. */
+  private endpointFor(ip: string, local: Endpoint | undefined): EndpointFacts {
+    // Link-local addresses are not declared, but on the endpoint's own veth they are its own.
+    const ep = this.ctx.registry.byAddress(ip) ?? (local && ip.startsWith("fe80:") ? local : undefined);
+    if (ep) return endpointFacts(ep);
+    return this.ctx.hostIps.has(ip) ? HOST : WORLD;
+  }
+
+  facts(ev: DatapathEvent): FlowFacts {
+    return ev.kind === RecordKind.DROP ? this.drop(ev) : this.trace(ev);
+  }
+
+  private common(ev: DatapathEvent, flagBits: number, observed: Endpoint | undefined, leaving: boolean) {
+    const v = ev.ipVersion;
+    const srcIp = addrToString(ev.buf, ev.off + Off.saddr, v);
+    const dstIp = addrToString(ev.buf, ev.off + Off.daddr, v);
+    const sport = ev.sport;
+    const dport = ev.dport;
+    const l4 = l4Kind(ev.proto);
+    const key = tupleKey(srcIp, sport, dstIp, dport);
+    const proc = this.ctx.decoder.processOf(key, srcIp, dstIp, sport, dport);
+    return {
+      srcIp,
+      dstIp,
+      sport,
+      dport,
+      l4,
+      key,
+      proc,
+      ipVersion: v === 4 ? IPVersion.IPv4 : IPVersion.IPv6,
+      source: this.endpointFor(srcIp, leaving ? observed : undefined),
+      destination: this.endpointFor(dstIp, leaving ? undefined : observed),
+      summary: summaryOf(l4, sport, dport, flagBits),
+    };
+  }
+
+  private trace(ev: DatapathEvent): FlowFacts {
+    const flagBits = ev.u16(Off.tcpFlags);
+    const observed = this.ctx.registry.byInterface(ev.ifindex);
+    // tc ingress of an endpoint's host-side veth carries packets leaving the endpoint.
+    const leaving = ev.tcDir === TcDir.INGRESS;
+    const c = this.common(ev, flagBits, observed, leaving);
+    const isReply = ev.u8(Off.isReply) === 1;
+    let point: TraceObservationPoint;
+    let sub: number;
+    if (observed) {
+      point = leaving ? TraceObservationPoint.FROM_ENDPOINT : TraceObservationPoint.TO_ENDPOINT;
+      sub = leaving ? TraceSub.FROM_ENDPOINT : TraceSub.TO_ENDPOINT;
+    } else {
+      point = leaving ? TraceObservationPoint.FROM_NETWORK : TraceObservationPoint.TO_NETWORK;
+      sub = leaving ? TraceSub.FROM_NETWORK : TraceSub.TO_NETWORK;
+    }
+    const first = ev.u64(Off.firstNs);
+    const last = ev.u64(Off.lastNs);
+    return {
+      timeNs: monoToWallNs(ev.tsNs),
+      verdict: Verdict.FORWARDED,
+      dropReason: 0,
+      dropReasonDesc: DropReason.DROP_REASON_UNKNOWN,
+      ethSrc: macToString(ev.buf, ev.off + Off.ethSrc),
+      ethDst: macToString(ev.buf, ev.off + Off.ethDst),
+      srcIp: c.srcIp,
+      dstIp: c.dstIp,
+      ipVersion: c.ipVersion,
+      l4: c.l4,
+      sport: c.sport,
+      dport: c.dport,
+      tcpFlags: flagBits,
+      source: c.source,
+      destination: c.destination,
+      type: FlowType.L3_L4,
+      nodeName: this.ctx.nodeName,
+      isReply,
+      eventType: CiliumEvent.TRACE,
+      eventSubType: sub,
+      // Direction of the connection relative to the endpoint (Hubble): replies keep the original's.
+      trafficDirection: leaving !== isReply ? TrafficDirection.EGRESS : TrafficDirection.INGRESS,
+      traceObservationPoint: point,
+      ifindex: ev.ifindex,
+      ifname: this.ctx.ifname(ev.ifindex),
+      cgroupId: c.proc?.cgroupId ?? 0,
+      summary: c.summary,
+      ext: {
+        packets: ev.u64(Off.packets),
+        bytes: ev.u64(Off.bytes),
+        firstNs: first ? monoToWallNs(first) : 0,
+        lastNs: last ? monoToWallNs(last) : 0,
+        rttNs: ev.u64(Off.rttNs),
+        retransmits: this.ctx.decoder.retransmits.get(c.key) ?? 0,
+        pid: c.proc?.pid ?? 0,
+        comm: c.proc?.comm ?? "",
+        events: eventList(ev.u16(Off.events)),
+        kernelDropReason: 0,
+        kernelDropReasonName: "",
+        tcpFlagsSeen: ev.u16(Off.tcpFlagsSeen),
+      },
+    };
+  }
+
+  private drop(ev: DatapathEvent): FlowFacts {
+    const flagBits = ev.u16(Off.dropTcpFlags);
+    // A drop's skb->dev lives in the endpoint's netns: its ifindex means nothing on the host.
+    const c = this.common(ev, flagBits, undefined, false);
+    const reason = ev.u32(Off.dropReason);
+    const hubble = this.ctx.dropReasons.hubble(reason);
+    const name = this.ctx.dropReasons.name(reason);
+    // Kernel drops happen on the receiving side: relative to that endpoint it is ingress.
+    const toEndpoint = this.ctx.registry.byAddress(c.dstIp) !== undefined;
+    return {
+      timeNs: monoToWallNs(ev.tsNs),
+      verdict: Verdict.DROPPED,
+      dropReason: hubble,
+      dropReasonDesc: hubble,
+      ethSrc: "",
+      ethDst: "",
+      srcIp: c.srcIp,
+      dstIp: c.dstIp,
+      ipVersion: c.ipVersion,
+      l4: c.l4,
+      sport: c.sport,
+      dport: c.dport,
+      tcpFlags: flagBits,
+      source: c.source,
+      destination: c.destination,
+      type: FlowType.L3_L4,
+      nodeName: this.ctx.nodeName,
+      isReply: undefined,
+      eventType: CiliumEvent.DROP,
+      eventSubType: hubble,
+      trafficDirection: toEndpoint ? TrafficDirection.INGRESS : TrafficDirection.EGRESS,
+      traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
+      ifindex: 0,
+      ifname: "",
+      cgroupId: c.proc?.cgroupId ?? 0,
+      summary: `kernel drop: ${name}`,
+      ext: {
+        packets: 1,
+        bytes: ev.u32(Off.dropSkbLen),
+        firstNs: 0,
+        lastNs: 0,
+        rttNs: 0,
+        retransmits: 0,
+        pid: c.proc?.pid ?? 0,
+        comm: c.proc?.comm ?? "",
+        events: [FlowEvent.DROP],
+        kernelDropReason: reason,
+        kernelDropReasonName: name,
+        tcpFlagsSeen: -1,
+      },
+    };
+  }
+}
