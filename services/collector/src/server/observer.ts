@@ -27,6 +27,9 @@ export interface ObserverState {
   lost(): Map<number, number>;
 }
 
+/** Responses queued in grpc-js per stream before the stream waits for the client (~2 MB of flows). */
+const MAX_QUEUED_MESSAGES = 4096;
+
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
   return { code, details };
 }
@@ -76,7 +79,12 @@ export function createObserverHandlers(state: ObserverState): grpc.UntypedServic
         get cancelled() {
           return cancelled;
         },
-        send: (resp: GetFlowsResponse | Uint8Array) => call.write(resp),
+        // grpc-js asks for a drain after 16 queued messages; waiting that often lets a burst lap
+        // the reader in the live ring, so queue up to MAX_QUEUED_MESSAGES (bounded) first.
+        send: (resp: GetFlowsResponse | Uint8Array) => {
+          call.write(resp);
+          return call.writableLength < MAX_QUEUED_MESSAGES;
+        },
         drain: () =>
           new Promise<void>((resolve) => {
             if (cancelled) return resolve();
