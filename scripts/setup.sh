@@ -50,5 +50,4 @@ fi
 # The BPF object first (clang + bpftool; vmlinux.h from this kernel), then every workspace via turbo.
 make -C bpf || die "building the BPF programs failed (make -C bpf); see the compiler output above"
 npm run build || die "npm run build failed; see the output above"
-bash scripts/install-hubble.sh # the real hubble CLI for test/hubble (Go module proxy; ~3.5 min once, then instant)
 say "done"
