@@ -1,7 +1,7 @@
 // Tests for --since/--until parsing.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { TimeParseError, parseDurationNs, parseTimeArg } from "./time.js";
+import { parseDurationNs, parseTimeArg, TimeParseError } from "./time.js";
 
 const now = new Date("2024-11-26T06:30:00.000Z");
 

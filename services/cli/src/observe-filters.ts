@@ -1,6 +1,6 @@
 // Hubble's observe filter flags → whitelist/blacklist FlowFilters (from-/to- flags share one filter, plain flags split in two).
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
-import { compileFilter, FilterError, MessageType } from "@flowlens/flow";
+import { compileFilter, FilterError, MessageType, RESERVED_IDENTITIES, TCP_FLAG_PRINT_ORDER, TRACE_POINTS } from "@flowlens/flow";
 import {
   EventTypeFilterSchema,
   type FlowFilter,
@@ -79,38 +79,7 @@ const EVENT_TYPES: Record<string, number> = {
   agent: MessageType.AGENT,
 };
 
-/** Cilium's trace observation points, by sub-type number. */
-const TRACE_POINTS = [
-  "to-endpoint",
-  "to-proxy",
-  "to-host",
-  "to-stack",
-  "to-overlay",
-  "from-endpoint",
-  "from-proxy",
-  "from-host",
-  "from-stack",
-  "from-overlay",
-  "from-network",
-  "to-network",
-  "to-crypto",
-  "from-crypto",
-];
-
-const RESERVED_IDENTITIES: Record<string, number> = {
-  host: 1,
-  world: 2,
-  unmanaged: 3,
-  health: 4,
-  init: 5,
-  "remote-node": 6,
-  "kube-apiserver": 7,
-  ingress: 8,
-  "world-ipv4": 9,
-  "world-ipv6": 10,
-};
-
-const TCP_FLAGS = ["SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"] as const;
+const TCP_FLAGS = TCP_FLAG_PRINT_ORDER;
 
 type FilterInit = MessageInitShape<typeof FlowFilterSchema>;
 
@@ -375,7 +344,7 @@ export function parseEventType(v: string) {
     type = Number(typeName);
   }
   if (sub === undefined) return create(EventTypeFilterSchema, { type });
-  let subType = type === MessageType.TRACE ? TRACE_POINTS.indexOf(sub) : -1;
+  let subType = type === MessageType.TRACE ? (TRACE_POINTS as readonly string[]).indexOf(sub) : -1;
   if (subType < 0) {
     if (!/^\d+$/.test(sub)) {
       const hint = type === MessageType.TRACE ? `use one of ${TRACE_POINTS.join(", ")}` : "use a number";
@@ -394,7 +363,7 @@ function parseIpVersion(v: string): IPVersion {
 }
 
 function parseIdentity(flag: string, v: string): number {
-  const reserved = RESERVED_IDENTITIES[v];
+  const reserved = (RESERVED_IDENTITIES as Record<string, number>)[v];
   if (reserved !== undefined) return reserved;
   if (/^\d+$/.test(v) && Number(v) <= 0xffffffff) return Number(v);
   throw new UsageError(`invalid --${flag} "${v}": use a number or one of ${Object.keys(RESERVED_IDENTITIES).join(", ")}`);

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { parseTimeArg, TimeParseError } from "@flowlens/flow";
-import { type FlowFilter, type GetFlowsRequest, GetFlowsRequestSchema, flowExtensionsRequest } from "@flowlens/proto";
+import { type FlowFilter, flowExtensionsRequest, type GetFlowsRequest, GetFlowsRequestSchema } from "@flowlens/proto";
 import { UsageError } from "./errors.js";
 
 /** Hubble prints this many flows when nothing says otherwise. */

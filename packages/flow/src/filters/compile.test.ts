@@ -39,9 +39,7 @@ describe("compileFilters", () => {
     expect(() => compileFilters([], [ff({ sourceIp: ["nope"] })])).toThrow(FilterError);
   });
   it("rejects CEL expressions instead of ignoring them", () => {
-    expect(() => compileFilters([ff({ experimental: { celExpression: ["true"] } })], [])).toThrow(
-      "experimental.cel_expression",
-    );
+    expect(() => compileFilters([ff({ experimental: { celExpression: ["true"] } })], [])).toThrow("experimental.cel_expression");
   });
   it("has a builder for every FlowFilter list field and a case table for every builder", () => {
     const handled = new Set(filterBuilders.flatMap((b) => b.fields));

@@ -1,6 +1,6 @@
 // drop_reason_desc filter: the flow's drop reason is one of the listed DropReason values.
 import { DropReason } from "@flowlens/proto";
-import { FilterError, type FilterBuilder } from "./types.js";
+import { type FilterBuilder, FilterError } from "./types.js";
 
 export const dropReasonFilter: FilterBuilder = {
   name: "drop_reason",

@@ -1,7 +1,7 @@
 // source_fqdn / destination_fqdn (glob patterns on source_names/destination_names) and dns_query (regex on the DNS query).
 import type { Flow } from "@flowlens/proto";
 import { anyOf, fqdnPatternSource } from "./patterns.js";
-import { FilterError, type FilterBuilder, type FlowPredicate } from "./types.js";
+import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 function fqdnMatcher(field: string, patterns: string[], get: (flow: Flow) => string[]): FlowPredicate {
   const re = anyOf(

@@ -34,7 +34,12 @@ export const httpCases: FilterCaseTable = {
 export const fqdnCases: FilterCaseTable = {
   builder: fqdnFilter,
   cases: [
-    { name: "destination name glob", filter: { destinationFqdn: ["*.example.com"] }, flow: { destinationNames: ["api.example.com."] }, match: true },
+    {
+      name: "destination name glob",
+      filter: { destinationFqdn: ["*.example.com"] },
+      flow: { destinationNames: ["api.example.com."] },
+      match: true,
+    },
     { name: "source name miss", filter: { sourceFqdn: ["db.local"] }, flow: { sourceNames: ["web.local"] }, match: false },
     {
       name: "dns query regex",

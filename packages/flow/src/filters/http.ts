@@ -1,6 +1,6 @@
 // HTTP filters: http_status_code ("404", "4+"), http_method, http_path and http_url (regex), http_header (key/value).
 import type { Flow, HTTP } from "@flowlens/proto";
-import { FilterError, type FilterBuilder, type FlowPredicate } from "./types.js";
+import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 function http(flow: Flow): HTTP | undefined {
   const r = flow.l7?.record;
@@ -65,10 +65,7 @@ export const httpFilter: FilterBuilder = {
       const wanted = ff.httpHeader.map((h) => ({ key: h.key.toLowerCase(), value: h.value }));
       out.push((flow) => {
         const h = http(flow);
-        return (
-          h !== undefined &&
-          wanted.some((w) => h.headers.some((fh) => fh.key.toLowerCase() === w.key && fh.value === w.value))
-        );
+        return h !== undefined && wanted.some((w) => h.headers.some((fh) => fh.key.toLowerCase() === w.key && fh.value === w.value));
       });
     }
     return out;

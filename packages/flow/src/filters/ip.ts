@@ -1,7 +1,7 @@
 // source_ip / destination_ip / source_ip_xlated filters: exact address or CIDR, IPv4 and IPv6.
 import { BlockList, isIP } from "node:net";
 import type { Flow } from "@flowlens/proto";
-import { FilterError, type FilterBuilder, type FlowPredicate } from "./types.js";
+import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 function ipMatcher(field: string, values: string[], get: (flow: Flow) => string | undefined): FlowPredicate {
   const list = new BlockList();

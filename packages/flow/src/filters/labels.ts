@@ -1,7 +1,8 @@
 // source_label / destination_label / node_labels filters: any listed label selector selects the labels.
-import { parseLabel, parseLabelSelector, selectorMatches } from "./label-selector.js";
-import { FilterError, type FilterBuilder, type FlowPredicate } from "./types.js";
+
 import type { Flow } from "@flowlens/proto";
+import { parseLabel, parseLabelSelector, selectorMatches } from "./label-selector.js";
+import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 function labelMatcher(field: string, selectors: string[], get: (flow: Flow) => string[] | undefined): FlowPredicate {
   const parsed = selectors.map((s) => {

@@ -13,8 +13,18 @@ import { workloadFilter } from "./workload.js";
 export const trafficDirectionCases: FilterCaseTable = {
   builder: trafficDirectionFilter,
   cases: [
-    { name: "ingress", filter: { trafficDirection: [TrafficDirection.INGRESS] }, flow: { trafficDirection: TrafficDirection.INGRESS }, match: true },
-    { name: "egress vs ingress", filter: { trafficDirection: [TrafficDirection.EGRESS] }, flow: { trafficDirection: TrafficDirection.INGRESS }, match: false },
+    {
+      name: "ingress",
+      filter: { trafficDirection: [TrafficDirection.INGRESS] },
+      flow: { trafficDirection: TrafficDirection.INGRESS },
+      match: true,
+    },
+    {
+      name: "egress vs ingress",
+      filter: { trafficDirection: [TrafficDirection.EGRESS] },
+      flow: { trafficDirection: TrafficDirection.INGRESS },
+      match: false,
+    },
   ],
   invalid: [],
 };

@@ -1,6 +1,6 @@
 // node_name filter: glob patterns "node*", "cluster/node", "cluster/"; names without a cluster are in cluster "default".
 import { anyOf, nodeNamePatternSource } from "./patterns.js";
-import { FilterError, type FilterBuilder } from "./types.js";
+import { type FilterBuilder, FilterError } from "./types.js";
 
 export const DEFAULT_CLUSTER_NAME = "default";
 

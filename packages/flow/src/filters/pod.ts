@@ -1,6 +1,6 @@
 // source_pod / destination_pod and source_service / destination_service: "[namespace/][name-prefix]".
 import type { Flow } from "@flowlens/proto";
-import { FilterError, type FilterBuilder, type FlowPredicate } from "./types.js";
+import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 interface NameFilter {
   namespace: string;

@@ -1,7 +1,7 @@
 // source_port / destination_port filters: the flow's TCP/UDP/SCTP port equals one of the listed ports.
 import type { Flow } from "@flowlens/proto";
 import { destinationPort, sourcePort } from "./flow-fields.js";
-import { FilterError, type FilterBuilder, type FlowPredicate } from "./types.js";
+import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 function portMatcher(field: string, values: string[], get: (flow: Flow) => number | undefined): FlowPredicate {
   const ports = new Set(

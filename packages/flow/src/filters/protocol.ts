@@ -1,6 +1,6 @@
 // protocol filter: L4 (tcp, udp, sctp, icmp, icmpv4, icmpv6) or L7 (http, dns, kafka), case-insensitive.
 import type { Flow } from "@flowlens/proto";
-import { FilterError, type FilterBuilder } from "./types.js";
+import { type FilterBuilder, FilterError } from "./types.js";
 
 const PROTOCOLS: Record<string, (flow: Flow) => boolean> = {
   tcp: (f) => f.l4?.protocol.case === "TCP",

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { FlowFilterSchema, FlowSchema } from "@flowlens/proto";
 import { describe, expect, it } from "vitest";
 import { compileFilters } from "./compile.js";
-import { FilterError, type FilterCaseTable } from "./types.js";
+import { type FilterCaseTable, FilterError } from "./types.js";
 
 export function describeFilterCases(table: FilterCaseTable): void {
   describe(`${table.builder.name} filter`, () => {

@@ -1,5 +1,6 @@
 // Table test for the uuid filter.
-import { uuidCases } from "./uuid.cases.js";
+
 import { describeFilterCases } from "./testkit.js";
+import { uuidCases } from "./uuid.cases.js";
 
 describeFilterCases(uuidCases);

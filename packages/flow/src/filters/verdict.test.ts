@@ -1,6 +1,7 @@
 // Table tests for the verdict and drop reason filters.
-import { dropReasonCases, verdictCases } from "./verdict.cases.js";
+
 import { describeFilterCases } from "./testkit.js";
+import { dropReasonCases, verdictCases } from "./verdict.cases.js";
 
 describeFilterCases(verdictCases);
 describeFilterCases(dropReasonCases);

@@ -1,6 +1,6 @@
 // verdict filter: the flow's verdict is one of the listed verdicts.
 import { Verdict } from "@flowlens/proto";
-import { FilterError, type FilterBuilder } from "./types.js";
+import { type FilterBuilder, FilterError } from "./types.js";
 
 export const verdictFilter: FilterBuilder = {
   name: "verdict",

@@ -1,39 +1,8 @@
 // Human-readable pieces of a flow as Hubble prints them: endpoints, identities, type, verdict and summary.
 import { AuthType, DropReason, type Flow, getFlowExtension, TrafficDirection, Verdict } from "@flowlens/proto";
+import { icmpSummary, reservedIdentityName, TRACE_POINTS, tcpFlagsSummary } from "../cilium-names.js";
 import { MessageType } from "../filters/event-type.js";
 import { destinationPort, sourcePort } from "../filters/flow-fields.js";
-
-/** Cilium's trace observation point names, indexed by the trace sub-type. */
-const TRACE_POINTS = [
-  "to-endpoint",
-  "to-proxy",
-  "to-host",
-  "to-stack",
-  "to-overlay",
-  "from-endpoint",
-  "from-proxy",
-  "from-host",
-  "from-stack",
-  "from-overlay",
-  "from-network",
-  "to-network",
-  "from-crypto",
-  "to-crypto",
-];
-
-/** Cilium's reserved identities (numbers below 256 with a name). */
-const RESERVED_IDENTITIES: Record<number, string> = {
-  1: "host",
-  2: "world",
-  3: "unmanaged",
-  4: "health",
-  5: "init",
-  6: "remote-node",
-  7: "kube-apiserver",
-  8: "ingress",
-  9: "world-ipv4",
-  10: "world-ipv6",
-};
 
 /** Cilium's wording for common drop reasons; others fall back to the enum name. */
 const DROP_REASON_TEXT: Partial<Record<DropReason, string>> = {
@@ -64,7 +33,7 @@ export function dropReasonText(reason: number): string {
 
 export function identityText(id: number | undefined): string {
   const n = id ?? 0;
-  const reserved = RESERVED_IDENTITIES[n];
+  const reserved = reservedIdentityName(n);
   return reserved ? `(${reserved})` : `(ID:${n})`;
 }
 
@@ -153,30 +122,6 @@ export function verdictText(flow: Flow): string {
   }
 }
 
-const TCP_FLAG_ORDER = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"] as const;
-
-const ICMP4_TYPES: Record<number, string> = {
-  0: "EchoReply",
-  3: "DestinationUnreachable",
-  5: "Redirect",
-  8: "EchoRequest",
-  11: "TimeExceeded",
-  12: "ParameterProblem",
-};
-const ICMP4_UNREACH: Record<number, string> = { 0: "Net", 1: "Host", 2: "Protocol", 3: "Port", 4: "FragmentationNeeded", 13: "AdministrativelyProhibited" };
-const ICMP6_TYPES: Record<number, string> = {
-  1: "DestinationUnreachable",
-  2: "PacketTooBig",
-  3: "TimeExceeded",
-  4: "ParameterProblem",
-  128: "EchoRequest",
-  129: "EchoReply",
-  133: "RouterSolicitation",
-  134: "RouterAdvertisement",
-  135: "NeighborSolicitation",
-  136: "NeighborAdvertisement",
-};
-
 /** The SUMMARY text: the flow's own Summary when set, else one built from L4/L7 like Hubble's parser does. */
 export function flowSummary(flow: Flow): string {
   let summary = flow.Summary;
@@ -192,18 +137,15 @@ export function flowSummary(flow: Flow): string {
       summary = `DNS ${kind} ${d.query} ${d.qtypes.join(",")}`.trim();
     } else if (l4?.case === "TCP") {
       const f = l4.value.flags;
-      const set = f ? TCP_FLAG_ORDER.filter((n) => f[n]) : [];
-      summary = set.length ? `TCP Flags: ${set.join(", ")}` : "TCP";
+      summary = tcpFlagsSummary((n) => f?.[n] === true);
     } else if (l4?.case === "UDP") {
       summary = "UDP";
     } else if (l4?.case === "SCTP") {
       summary = "SCTP";
     } else if (l4?.case === "ICMPv4") {
-      const { type, code } = l4.value;
-      const name = ICMP4_TYPES[type] ?? `Type(${type})`;
-      summary = type === 3 ? `ICMPv4 ${name}(${ICMP4_UNREACH[code] ?? code})` : `ICMPv4 ${name}`;
+      summary = icmpSummary(4, l4.value.type, l4.value.code);
     } else if (l4?.case === "ICMPv6") {
-      summary = `ICMPv6 ${ICMP6_TYPES[l4.value.type] ?? `Type(${l4.value.type})`}`;
+      summary = icmpSummary(6, l4.value.type, l4.value.code);
     }
   }
   if (flow.authType !== AuthType.DISABLED) summary = `${summary}; Auth: ${AuthType[flow.authType]}`;
@@ -211,7 +153,12 @@ export function flowSummary(flow: Flow): string {
 }
 
 /** "ns/name" list of policies, for --print-policy-names. */
-export function policyNames(flow: Flow): { ingressAllowed: string[]; egressAllowed: string[]; ingressDenied: string[]; egressDenied: string[] } {
+export function policyNames(flow: Flow): {
+  ingressAllowed: string[];
+  egressAllowed: string[];
+  ingressDenied: string[];
+  egressDenied: string[];
+} {
   const names = (ps: Flow["egressAllowedBy"]) => ps.map((p) => (p.namespace ? `${p.namespace}/${p.name}` : p.name));
   return {
     ingressAllowed: names(flow.ingressAllowedBy),

@@ -9,9 +9,9 @@ import {
   NodeState,
   NodeStatusEventSchema,
   PolicySchema,
-  Verdict,
   registry,
   setFlowExtension,
+  Verdict,
 } from "@flowlens/proto";
 import { describe, expect, it } from "vitest";
 import { formatCompact } from "./compact.js";
@@ -107,9 +107,7 @@ describe("dict and table", () => {
   });
   it("aligns table columns with three spaces of padding", () => {
     const lines = formatTable([syn, policyDrop]).split("\n");
-    expect(lines[0]).toBe(
-      "TIMESTAMP             SOURCE                     DESTINATION            TYPE            VERDICT     SUMMARY",
-    );
+    expect(lines[0]).toBe("TIMESTAMP             SOURCE                     DESTINATION            TYPE            VERDICT     SUMMARY");
     expect(lines[1]).toBe(
       "Nov 26 06:30:01.123   default/frontend-1:43210   default/backend:8080   to-endpoint     FORWARDED   TCP Flags: SYN",
     );
@@ -128,7 +126,12 @@ describe("json", () => {
     expect(obj.flow.verdict).toBe("FORWARDED");
     expect(obj.flow.source.pod_name).toBe("frontend-1");
     expect(obj.flow.l4.TCP.destination_port).toBe(8080);
-    expect(obj.flow.extensions).toEqual({ "@type": "type.googleapis.com/flowlens.FlowExtension", packets: "2", bytes: "120", comm: "curl" });
+    expect(obj.flow.extensions).toEqual({
+      "@type": "type.googleapis.com/flowlens.FlowExtension",
+      packets: "2",
+      bytes: "120",
+      comm: "curl",
+    });
     expect(fromJson(GetFlowsResponseSchema, obj, { registry }).nodeName).toBe("node-a");
   });
 });
@@ -137,9 +140,7 @@ describe("events", () => {
   it("words node status like Hubble", () => {
     const s = create(NodeStatusEventSchema, { stateChange: NodeState.NODE_UNAVAILABLE, nodeNames: ["a", "b"] });
     const res = create(GetFlowsResponseSchema, { nodeName: "relay", time, responseTypes: { case: "nodeStatus", value: s } });
-    expect(formatNodeStatus(res, s)).toBe(
-      "Nov 26 06:30:01.123 [relay]: 2 nodes are unavailable: a, b",
-    );
+    expect(formatNodeStatus(res, s)).toBe("Nov 26 06:30:01.123 [relay]: 2 nodes are unavailable: a, b");
   });
   it("cuts long node lists", () => {
     const names = Array.from({ length: 20 }, (_, i) => `node-${i}`);

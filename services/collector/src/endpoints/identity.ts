@@ -1,8 +1,10 @@
 // Numeric security identities from label sets, deterministic on every node: the same labels
 // (namespace included) hash to the same number, so no allocator needs to be shared.
 
-/** Cilium's reserved identities. */
-export const ReservedIdentity = { HOST: 1, WORLD: 2, UNMANAGED: 3, HEALTH: 4, INIT: 5, REMOTE_NODE: 6 } as const;
+import { RESERVED_IDENTITIES } from "@flowlens/flow";
+
+/** Cilium's reserved identities that a node's flows use. */
+export const ReservedIdentity = { HOST: RESERVED_IDENTITIES.host, WORLD: RESERVED_IDENTITIES.world } as const;
 
 export const NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
 

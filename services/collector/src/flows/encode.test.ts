@@ -20,7 +20,13 @@ import { ProtoWriter } from "../wire/writer.js";
 import { RESPONSE, writeExtensionField, writeFlowFields, writeTimestamp } from "./encode.js";
 import type { EndpointFacts, FlowFacts } from "./facts.js";
 
-const web: EndpointFacts = { id: 3, identity: 70000, namespace: "default", podName: "web-1", labels: ["app=web", "io.kubernetes.pod.namespace=default"] };
+const web: EndpointFacts = {
+  id: 3,
+  identity: 70000,
+  namespace: "default",
+  podName: "web-1",
+  labels: ["app=web", "io.kubernetes.pod.namespace=default"],
+};
 const world: EndpointFacts = { id: 0, identity: 2, namespace: "", podName: "", labels: ["reserved:world"] };
 
 const tcp: FlowFacts = {
@@ -68,10 +74,23 @@ const tcp: FlowFacts = {
 
 const cases: [string, FlowFacts][] = [
   ["TCP SYN-ACK with everything set", tcp],
-  ["UDP query, not a reply", { ...tcp, l4: "UDP", sport: 5353, dport: 53, tcpFlags: 0, isReply: false, summary: "UDP", ext: { ...tcp.ext, tcpFlagsSeen: 0 } }],
+  [
+    "UDP query, not a reply",
+    { ...tcp, l4: "UDP", sport: 5353, dport: 53, tcpFlags: 0, isReply: false, summary: "UDP", ext: { ...tcp.ext, tcpFlagsSeen: 0 } },
+  ],
   [
     "ICMPv6 to the world over IPv6",
-    { ...tcp, l4: "ICMPv6", sport: 135, dport: 0, srcIp: "fd00:200::10", dstIp: "ff02::1:ff00:11", ipVersion: IPVersion.IPv6, destination: world, summary: "ICMPv6 NeighborSolicitation" },
+    {
+      ...tcp,
+      l4: "ICMPv6",
+      sport: 135,
+      dport: 0,
+      srcIp: "fd00:200::10",
+      dstIp: "ff02::1:ff00:11",
+      ipVersion: IPVersion.IPv6,
+      destination: world,
+      summary: "ICMPv6 NeighborSolicitation",
+    },
   ],
   [
     "kernel drop: no reply flag, no interface, no ethernet",
@@ -89,10 +108,21 @@ const cases: [string, FlowFacts][] = [
       ifindex: 0,
       ifname: "",
       summary: "kernel drop: NO_SOCKET",
-      ext: { ...tcp.ext, events: [FlowEvent.DROP], kernelDropReason: 3, kernelDropReasonName: "NO_SOCKET", tcpFlagsSeen: -1, firstNs: 0, lastNs: 0 },
+      ext: {
+        ...tcp.ext,
+        events: [FlowEvent.DROP],
+        kernelDropReason: 3,
+        kernelDropReasonName: "NO_SOCKET",
+        tcpFlagsSeen: -1,
+        firstNs: 0,
+        lastNs: 0,
+      },
     },
   ],
-  ["long and non-ASCII labels (nested lengths over 127 bytes)", { ...tcp, source: { ...web, labels: ["x".repeat(300), "équipe=réseau", "k=✓"] } }],
+  [
+    "long and non-ASCII labels (nested lengths over 127 bytes)",
+    { ...tcp, source: { ...web, labels: ["x".repeat(300), "équipe=réseau", "k=✓"] } },
+  ],
 ];
 
 function reference(f: FlowFacts, uuid: string) {
@@ -164,7 +194,10 @@ describe("flow encoder", () => {
     const uuid = "0b7c6c4e-8c1a-4e39-9f3a-2f4d1f1d2a11";
     const ours = fromBinary(FlowSchema, encode(f, uuid));
     const ref = reference(f, uuid);
-    expect(equals(FlowSchema, ours, ref), JSON.stringify({ ours, ref }, (_k, v) => (typeof v === "bigint" ? String(v) : v))).toBe(true);
+    expect(
+      equals(FlowSchema, ours, ref),
+      JSON.stringify({ ours, ref }, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+    ).toBe(true);
     // And the sizes agree: nothing extra, nothing missing on the wire.
     expect(encode(f, uuid).length).toBe(toBinary(FlowSchema, ref).length);
   });

@@ -111,7 +111,7 @@ function l4Kind(proto: number): L4Kind {
 function summaryOf(l4: L4Kind, sport: number, dport: number, flagBits: number): string {
   switch (l4) {
     case "TCP":
-      return flagBits ? tcpSummary(flagBits) : "TCP";
+      return tcpSummary(flagBits);
     case "UDP":
       return "UDP";
     case "ICMPv4":

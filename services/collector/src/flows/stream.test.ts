@@ -62,7 +62,8 @@ describe("streamFlows", () => {
     await streamFlows(q({}), deps(ringOf(1)), plain.sink);
     const asked = collect();
     await streamFlows(q({ withExtensions: true }), deps(ringOf(1)), asked.sink);
-    const summary = (c: ReturnType<typeof collect>) => (c.got[0].responseTypes.case === "flow" ? c.got[0].responseTypes.value.Summary : "none");
+    const summary = (c: ReturnType<typeof collect>) =>
+      c.got[0].responseTypes.case === "flow" ? c.got[0].responseTypes.value.Summary : "none";
     expect(summary(plain)).toBe("");
     expect(summary(asked)).toBe("with-ext");
   });

@@ -5,6 +5,7 @@ describe("Cilium-style summaries", () => {
   it.each([
     [0x12, "TCP Flags: SYN, ACK"],
     [0x11, "TCP Flags: ACK, FIN"],
+    [0x15, "TCP Flags: ACK, RST, FIN"],
     [0x14, "TCP Flags: ACK, RST"],
     [0x02, "TCP Flags: SYN"],
   ])("tcp %i", (bits, text) => expect(tcpSummary(bits)).toBe(text));
