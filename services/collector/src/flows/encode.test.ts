@@ -30,7 +30,7 @@ const web: EndpointFacts = {
 const world: EndpointFacts = { id: 0, identity: 2, namespace: "", podName: "", labels: ["reserved:world"] };
 
 const tcp: FlowFacts = {
-  timeNs: 1_764_140_000_123_456_789,
+  timeNs: 1_764_140_000_123 * 1e6, // wall-clock ns are above 2^53: exact to the microsecond only
   verdict: Verdict.FORWARDED,
   dropReason: 0,
   dropReasonDesc: DropReason.DROP_REASON_UNKNOWN,
@@ -59,8 +59,8 @@ const tcp: FlowFacts = {
   ext: {
     packets: 2 ** 33,
     bytes: 2 ** 45 + 1,
-    firstNs: 1_764_140_000_000_000_001,
-    lastNs: 1_764_140_000_123_456_789,
+    firstNs: 1_764_140_000_000 * 1e6,
+    lastNs: 1_764_140_000_123 * 1e6,
     rttNs: 35_000,
     retransmits: 2,
     pid: 4242,
