@@ -117,7 +117,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       datapathStats: () => collector.datapathStats(),
       ringSize: () => collector.ring.size,
       ringWritten: () => collector.ring.written,
-      activeFlows: () => collector.decoder.flows.size,
+      activeFlows: () => collector.decoder.activeFlows,
       endpoints: () => registry.list().length,
     });
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());

@@ -11,22 +11,14 @@ import type { LostEntry } from "./lost.js";
 
 export type RingEntry = DatapathEvent | LostEntry;
 
-/** What the collector remembers of a live flow direction between records. */
-export interface FlowTrack {
-  packets: number;
-  bytes: number;
-  lastNs: number;
-}
-
 const TCP_SYN_SENT = 2;
 
 export class RecordDecoder {
-  readonly flows = new Map<number, FlowTrack>();
   readonly processes = new BoundedTable<ProcessInfo>(65536);
   /** connect() in progress: the source port is not chosen yet, so keyed by local|remote|rport. */
   readonly connecting = new BoundedTable<ProcessInfo>(16384);
   readonly retransmits = new BoundedTable<number>(65536);
-  readonly counts = { records: 0, flows: 0, drops: 0, sock: 0, retrans: 0, malformed: 0 };
+  readonly counts = { records: 0, flows: 0, drops: 0, sock: 0, retrans: 0, malformed: 0, flowsStarted: 0, flowsEnded: 0 };
 
   constructor(private readonly ring: LiveRing<RingEntry>) {}
 
@@ -71,21 +63,16 @@ export class RecordDecoder {
 
   private flowRecord(buf: Buffer, off: number, ts: number): void {
     this.counts.flows++;
-    const id = buf.readUInt32LE(off + Off.flowId + 4) * 4294967296 + buf.readUInt32LE(off + Off.flowId);
+    // The kernel keeps the per-flow state (fl_flows); here only what the collector reports.
     const events = buf.readUInt16LE(off + Off.events);
-    const packets = buf.readUInt32LE(off + Off.packets); // low 32 bits: enough for the track's deltas
-    const bytes = buf.readUInt32LE(off + Off.bytes + 4) * 4294967296 + buf.readUInt32LE(off + Off.bytes);
-    if (events & FlowEventBit.END) this.flows.delete(id);
-    else {
-      const t = this.flows.get(id);
-      if (t === undefined) this.flows.set(id, { packets, bytes, lastNs: ts });
-      else {
-        t.packets = packets;
-        t.bytes = bytes;
-        t.lastNs = ts;
-      }
-    }
+    if (events & FlowEventBit.NEW) this.counts.flowsStarted++;
+    if (events & FlowEventBit.END) this.counts.flowsEnded++;
     this.ring.push(new DatapathEvent(RecordKind.FLOW, buf, off, ts), ts);
+  }
+
+  /** Flow directions started and not yet ended. */
+  get activeFlows(): number {
+    return this.counts.flowsStarted - this.counts.flowsEnded;
   }
 
   private tuple(buf: Buffer, off: number): string {
@@ -102,12 +89,14 @@ export class RecordDecoder {
    */
   private sockRecord(buf: Buffer, off: number): void {
     this.counts.sock++;
+    const newState = buf.readUInt16LE(off + Off.sockNewState);
+    if (newState !== TCP_SYN_SENT && buf.readUInt16LE(off + Off.sockOldState) !== TCP_SYN_SENT) return; // nothing to learn
     const v = buf[off + Off.ipVersion];
     const local = addrToString(buf, off + Off.saddr, v);
     const remote = addrToString(buf, off + Off.daddr, v);
     const rport = buf.readUInt16LE(off + Off.dport);
     const pendingKey = `${local}|${remote}|${rport}`;
-    if (buf.readUInt16LE(off + Off.sockNewState) === TCP_SYN_SENT) {
+    if (newState === TCP_SYN_SENT) {
       const commRaw = buf.subarray(off + Off.sockComm, off + Off.sockComm + 16);
       const nul = commRaw.indexOf(0);
       const info = {
@@ -120,10 +109,8 @@ export class RecordDecoder {
       if (lport !== 0) this.processes.set(tupleKey(local, lport, remote, rport), info);
       return;
     }
-    if (buf.readUInt16LE(off + Off.sockOldState) === TCP_SYN_SENT) {
-      const info = this.connecting.get(pendingKey);
-      if (info) this.processes.set(this.tuple(buf, off), info);
-    }
+    const info = this.connecting.get(pendingKey);
+    if (info) this.processes.set(this.tuple(buf, off), info);
   }
 
   /** The process behind a connection, if its connect() was seen. */
