@@ -7,6 +7,7 @@ import { addrToKey } from "../net/ip.js";
 import type { RecordDecoder } from "./decoder.js";
 import { ABI_VERSION, FlowEventBit, Layout, RecordKind, Stat } from "./layout.js";
 import { LostEntry, LostSource } from "./lost.js";
+import { BatchQueue } from "./batch-queue.js";
 import { ensureMounts } from "./mounts.js";
 
 export interface DatapathOptions {
@@ -43,6 +44,7 @@ export class Datapath {
   private readonly links = new Map<number, Link[]>();
   private readonly tpLinks: Link[] = [];
   private readonly reader: RingBufferReader;
+  private readonly queue: BatchQueue;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly flowsMap: BpfMap;
   private readonly statsMap: BpfMap;
@@ -53,7 +55,7 @@ export class Datapath {
   private constructor(
     private readonly obj: BpfObject,
     private readonly opts: DatapathOptions,
-    private readonly decoder: RecordDecoder,
+    decoder: RecordDecoder,
     private readonly pushLost: (e: LostEntry) => void,
     private readonly log: (msg: string) => void,
   ) {
@@ -61,7 +63,8 @@ export class Datapath {
     this.statsMap = obj.map("fl_stats");
     this.ipsMap = obj.map("fl_endpoint_ips");
     for (const [prog, cat, name] of TRACEPOINTS) this.tpLinks.push(obj.program(prog).attachTracepoint(cat, name));
-    this.reader = new RingBufferReader(obj.map("fl_events"), (data, offsets, count) => decoder.decodeBatch(data, offsets, count));
+    this.queue = new BatchQueue(decoder, (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())));
+    this.reader = new RingBufferReader(obj.map("fl_events"), (data, offsets, count) => this.queue.push(data, offsets, count));
     this.timers.push(setInterval(() => this.reader.consume(), opts.drainIntervalMs));
     this.timers.push(setInterval(() => this.checkLosses(), 1000));
     this.timers.push(setInterval(() => this.sweep(), opts.sweepIntervalMs));
@@ -143,9 +146,11 @@ export class Datapath {
     };
   }
 
-  /** Drains the ring buffer now (tests and shutdown). */
+  /** Drains the ring buffer and decodes everything now (tests and shutdown). */
   drain(): number {
-    return this.reader.consume();
+    const n = this.reader.consume();
+    this.queue.flush();
+    return n;
   }
 
   private checkLosses(): void {
@@ -190,7 +195,7 @@ export class Datapath {
     if (records.length) {
       const buf = Buffer.concat(records);
       const offsets = new Uint32Array(records.length).map((_, i) => i * Layout.fl_flow_record.size);
-      this.decoder.decodeBatch(buf, offsets, records.length);
+      this.queue.push(buf, offsets, records.length);
       ended = records.length;
     }
     return ended;
@@ -201,7 +206,7 @@ export class Datapath {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     try {
-      this.reader.consume();
+      this.drain();
     } catch {
       // closing anyway
     }
