@@ -18,6 +18,7 @@ interface ClientResult {
   flows: number;
   lostMessages: number;
   lostEvents: number;
+  lostBySource: Record<string, number>;
   cpuSeconds: number;
 }
 
@@ -66,13 +67,14 @@ runBench("getflows", () =>
             offered: (c1.flowlens_ring_seen_flows - c0.flowlens_ring_seen_flows) / secs,
             delivered: r.flows / opts.seconds,
             lost: r.lostEvents,
+            lostBySource: r.lostBySource,
             kernelLost: c1.ringbufFull - c0.ringbufFull,
             srvCpu: (cpuSeconds(collector.pid) - s0) / secs,
             cliCpu: r.cpuSeconds / opts.seconds,
           };
           rows.push(row);
           console.log(
-            `getflows: ${fmt(row.dgrams)} datagrams/s -> ${fmt(row.offered)} flows/s into the ring, ${fmt(row.delivered)} flows/s delivered, LostEvents ${fmt(row.lost)}, kernel ringbufFull ${fmt(row.kernelLost)}, CPU collector ${fmt(100 * row.srvCpu)}% client ${fmt(100 * row.cliCpu)}%`,
+            `getflows: ${fmt(row.dgrams)} datagrams/s -> ${fmt(row.offered)} flows/s into the ring, ${fmt(row.delivered)} flows/s delivered, LostEvents ${fmt(row.lost)} ${JSON.stringify(row.lostBySource)}, kernel ringbufFull ${fmt(row.kernelLost)}, CPU collector ${fmt(100 * row.srvCpu)}% client ${fmt(100 * row.cliCpu)}%`,
           );
         } finally {
           client.kill();

@@ -2,14 +2,14 @@
 // flows and LostEvents. Run as its own process so its CPU time is its own:
 //   node bench/lib/follow-client.mjs ADDRESS SECONDS   -> one JSON line {flows, lostMessages, lostEvents, seconds}
 import { create } from "@bufbuild/protobuf";
-import { GetFlowsRequestSchema, observerServiceDefinition } from "@flowlens/proto";
+import { GetFlowsRequestSchema, LostEventSource, observerServiceDefinition } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 
 /** Follows `address` for `seconds`, counting from the first message on; resolves with the tallies. */
 export function follow(address, seconds, onReady = () => {}) {
   const Client = grpc.makeGenericClientConstructor(observerServiceDefinition, "Observer");
   const client = new Client(address, grpc.credentials.createInsecure());
-  const tally = { flows: 0, lostMessages: 0, lostEvents: 0, seconds };
+  const tally = { flows: 0, lostMessages: 0, lostEvents: 0, lostBySource: {}, seconds };
   return new Promise((resolve, reject) => {
     const call = client.GetFlows(create(GetFlowsRequestSchema, { follow: true }));
     const done = () => {
@@ -27,6 +27,8 @@ export function follow(address, seconds, onReady = () => {}) {
       else if (r.case === "lostEvents") {
         tally.lostMessages++;
         tally.lostEvents += Number(r.value.numEventsLost);
+        const src = LostEventSource[r.value.source] ?? String(r.value.source);
+        tally.lostBySource[src] = (tally.lostBySource[src] ?? 0) + Number(r.value.numEventsLost);
       }
     });
     call.on("error", (e) => {

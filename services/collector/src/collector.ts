@@ -6,6 +6,7 @@ import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import type { DatapathEvent } from "./datapath/events.js";
 import type { LostEntry } from "./datapath/lost.js";
 import type { Endpoint, EndpointRegistry } from "./endpoints/registry.js";
+import { DecodeBackpressure } from "./flows/backpressure.js";
 import { FlowFactsBuilder } from "./flows/facts.js";
 import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
@@ -39,6 +40,8 @@ export class Collector {
   readonly decoder: RecordDecoder;
   readonly flows: FlowView;
   readonly startedAt = Date.now();
+  /** Streams waiting on their clients may hold back decoding, within a budget. */
+  readonly backpressure = new DecodeBackpressure();
   private datapath?: DatapathPort;
   /** Events lost since start, by LostSource. */
   readonly lost = new Map<number, number>();
@@ -136,6 +139,7 @@ export class Collector {
         responseOf: (e, withExtensions) => this.flows.response(e, withExtensions),
         nodeName: this.deps.nodeName,
         countLost: (source, n) => this.countLost(source, n),
+        waiting: (w) => this.backpressure.streamWaiting(w),
       },
       lost: () => this.lost,
       subscribe: (l) => this.ring.subscribe(l),

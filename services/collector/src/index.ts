@@ -71,6 +71,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     collector.decoder,
     (e) => collector.pushLost(e),
     log,
+    () => collector.backpressure.shouldHold(),
   );
   let shuttingDown = false;
   const shutdown = (code: number) => {

@@ -26,6 +26,8 @@ export class BatchQueue {
     private readonly onDrop: (records: number) => void,
     private readonly sliceRecords = 1024,
     private readonly maxRecords = 262144,
+    /** Asked before each slice: true to wait a moment (readers busy with their clients). */
+    private readonly hold: () => boolean = () => false,
   ) {}
 
   get pending(): number {
@@ -52,11 +54,17 @@ export class BatchQueue {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.slice(this.sliceRecords);
-      if (this.queue.length) this.schedule();
-    });
+    setImmediate(() => this.run());
+  }
+
+  private run(): void {
+    if (this.hold()) {
+      setTimeout(() => this.run(), 2);
+      return;
+    }
+    this.scheduled = false;
+    this.slice(this.sliceRecords);
+    if (this.queue.length) this.schedule();
   }
 
   private slice(budget: number): void {

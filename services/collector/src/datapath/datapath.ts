@@ -58,12 +58,13 @@ export class Datapath {
     decoder: RecordDecoder,
     private readonly pushLost: (e: LostEntry) => void,
     private readonly log: (msg: string) => void,
+    hold: () => boolean,
   ) {
     this.flowsMap = obj.map("fl_flows");
     this.statsMap = obj.map("fl_stats");
     this.ipsMap = obj.map("fl_endpoint_ips");
     for (const [prog, cat, name] of TRACEPOINTS) this.tpLinks.push(obj.program(prog).attachTracepoint(cat, name));
-    this.queue = new BatchQueue(decoder, (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())));
+    this.queue = new BatchQueue(decoder, (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())), 1024, 262144, hold);
     this.reader = new RingBufferReader(obj.map("fl_events"), (data, offsets, count) => this.queue.push(data, offsets, count));
     this.timers.push(setInterval(() => this.reader.consume(), opts.drainIntervalMs));
     this.timers.push(setInterval(() => this.checkLosses(), 1000));
@@ -71,7 +72,14 @@ export class Datapath {
     for (const t of this.timers) t.unref();
   }
 
-  static open(opts: DatapathOptions, decoder: RecordDecoder, pushLost: (e: LostEntry) => void, log: (msg: string) => void): Datapath {
+  /** `hold`: asked before each decode slice; true makes decoding wait (see DecodeBackpressure). */
+  static open(
+    opts: DatapathOptions,
+    decoder: RecordDecoder,
+    pushLost: (e: LostEntry) => void,
+    log: (msg: string) => void,
+    hold: () => boolean = () => false,
+  ): Datapath {
     if (!existsSync(opts.objectPath)) throw new Error(`BPF object ${opts.objectPath} not found — build it first (make -C bpf)`);
     ensureMounts();
     const obj = BpfObject.open(opts.objectPath);
@@ -83,7 +91,7 @@ export class Datapath {
       obj.setMapMaxEntries("fl_events", opts.ringBytes);
       obj.setMapMaxEntries("fl_flows", opts.flowMapEntries);
       obj.load();
-      return new Datapath(obj, opts, decoder, pushLost, log);
+      return new Datapath(obj, opts, decoder, pushLost, log, hold);
     } catch (e) {
       obj.close();
       throw e;
@@ -171,34 +179,50 @@ export class Datapath {
     const idleNs = idleTimeoutMs * 1e6;
     const keySize = Layout.fl_flow_key.size;
     const statsSize = Layout.fl_flow_stats.size;
+    const recSize = Layout.fl_flow_record.size;
     const S = Layout.fl_flow_stats.fields;
-    let ended = 0;
     const stale: Buffer[] = [];
-    const records: Buffer[] = [];
-    for (const [key, val] of this.flowsMap.entries()) {
+    const ending: [key: Buffer, val: Buffer][] = [];
+    for (const [key, val] of this.flowEntries()) {
       const last = val.readUInt32LE(S.last_ns + 4) * 4294967296 + val.readUInt32LE(S.last_ns);
       if (val[S.ended] === 1 && now - last > 2e9) stale.push(key);
       else if (now - last > idleNs) {
         stale.push(key);
-        const rec = Buffer.alloc(Layout.fl_flow_record.size);
-        rec.writeUInt16LE(RecordKind.FLOW, 0);
-        rec.writeUInt16LE(ABI_VERSION, 2);
-        rec.writeUInt32LE(rec.length, 4);
-        rec.writeBigUInt64LE(BigInt(Math.round(now)), 8);
-        key.copy(rec, Layout.fl_flow_record.fields.key, 0, keySize);
-        rec.writeUInt16LE(FlowEventBit.END, Layout.fl_flow_record.fields.events);
-        val.copy(rec, Layout.fl_flow_record.fields.stats, 0, statsSize);
-        records.push(rec);
+        ending.push([key, val]);
       }
     }
     for (const k of stale) this.flowsMap.delete(k);
-    if (records.length) {
-      const buf = Buffer.concat(records);
-      const offsets = new Uint32Array(records.length).map((_, i) => i * Layout.fl_flow_record.size);
-      this.queue.push(buf, offsets, records.length);
-      ended = records.length;
+    if (ending.length === 0) return 0;
+    // One buffer of END records, laid out as the kernel would have written them.
+    const buf = Buffer.alloc(ending.length * recSize);
+    const offsets = new Uint32Array(ending.length + 1);
+    const ts = BigInt(Math.round(now));
+    ending.forEach(([key, val], i) => {
+      const o = i * recSize;
+      offsets[i] = o;
+      buf.writeUInt16LE(RecordKind.FLOW, o);
+      buf.writeUInt16LE(ABI_VERSION, o + 2);
+      buf.writeUInt32LE(recSize, o + 4);
+      buf.writeBigUInt64LE(ts, o + 8);
+      key.copy(buf, o + Layout.fl_flow_record.fields.key, 0, keySize);
+      buf.writeUInt16LE(FlowEventBit.END, o + Layout.fl_flow_record.fields.events);
+      val.copy(buf, o + Layout.fl_flow_record.fields.stats, 0, statsSize);
+    });
+    offsets[ending.length] = buf.length;
+    this.queue.push(buf, offsets, ending.length);
+    return ending.length;
+  }
+
+  /** Every fl_flows entry: one batch syscall per chunk where the kernel supports it. */
+  private *flowEntries(): Generator<[Buffer, Buffer]> {
+    const batch = this.flowsMap.lookupBatch();
+    if (batch === undefined) {
+      yield* this.flowsMap.entries();
+      return;
     }
-    return ended;
+    const k = this.flowsMap.keySize;
+    const v = this.flowsMap.valueSize;
+    for (let i = 0; i < batch.count; i++) yield [batch.keys.subarray(i * k, (i + 1) * k), batch.values.subarray(i * v, (i + 1) * v)];
   }
 
   close(): void {

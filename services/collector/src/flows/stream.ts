@@ -33,6 +33,8 @@ export interface StreamDeps {
   /** The GetFlowsResponse of an entry, encoded. */
   responseOf(entry: Exclude<RingEntry, LostEntry>, withExtensions: boolean): Uint8Array;
   nodeName: string;
+  /** Told when the stream starts and stops waiting for its client (decoding may hold back). */
+  waiting?(waiting: boolean): void;
   /** Told when a reader was lapped by the writer (for ServerStatus and metrics). */
   countLost?(source: number, count: number): void;
   /** Resolves when the ring has new entries or the stream should re-check cancellation. */
@@ -94,7 +96,7 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
       const lost = ring.oldest - seq;
       seq = ring.oldest;
       deps.countLost?.(LostSource.LIVE_RING, lost);
-      if (!sink.send(lostResponse(LostSource.LIVE_RING, lost, ring.timeOf(seq), nodeName))) await sink.drain();
+      if (!sink.send(lostResponse(LostSource.LIVE_RING, lost, ring.timeOf(seq), nodeName))) await drain(sink, deps);
     }
     while (seq < ring.written && sent < limit) {
       const s = seq++;
@@ -115,7 +117,7 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
         sent++;
       }
       if (!sink.send(resp)) {
-        await sink.drain();
+        await drain(sink, deps);
         if (sink.cancelled) return;
       }
       if (seq < ring.oldest) break;
@@ -125,6 +127,15 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
     if (!q.follow) return;
     if (q.untilNs !== undefined && monoNow() > q.untilNs) return;
     if (seq >= ring.written) await deps.waitForData();
+  }
+}
+
+async function drain(sink: FlowSink, deps: StreamDeps): Promise<void> {
+  deps.waiting?.(true);
+  try {
+    await sink.drain();
+  } finally {
+    deps.waiting?.(false);
   }
 }
 
