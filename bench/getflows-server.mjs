@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { observerServiceDefinition } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { Collector } from "../services/collector/dist/collector.js";
+import { BatchQueue } from "../services/collector/dist/datapath/batch-queue.js";
 import { EndpointRegistry } from "../services/collector/dist/endpoints/registry.js";
 import { KernelDropReasons } from "../services/collector/dist/flows/kernel-drop-reasons.js";
 import { createObserverHandlers } from "../services/collector/dist/server/observer.js";
@@ -34,6 +35,10 @@ const port = await new Promise((ok, fail) =>
   server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(new Error(`bind: ${e.message}`)) : ok(p))),
 );
 
+// As in the real datapath: batches go through the sliced queue, which streams waiting on their
+// client may hold back (within the collector's budget).
+const queue = new BatchQueue(collector.decoder, () => {}, 1024, 262144, () => collector.backpressure.shouldHold());
+
 // Records are sliced out of prebuilt batches so each tick hands the decoder exactly `perTick` records.
 const { batches } = buildBatches({ batches: 16, batchSize: 4096, flows: 65536, window: 8192, mix: "flow" });
 let cursor = 0;
@@ -43,7 +48,7 @@ function feed(count) {
     const from = cursor & 4095;
     const n = Math.min(count, 4096 - from);
     const offsets = b.offsets.subarray(from, from + n + 1);
-    collector.decoder.decodeBatch(Buffer.from(b.buf), offsets, n);
+    queue.push(Buffer.from(b.buf), offsets, n);
     cursor += n;
     count -= n;
   }
