@@ -211,7 +211,8 @@ export class FlowFactsBuilder {
       eventType: CiliumEvent.TRACE,
       eventSubType: sub,
       // Direction of the connection relative to the endpoint (Hubble): replies keep the original's.
-      trafficDirection: leaving !== isReply ? TrafficDirection.EGRESS : TrafficDirection.INGRESS,
+      // On a host interface tc ingress brings packets into the host: the other way round.
+      trafficDirection: (observed ? leaving : !leaving) !== isReply ? TrafficDirection.EGRESS : TrafficDirection.INGRESS,
       traceObservationPoint: point,
       ifindex: ev.ifindex,
       ifname: this.ctx.ifname(ev.ifindex),
