@@ -37,7 +37,13 @@ const port = await new Promise((ok, fail) =>
 
 // As in the real datapath: batches go through the sliced queue, which streams waiting on their
 // client may hold back (within the collector's budget).
-const queue = new BatchQueue(collector.decoder, () => {}, 1024, 262144, () => collector.backpressure.shouldHold());
+const queue = new BatchQueue(
+  collector.decoder,
+  () => {},
+  1024,
+  262144,
+  () => collector.backpressure.shouldHold(),
+);
 
 // Records are sliced out of prebuilt batches so each tick hands the decoder exactly `perTick` records.
 const { batches } = buildBatches({ batches: 16, batchSize: 4096, flows: 65536, window: 8192, mix: "flow" });
@@ -65,7 +71,9 @@ function runClient(seconds) {
     err += d;
     if (err.includes("ready")) onReady();
   });
-  const done = new Promise((ok, fail) => child.on("exit", (c) => (c === 0 ? ok(JSON.parse(out)) : fail(new Error(`follow client: ${err.trim()}`)))));
+  const done = new Promise((ok, fail) =>
+    child.on("exit", (c) => (c === 0 ? ok(JSON.parse(out)) : fail(new Error(`follow client: ${err.trim()}`)))),
+  );
   return { ready, done };
 }
 

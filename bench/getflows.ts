@@ -44,8 +44,18 @@ function startClient(address: string, seconds: number) {
 runBench("getflows", () =>
   withPods("flbg", [pod("gen1", "gen"), pod("gen2", "gen"), pod("sink")], async (pods) => {
     // A big flow table and a short idle timeout: every datagram is a new flow, and the sweep keeps up.
-    const collector = await startBenchCollector(pods, ["--flow-map-entries", "1048576", "--flow-idle-timeout", "3s", "--ring-buffer-bytes", String(16 * 2 ** 20), "--buffer-size", String(opts.bufferSize)]);
-    const rows: { offered: number; delivered: number; lost: number; kernelLost: number; srvCpu: number; cliCpu: number; dgrams: number }[] = [];
+    const collector = await startBenchCollector(pods, [
+      "--flow-map-entries",
+      "1048576",
+      "--flow-idle-timeout",
+      "3s",
+      "--ring-buffer-bytes",
+      String(16 * 2 ** 20),
+      "--buffer-size",
+      String(opts.bufferSize),
+    ]);
+    const rows: { offered: number; delivered: number; lost: number; kernelLost: number; srvCpu: number; cliCpu: number; dgrams: number }[] =
+      [];
     try {
       for (const rate of opts.rates.split(",").map(Number)) {
         const client = startClient(collector.address, opts.seconds);
@@ -56,7 +66,9 @@ runBench("getflows", () =>
           const t0 = Date.now();
           // Two generator pods, half the rate each.
           const gens = ["gen1", "gen2"].map((g) =>
-            pods.exec(g, ["node", `${lib}/udp-flood.mjs`, pods.pod("sink").ipv4, String(rate / 2), String(opts.seconds - 0.5)], { timeoutMs: (opts.seconds + 10) * 1000 }),
+            pods.exec(g, ["node", `${lib}/udp-flood.mjs`, pods.pod("sink").ipv4, String(rate / 2), String(opts.seconds - 0.5)], {
+              timeoutMs: (opts.seconds + 10) * 1000,
+            }),
           );
           const sent = (await Promise.all(gens)).reduce((n, r) => n + Number(/sent (\d+)/.exec(r.stdout)?.[1] ?? 0), 0);
           const r = await client.done;
@@ -86,7 +98,9 @@ runBench("getflows", () =>
     }
     const clean = rows.filter((r) => r.lost === 0 && r.kernelLost === 0);
     const best = clean.reduce((a, b) => (b.delivered > a.delivered ? b : a), { delivered: 0 } as (typeof rows)[number]);
-    console.log(`getflows: best loss-free delivered rate ${fmt(best.delivered)} flows/s (target >= ${fmt(TARGET)}); see bench/README.md for where the limit is`);
+    console.log(
+      `getflows: best loss-free delivered rate ${fmt(best.delivered)} flows/s (target >= ${fmt(TARGET)}); see bench/README.md for where the limit is`,
+    );
     result("GetFlows follow, kernel flows, no loss", `${fmt(best.delivered)}/s`, `>= ${fmt(TARGET)}/s`, best.delivered >= TARGET);
   }),
 );

@@ -24,8 +24,12 @@ runBench("records-per-packet", () =>
       const segments = (run.bytes / 1448) * 2; // MTU-sized data segments, seen on both pods' veths
       const ratio = records / packets;
       console.log(`records-per-packet: iperf3 ${fmt(run.bytes / 2 ** 20)} MiB at ${fmt(run.bitsPerSecond / 1e9, 1)} Gbit/s`);
-      console.log(`records-per-packet: tc packets ${fmt(packets)} (GSO super-packets, both veths), records ${fmt(records)} (flow ${fmt(after["decoded.flows"] - before["decoded.flows"])}, sock ${fmt(after["decoded.sock"] - before["decoded.sock"])}, drop ${fmt(after["decoded.drops"] - before["decoded.drops"])}, retrans ${fmt(after["decoded.retrans"] - before["decoded.retrans"])}), ringbufFull ${fmt(after.ringbufFull - before.ringbufFull)}`);
-      console.log(`records-per-packet: ${ratio.toFixed(5)} records per tc packet; ${(records / segments).toExponential(2)} per 1448-byte wire segment equivalent`);
+      console.log(
+        `records-per-packet: tc packets ${fmt(packets)} (GSO super-packets, both veths), records ${fmt(records)} (flow ${fmt(after["decoded.flows"] - before["decoded.flows"])}, sock ${fmt(after["decoded.sock"] - before["decoded.sock"])}, drop ${fmt(after["decoded.drops"] - before["decoded.drops"])}, retrans ${fmt(after["decoded.retrans"] - before["decoded.retrans"])}), ringbufFull ${fmt(after.ringbufFull - before.ringbufFull)}`,
+      );
+      console.log(
+        `records-per-packet: ${ratio.toFixed(5)} records per tc packet; ${(records / segments).toExponential(2)} per 1448-byte wire segment equivalent`,
+      );
       result("records per packet (bulk TCP)", ratio.toFixed(5), `<= ${TARGET}`, ratio <= TARGET);
     } finally {
       await collector.stop();

@@ -6,8 +6,8 @@ import type { Pods } from "../test/harness/pods.ts";
 import { REPO_ROOT } from "../test/harness/topology.ts";
 import { startHttpServer, startTcpSink, startUdpEcho } from "../test/harness/traffic.ts";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
-import { follow } from "./lib/follow-client.mjs";
 import { pod, rssMiB, runBench, sleep, startBenchCollector, withPods } from "./lib/env.ts";
+import { follow } from "./lib/follow-client.mjs";
 
 const TARGET_MIB = 150;
 const opts = parseFlags({ seconds: 60, minutes: 0, sample: 5 });
@@ -49,9 +49,18 @@ runBench("rss", () =>
       const seen = (await watching).flows;
       const max = samples.reduce((a, b) => (b.mib > a.mib ? b : a));
       const end = samples[samples.length - 1];
-      console.log(`rss: ${fmt(seconds)} s of demo traffic: ${fmt(c.flowlens_ring_seen_flows)} flows into the ring, ${fmt(seen)} delivered to the follow client`);
-      console.log(`rss: VmRSS start ${fmt(samples[0].mib, 1)} MiB (t=${fmt(samples[0].t)} s), max ${fmt(max.mib, 1)} MiB (t=${fmt(max.t)} s), end ${fmt(end.mib, 1)} MiB`);
-      result(`collector RSS after ${fmt(seconds / 60, 1)} min`, `${fmt(end.mib, 1)} MiB`, `<= ${TARGET_MIB} MB`, end.mib * 1.048576 <= TARGET_MIB);
+      console.log(
+        `rss: ${fmt(seconds)} s of demo traffic: ${fmt(c.flowlens_ring_seen_flows)} flows into the ring, ${fmt(seen)} delivered to the follow client`,
+      );
+      console.log(
+        `rss: VmRSS start ${fmt(samples[0].mib, 1)} MiB (t=${fmt(samples[0].t)} s), max ${fmt(max.mib, 1)} MiB (t=${fmt(max.t)} s), end ${fmt(end.mib, 1)} MiB`,
+      );
+      result(
+        `collector RSS after ${fmt(seconds / 60, 1)} min`,
+        `${fmt(end.mib, 1)} MiB`,
+        `<= ${TARGET_MIB} MB`,
+        end.mib * 1.048576 <= TARGET_MIB,
+      );
     } finally {
       await collector.stop();
     }

@@ -34,7 +34,9 @@ runBench("throughput", () =>
     for (let r = 0; r < opts.rounds; r++) {
       // Alternate which side goes first so a trend in the machine's load favours neither.
       for (const step of r % 2 === 0 ? [attached, detached] : [detached, attached]) await step();
-      console.log(`throughput: round ${r + 1}: attached ${fmt(attachedRuns[r] / 1e9, 2)} Gbit/s, detached ${fmt(detachedRuns[r] / 1e9, 2)} Gbit/s`);
+      console.log(
+        `throughput: round ${r + 1}: attached ${fmt(attachedRuns[r] / 1e9, 2)} Gbit/s, detached ${fmt(detachedRuns[r] / 1e9, 2)} Gbit/s`,
+      );
     }
     const a = mean(attachedRuns);
     const d = mean(detachedRuns);

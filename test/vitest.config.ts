@@ -2,12 +2,12 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-	test: {
-		include: ["**/*.test.ts"],
-		exclude: ["**/node_modules/**"],
-		pool: "forks",
-		fileParallelism: false,
-		testTimeout: 60_000,
-		hookTimeout: 60_000,
-	},
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["**/node_modules/**"],
+    pool: "forks",
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
 });

@@ -46,15 +46,30 @@ function* recordPlan(flows, window, mix) {
   for (let step = 0; ; step++) {
     const f = step % flows;
     const old = (step - window + flows * 4) % flows;
-    for (const dir of [0, 1]) yield { kind: RecordKind.FLOW, flow: f, dir, events: FlowEventBit.NEW | FlowEventBit.TCP_FLAGS, flags: dir ? 0x12 : 0x02 };
+    for (const dir of [0, 1])
+      yield { kind: RecordKind.FLOW, flow: f, dir, events: FlowEventBit.NEW | FlowEventBit.TCP_FLAGS, flags: dir ? 0x12 : 0x02 };
     if (mix === "tcp")
-      for (const [o, n, side] of [[7, 2, 0], [2, 1, 0], [3, 1, 1]]) yield { kind: RecordKind.SOCK, flow: f, dir: side, state: [o, n] };
-    if (f % 4 === 0) yield { kind: RecordKind.FLOW, flow: (f + flows - (window >> 1)) % flows, dir: 0, events: FlowEventBit.PERIODIC, flags: 0x10 };
+      for (const [o, n, side] of [
+        [7, 2, 0],
+        [2, 1, 0],
+        [3, 1, 1],
+      ])
+        yield { kind: RecordKind.SOCK, flow: f, dir: side, state: [o, n] };
+    if (f % 4 === 0)
+      yield { kind: RecordKind.FLOW, flow: (f + flows - (window >> 1)) % flows, dir: 0, events: FlowEventBit.PERIODIC, flags: 0x10 };
     if (f % 7 === 0) yield { kind: RecordKind.DROP, flow: f, dir: 0 };
     if (step < window) continue;
     if (mix === "tcp")
-      for (const [o, n, side] of [[1, 4, 0], [1, 8, 1], [4, 5, 0], [8, 9, 1], [9, 7, 1]]) yield { kind: RecordKind.SOCK, flow: old, dir: side, state: [o, n] };
-    for (const dir of [0, 1]) yield { kind: RecordKind.FLOW, flow: old, dir, events: FlowEventBit.TCP_FLAGS | FlowEventBit.END, flags: 0x11 };
+      for (const [o, n, side] of [
+        [1, 4, 0],
+        [1, 8, 1],
+        [4, 5, 0],
+        [8, 9, 1],
+        [9, 7, 1],
+      ])
+        yield { kind: RecordKind.SOCK, flow: old, dir: side, state: [o, n] };
+    for (const dir of [0, 1])
+      yield { kind: RecordKind.FLOW, flow: old, dir, events: FlowEventBit.TCP_FLAGS | FlowEventBit.END, flags: 0x11 };
   }
 }
 
@@ -107,7 +122,8 @@ export function buildBatches({ batches, batchSize, flows, window, mix }) {
     for (let i = 0; i < batchSize; i++) {
       const next = plan.next();
       offsets[i] = off;
-      off += writeRecord(buf, off, next.value, (ts += 700));
+      ts += 700;
+      off += writeRecord(buf, off, next.value, ts);
       counts[next.value.kind === RecordKind.FLOW ? "flow" : next.value.kind === RecordKind.DROP ? "drop" : "sock"]++;
     }
     offsets[batchSize] = off;

@@ -1,6 +1,7 @@
 // Pack/unpack flowlens.FlowExtension in flow.Flow.extensions (google.protobuf.Any).
-import { create } from "@bufbuild/protobuf";
+
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { type Any, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import type { Flow } from "../gen/flow/flow_pb.js";
 import { type FlowExtension, FlowExtensionSchema, GetFlowsRequestExtensionSchema } from "../gen/flowlens/flow_extension_pb.js";

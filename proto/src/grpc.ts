@@ -31,7 +31,8 @@ function method<I extends DescMessage, O extends DescMessage>(
     requestSerialize: (m) => Buffer.from(toBinary(input, m)),
     requestDeserialize: (b) => fromBinary(input, b),
     // A server may hand over bytes it encoded itself (the collector caches each flow's encoding).
-    responseSerialize: (m) => (m instanceof Uint8Array ? Buffer.from(m.buffer, m.byteOffset, m.byteLength) : Buffer.from(toBinary(output, m))),
+    responseSerialize: (m) =>
+      m instanceof Uint8Array ? Buffer.from(m.buffer, m.byteOffset, m.byteLength) : Buffer.from(toBinary(output, m)),
     responseDeserialize: (b) => fromBinary(output, b),
   };
 }

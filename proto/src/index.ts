@@ -2,15 +2,15 @@
 // Generated names do not clash across packages, so everything is also re-exported flat.
 // NodeState exists only in relay (as in Hubble); observer.Node.state uses relay.NodeState.
 export * from "../gen/flow/flow_pb.js";
-export * from "../gen/observer/observer_pb.js";
-export * from "../gen/relay/relay_pb.js";
-export * from "../gen/flowlens/flow_extension_pb.js";
 export * as flowpb from "../gen/flow/flow_pb.js";
-export * as observerpb from "../gen/observer/observer_pb.js";
-export * as relaypb from "../gen/relay/relay_pb.js";
-export * as flowlenspb from "../gen/flowlens/flow_extension_pb.js";
-export { observerServiceDefinition, type ObserverServiceDefinition } from "./grpc.js";
-export { registry, FLOW_EXTENSION_TYPE_URL } from "./registry.js";
-export { setFlowExtension, getFlowExtension, flowExtensionsRequest, wantsFlowExtensions } from "./extension.js";
 export * from "../gen/flowlens/endpoints_pb.js";
+export * from "../gen/flowlens/flow_extension_pb.js";
+export * as flowlenspb from "../gen/flowlens/flow_extension_pb.js";
+export * from "../gen/observer/observer_pb.js";
+export * as observerpb from "../gen/observer/observer_pb.js";
+export * from "../gen/relay/relay_pb.js";
+export * as relaypb from "../gen/relay/relay_pb.js";
+export { flowExtensionsRequest, getFlowExtension, setFlowExtension, wantsFlowExtensions } from "./extension.js";
+export { type ObserverServiceDefinition, observerServiceDefinition } from "./grpc.js";
+export { FLOW_EXTENSION_TYPE_URL, registry } from "./registry.js";
 export { grpcServiceDefinition } from "./service.js";

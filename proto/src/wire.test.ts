@@ -8,13 +8,13 @@ import {
   FlowEvent,
   FlowSchema,
   GetFlowsResponseSchema,
-  NodeState,
-  ServerStatusResponseSchema,
-  Verdict,
   getFlowExtension,
+  NodeState,
   observerServiceDefinition,
   registry,
+  ServerStatusResponseSchema,
   setFlowExtension,
+  Verdict,
 } from "./index.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -50,9 +50,7 @@ describe("Hubble field numbers on the wire", () => {
   });
   it("encodes drop_reason_desc as field 25 and POLICY_DENY as 181", () => {
     // tag (25<<3)|0 = 200 → varint c8 01; 181 → b5 01
-    expect(hex(toBinary(FlowSchema, create(FlowSchema, { dropReasonDesc: DropReason.POLICY_DENY })))).toBe(
-      "c801b501",
-    );
+    expect(hex(toBinary(FlowSchema, create(FlowSchema, { dropReasonDesc: DropReason.POLICY_DENY })))).toBe("c801b501");
     expect(DropReason.POLICY_DENIED).toBe(133);
   });
   it("encodes uuid as field 34 and node_name as field 11", () => {

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLLECTOR_BIN, type Collector, runCli, startCollector } from "../harness/collector.js";
 import { observerClient, waitForFlows } from "../harness/observer.js";
-import { type Pods, createPods, endpointsYaml } from "../harness/pods.js";
+import { createPods, endpointsYaml, type Pods } from "../harness/pods.js";
 import { run, waitFor } from "../harness/run.js";
 import { ping } from "../harness/traffic.js";
 
@@ -12,88 +12,112 @@ let pods: Pods;
 let collector: Collector;
 
 beforeAll(async () => {
-	pods = await createPods({
-		prefix: "e2n",
-		pods: [
-			{ name: "a", namespace: "default", labels: { app: "a" } },
-			{ name: "b", namespace: "default", labels: { app: "b" } },
-			{ name: "c", namespace: "team", labels: { app: "c" } },
-		],
-	});
-	// Start with only pod a declared.
-	writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("a")]));
-	collector = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", ""]);
-	await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
+  pods = await createPods({
+    prefix: "e2n",
+    pods: [
+      { name: "a", namespace: "default", labels: { app: "a" } },
+      { name: "b", namespace: "default", labels: { app: "b" } },
+      { name: "c", namespace: "team", labels: { app: "c" } },
+    ],
+  });
+  // Start with only pod a declared.
+  writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("a")]));
+  collector = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", ""]);
+  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
 });
 
 afterAll(async () => {
-	await collector?.stop();
-	await pods?.destroy();
+  await collector?.stop();
+  await pods?.destroy();
 });
 
 const list = async () => {
-	const r = await runCli(["endpoint", "list", "--server", collector.address]);
-	expect(r.code, r.stderr).toBe(0);
-	return r.stdout;
+  const r = await runCli(["endpoint", "list", "--server", collector.address]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
 };
 
 describe("endpoints", () => {
-	it("shows an undeclared peer as world, then by name once added through the CLI", async () => {
-		const a = pods.pod("a");
-		const b = pods.pod("b");
-		expect(await ping(pods, a, b.ipv4)).toBe(1);
-		const client = observerClient(collector.address);
-		const before = await waitForFlows(client, { whitelist: [{ destinationIp: [b.ipv4] }] });
-		expect(before[0].destination?.labels).toEqual(["reserved:world"]);
+  it("shows an undeclared peer as world, then by name once added through the CLI", async () => {
+    const a = pods.pod("a");
+    const b = pods.pod("b");
+    expect(await ping(pods, a, b.ipv4)).toBe(1);
+    const client = observerClient(collector.address);
+    const before = await waitForFlows(client, { whitelist: [{ destinationIp: [b.ipv4] }] });
+    expect(before[0].destination?.labels).toEqual(["reserved:world"]);
 
-		const add = await runCli([
-			"endpoint", "add", "--server", collector.address, "--name", "b", "--netns", b.netns, "--interface", b.hostIf, "--label", "app=b", "--label", "role=peer",
-		]);
-		expect(add.code, add.stderr).toBe(0);
-		expect(await list()).toMatch(new RegExp(`default\\s+b\\s+.*${b.hostIf}.*${b.ipv4.replace(/\./g, "\\.")}`));
+    const add = await runCli([
+      "endpoint",
+      "add",
+      "--server",
+      collector.address,
+      "--name",
+      "b",
+      "--netns",
+      b.netns,
+      "--interface",
+      b.hostIf,
+      "--label",
+      "app=b",
+      "--label",
+      "role=peer",
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(await list()).toMatch(new RegExp(`default\\s+b\\s+.*${b.hostIf}.*${b.ipv4.replace(/\./g, "\\.")}`));
 
-		const mark = new Date();
-		expect(await ping(pods, a, b.ipv4)).toBe(1);
-		const since = { seconds: BigInt(Math.floor(mark.getTime() / 1000)), nanos: (mark.getTime() % 1000) * 1e6 };
-		const after = await waitForFlows(
-			client,
-			{ since, whitelist: [{ destinationIp: [b.ipv4] }] },
-			(f) => f.destination?.podName === "b" && f.destination.labels.includes("role=peer"),
-		);
-		// b's own veth is observed now too: the echo request is seen arriving at b.
-		expect(after.some((f) => f.interface?.name === b.hostIf)).toBe(true);
-		client.close();
+    const mark = new Date();
+    expect(await ping(pods, a, b.ipv4)).toBe(1);
+    const since = { seconds: BigInt(Math.floor(mark.getTime() / 1000)), nanos: (mark.getTime() % 1000) * 1e6 };
+    const after = await waitForFlows(
+      client,
+      { since, whitelist: [{ destinationIp: [b.ipv4] }] },
+      (f) => f.destination?.podName === "b" && f.destination.labels.includes("role=peer"),
+    );
+    // b's own veth is observed now too: the echo request is seen arriving at b.
+    expect(after.some((f) => f.interface?.name === b.hostIf)).toBe(true);
+    client.close();
 
-		const del = await runCli(["endpoint", "delete", "--server", collector.address, "default/b"]);
-		expect(del.code, del.stderr).toBe(0);
-		expect(await list()).not.toMatch(/default\s+b\s/);
-	});
+    const del = await runCli(["endpoint", "delete", "--server", collector.address, "default/b"]);
+    expect(del.code, del.stderr).toBe(0);
+    expect(await list()).not.toMatch(/default\s+b\s/);
+  });
 
-	it("re-reads the endpoints file when it changes", async () => {
-		writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("a"), pods.pod("c")]));
-		await waitFor("file re-applied", async () => /team\s+c\s/.test(await list()), 5000);
-		writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("c")]));
-		await waitFor("a removed", async () => !/default\s+a\s/.test(await list()), 5000);
-	});
+  it("re-reads the endpoints file when it changes", async () => {
+    writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("a"), pods.pod("c")]));
+    await waitFor("file re-applied", async () => /team\s+c\s/.test(await list()), 5000);
+    writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("c")]));
+    await waitFor("a removed", async () => !/default\s+a\s/.test(await list()), 5000);
+  });
 
-	it("rejects a bad endpoint with one line and a non-zero exit", async () => {
-		const r = await runCli(["endpoint", "add", "--server", collector.address, "--name", "x", "--netns", "nope", "--interface", "no-such-if0"]);
-		expect(r.code).not.toBe(0);
-		expect(r.stderr.trim().split("\n")).toHaveLength(1);
-		expect(r.stderr).toMatch(/no-such-if0/);
-	});
+  it("rejects a bad endpoint with one line and a non-zero exit", async () => {
+    const r = await runCli([
+      "endpoint",
+      "add",
+      "--server",
+      collector.address,
+      "--name",
+      "x",
+      "--netns",
+      "nope",
+      "--interface",
+      "no-such-if0",
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/no-such-if0/);
+  });
 });
 
 describe("collector flags", () => {
-	it.each([
-		[["--buffer-size", "abc"], 2, /--buffer-size must be a positive integer/],
-		[["--bpf-object", "/nonexistent/flowlens.bpf.o", "--listen-address", "127.0.0.1:0"], 1, /not found — build it first/],
-		[["--endpoints"], 2, /argument missing/],
-	])("%j fails with one line", async (args, code, msg) => {
-		const r = await run(["node", COLLECTOR_BIN, ...args], { allowFail: true, timeoutMs: 15_000 });
-		expect(r.code).toBe(code);
-		expect(r.stderr.trim().split("\n")).toHaveLength(1);
-		expect(r.stderr).toMatch(msg);
-		expect(r.stderr).not.toMatch(/\n\s+at /);
-	});
+  it.each([
+    [["--buffer-size", "abc"], 2, /--buffer-size must be a positive integer/],
+    [["--bpf-object", "/nonexistent/flowlens.bpf.o", "--listen-address", "127.0.0.1:0"], 1, /not found — build it first/],
+    [["--endpoints"], 2, /argument missing/],
+  ])("%j fails with one line", async (args, code, msg) => {
+    const r = await run(["node", COLLECTOR_BIN, ...args], { allowFail: true, timeoutMs: 15_000 });
+    expect(r.code).toBe(code);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });

@@ -7,7 +7,7 @@ import { TraceObservationPoint, TrafficDirection } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLLECTOR_BIN, type Collector, runCli, startCollector } from "../harness/collector.js";
 import { observerClient, waitForFlows } from "../harness/observer.js";
-import { type Pods, createPods, spawnBackground } from "../harness/pods.js";
+import { createPods, type Pods, spawnBackground } from "../harness/pods.js";
 import { waitFor } from "../harness/run.js";
 import { ping } from "../harness/traffic.js";
 
@@ -16,46 +16,46 @@ let collector: Collector;
 let dir: string;
 
 beforeAll(async () => {
-	pods = await createPods({ prefix: "e2i", pods: [{ name: "solo", namespace: "default", labels: { app: "solo" } }] });
-	dir = mkdtempSync(join(tmpdir(), "flowlens-sock-"));
-	// No endpoints: only the bridge is observed.
-	collector = await startCollector(["--interface", pods.bridge, "--metrics-address", "", "--node-name", "test-node"]);
-	await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
+  pods = await createPods({ prefix: "e2i", pods: [{ name: "solo", namespace: "default", labels: { app: "solo" } }] });
+  dir = mkdtempSync(join(tmpdir(), "flowlens-sock-"));
+  // No endpoints: only the bridge is observed.
+  collector = await startCollector(["--interface", pods.bridge, "--metrics-address", "", "--node-name", "test-node"]);
+  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
 });
 
 afterAll(async () => {
-	await collector?.stop();
-	await pods?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
+  await collector?.stop();
+  await pods?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("host interfaces", () => {
-	it("reports traffic to the host seen on the bridge, from the network, with host and world identities", async () => {
-		const solo = pods.pod("solo");
-		expect(await ping(pods, solo, pods.hostIpv4)).toBe(1);
-		const client = observerClient(collector.address);
-		const [req] = await waitForFlows(client, { whitelist: [{ sourceIp: [solo.ipv4], destinationIp: [pods.hostIpv4] }] });
-		client.close();
-		expect(req.interface?.name).toBe(pods.bridge);
-		expect(req.traceObservationPoint).toBe(TraceObservationPoint.FROM_NETWORK);
-		expect(req.trafficDirection).toBe(TrafficDirection.INGRESS);
-		expect(req.destination?.labels).toEqual(["reserved:host"]);
-		expect(req.source?.labels).toEqual(["reserved:world"]); // not declared as an endpoint
-		expect(req.nodeName).toBe("test-node");
-	});
+  it("reports traffic to the host seen on the bridge, from the network, with host and world identities", async () => {
+    const solo = pods.pod("solo");
+    expect(await ping(pods, solo, pods.hostIpv4)).toBe(1);
+    const client = observerClient(collector.address);
+    const [req] = await waitForFlows(client, { whitelist: [{ sourceIp: [solo.ipv4], destinationIp: [pods.hostIpv4] }] });
+    client.close();
+    expect(req.interface?.name).toBe(pods.bridge);
+    expect(req.traceObservationPoint).toBe(TraceObservationPoint.FROM_NETWORK);
+    expect(req.trafficDirection).toBe(TrafficDirection.INGRESS);
+    expect(req.destination?.labels).toEqual(["reserved:host"]);
+    expect(req.source?.labels).toEqual(["reserved:world"]); // not declared as an endpoint
+    expect(req.nodeName).toBe("test-node");
+  });
 });
 
 describe("unix socket", () => {
-	it("serves the Observer API on a unix socket", async () => {
-		const sock = join(dir, "collector.sock");
-		const p = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", `unix:${sock}`, "--metrics-address", ""]);
-		try {
-			await waitFor("unix socket", async () => existsSync(sock), 20_000);
-			const st = await runCli(["status", "--server", `unix:${sock}`]);
-			expect(st.code, st.stderr).toBe(0);
-			expect(st.stdout).toMatch(/Healthcheck .*Ok/);
-		} finally {
-			await p.kill();
-		}
-	});
+  it("serves the Observer API on a unix socket", async () => {
+    const sock = join(dir, "collector.sock");
+    const p = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", `unix:${sock}`, "--metrics-address", ""]);
+    try {
+      await waitFor("unix socket", async () => existsSync(sock), 20_000);
+      const st = await runCli(["status", "--server", `unix:${sock}`]);
+      expect(st.code, st.stderr).toBe(0);
+      expect(st.stdout).toMatch(/Healthcheck .*Ok/);
+    } finally {
+      await p.kill();
+    }
+  });
 });

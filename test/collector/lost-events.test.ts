@@ -4,7 +4,7 @@ import { LostEventSource } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Collector, startCollector } from "../harness/collector.js";
 import { flowsOf, observerClient } from "../harness/observer.js";
-import { type Pods, createPods } from "../harness/pods.js";
+import { createPods, type Pods } from "../harness/pods.js";
 import { waitFor } from "../harness/run.js";
 
 let pods: Pods;
@@ -13,52 +13,61 @@ let client: ReturnType<typeof observerClient>;
 
 /** One UDP datagram to each of `n` ports: every one starts new flows (and ICMP errors). */
 const burst = (ip: string, n: number) =>
-	`const s=require("dgram").createSocket("udp4");let i=0;const go=()=>{if(i>=${n})return s.close();s.send("x",20000+i++,"${ip}",go)};go()`;
+  `const s=require("dgram").createSocket("udp4");let i=0;const go=()=>{if(i>=${n})return s.close();s.send("x",20000+i++,"${ip}",go)};go()`;
 
 beforeAll(async () => {
-	pods = await createPods({
-		prefix: "e2l",
-		pods: [
-			{ name: "a", namespace: "default", labels: { app: "a" } },
-			{ name: "b", namespace: "default", labels: { app: "b" } },
-		],
-	});
-	// 4 KiB of kernel ring (~25 records) drained once a second: a burst must overflow it.
-	collector = await startCollector([
-		"--endpoints", pods.endpointsFile, "--metrics-address", "", "--ring-buffer-bytes", "4096", "--drain-interval", "1s", "--buffer-size", "16",
-	]);
-	client = observerClient(collector.address);
-	await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
+  pods = await createPods({
+    prefix: "e2l",
+    pods: [
+      { name: "a", namespace: "default", labels: { app: "a" } },
+      { name: "b", namespace: "default", labels: { app: "b" } },
+    ],
+  });
+  // 4 KiB of kernel ring (~25 records) drained once a second: a burst must overflow it.
+  collector = await startCollector([
+    "--endpoints",
+    pods.endpointsFile,
+    "--metrics-address",
+    "",
+    "--ring-buffer-bytes",
+    "4096",
+    "--drain-interval",
+    "1s",
+    "--buffer-size",
+    "16",
+  ]);
+  client = observerClient(collector.address);
+  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
 });
 
 afterAll(async () => {
-	client?.close();
-	await collector?.stop();
-	await pods?.destroy();
+  client?.close();
+  await collector?.stop();
+  await pods?.destroy();
 });
 
 describe("lost events", () => {
-	it("reports kernel ring-buffer overflow in the stream and in ServerStatus", async () => {
-		const lost: bigint[] = [];
-		const stream = client.follow({}, (r) => {
-			if (r.responseTypes.case === "lostEvents" && r.responseTypes.value.source === LostEventSource.PERF_EVENT_RING_BUFFER)
-				lost.push(r.responseTypes.value.numEventsLost);
-		});
-		await new Promise((r) => setTimeout(r, 300));
-		await pods.exec("a", ["node", "-e", burst(pods.pod("b").ipv4, 2000)]);
-		await waitFor("lost event in the stream", async () => lost.length > 0, 5000);
-		stream.cancel();
-		expect(lost.reduce((a, b) => a + b, 0n)).toBeGreaterThan(0n);
-		const status = await client.status();
-		const kernel = status.flowlensLostEvents.find((l) => l.source === LostEventSource.PERF_EVENT_RING_BUFFER);
-		expect(Number(kernel?.numEventsLost)).toBeGreaterThan(0);
-	});
+  it("reports kernel ring-buffer overflow in the stream and in ServerStatus", async () => {
+    const lost: bigint[] = [];
+    const stream = client.follow({}, (r) => {
+      if (r.responseTypes.case === "lostEvents" && r.responseTypes.value.source === LostEventSource.PERF_EVENT_RING_BUFFER)
+        lost.push(r.responseTypes.value.numEventsLost);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await pods.exec("a", ["node", "-e", burst(pods.pod("b").ipv4, 2000)]);
+    await waitFor("lost event in the stream", async () => lost.length > 0, 5000);
+    stream.cancel();
+    expect(lost.reduce((a, b) => a + b, 0n)).toBeGreaterThan(0n);
+    const status = await client.status();
+    const kernel = status.flowlensLostEvents.find((l) => l.source === LostEventSource.PERF_EVENT_RING_BUFFER);
+    expect(Number(kernel?.numEventsLost)).toBeGreaterThan(0);
+  });
 
-	it("keeps only --buffer-size flows and says so in ServerStatus", async () => {
-		const status = await client.status();
-		expect(Number(status.maxFlows)).toBe(16);
-		expect(Number(status.numFlows)).toBeLessThanOrEqual(16);
-		expect(Number(status.seenFlows)).toBeGreaterThan(16);
-		expect(flowsOf(await client.getFlows({})).length).toBeLessThanOrEqual(16);
-	});
+  it("keeps only --buffer-size flows and says so in ServerStatus", async () => {
+    const status = await client.status();
+    expect(Number(status.maxFlows)).toBe(16);
+    expect(Number(status.numFlows)).toBeLessThanOrEqual(16);
+    expect(Number(status.seenFlows)).toBeGreaterThan(16);
+    expect(flowsOf(await client.getFlows({})).length).toBeLessThanOrEqual(16);
+  });
 });

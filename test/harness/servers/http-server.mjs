@@ -3,6 +3,6 @@ import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? 8080);
 createServer((req, res) => {
-	res.writeHead(200, { "content-type": "text/plain" });
-	res.end(`flowlens test server: ${req.method} ${req.url}\n`);
+  res.writeHead(200, { "content-type": "text/plain" });
+  res.end(`flowlens test server: ${req.method} ${req.url}\n`);
 }).listen(port, "::", () => console.log(`http listening on ${port}`));

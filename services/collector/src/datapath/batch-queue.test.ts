@@ -17,7 +17,11 @@ describe("BatchQueue", () => {
     await new Promise((ok) => setImmediate(ok));
     expect(r.calls).toEqual([[0, 10, 20, 30]]);
     await new Promise((ok) => setTimeout(ok, 10));
-    expect(r.calls).toEqual([[0, 10, 20, 30], [40, 50, 60, 70], [80, 90]]);
+    expect(r.calls).toEqual([
+      [0, 10, 20, 30],
+      [40, 50, 60, 70],
+      [80, 90],
+    ]);
     expect(q.pending).toBe(0);
   });
 

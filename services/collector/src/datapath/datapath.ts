@@ -4,10 +4,10 @@ import { existsSync } from "node:fs";
 import { type BpfMap, BpfObject, type Link, RingBufferReader } from "libbpf-ts";
 import { monoNowNs } from "../clock/monotonic.js";
 import { addrToKey } from "../net/ip.js";
+import { BatchQueue } from "./batch-queue.js";
 import type { RecordDecoder } from "./decoder.js";
 import { ABI_VERSION, FlowEventBit, Layout, RecordKind, Stat } from "./layout.js";
 import { LostEntry, LostSource } from "./lost.js";
-import { BatchQueue } from "./batch-queue.js";
 import { ensureMounts } from "./mounts.js";
 
 export interface DatapathOptions {
