@@ -16,6 +16,7 @@ bash scripts/install-hubble.sh
 bash scripts/cleanup.sh
 
 status=0
+npm run lint || status=$?
 npm test || status=$?
 bash scripts/cleanup.sh
 if ((status)); then echo "test-all: tests failed (exit $status); see the output above" >&2; else echo "test-all: all tests passed"; fi
