@@ -23,6 +23,9 @@ const DROP_REASON_TEXT: Partial<Record<DropReason, string>> = {
   [DropReason.POLICY_DENY]: "Policy denied by denylist",
   [DropReason.AUTH_REQUIRED]: "Authentication required",
   [DropReason.TTL_EXCEEDED]: "TTL exceeded",
+  [DropReason.SOCKET_LOOKUP_FAILED]: "Socket lookup failed",
+  [DropReason.UNKNOWN_CONNECTION_TRACKING_STATE]: "Unknown connection tracking state",
+  [DropReason.INVALID_IPV6_EXTENSION_HEADER]: "Invalid IPv6 extension header",
 };
 
 const POLICY_MATCH = ["none", "L3-Only", "L3-L4", "L4-Only", "all"];
