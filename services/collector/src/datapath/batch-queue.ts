@@ -28,6 +28,7 @@ export class BatchQueue {
     private readonly maxRecords = 262144,
     /** Asked before each slice: true to wait a moment (readers busy with their clients). */
     private readonly hold: () => boolean = () => false,
+    private readonly onError?: (e: Error) => void,
   ) {}
 
   get pending(): number {
@@ -63,7 +64,19 @@ export class BatchQueue {
       return;
     }
     this.scheduled = false;
-    this.slice(this.sliceRecords);
+    try {
+      this.slice(this.sliceRecords);
+    } catch (e) {
+      // A slice that throws is dropped (counted) rather than taking the daemon down.
+      const head = this.queue.shift();
+      if (head) {
+        const rest = head.count - head.next;
+        this.waiting -= rest;
+        this.dropped += rest;
+        this.onDrop(rest);
+      }
+      this.onError?.(e as Error);
+    }
     if (this.queue.length) this.schedule();
   }
 

@@ -64,11 +64,14 @@ export class Datapath {
     this.statsMap = obj.map("fl_stats");
     this.ipsMap = obj.map("fl_endpoint_ips");
     for (const [prog, cat, name] of TRACEPOINTS) this.tpLinks.push(obj.program(prog).attachTracepoint(cat, name));
-    this.queue = new BatchQueue(decoder, (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())), 1024, 262144, hold);
+    this.queue = new BatchQueue(decoder, (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())), 1024, 262144, hold, (e) => {
+      this.errors++;
+      log(`decode: ${e.message}`);
+    });
     this.reader = new RingBufferReader(obj.map("fl_events"), (data, offsets, count) => this.queue.push(data, offsets, count));
-    this.timers.push(setInterval(() => this.reader.consume(), opts.drainIntervalMs));
-    this.timers.push(setInterval(() => this.checkLosses(), 1000));
-    this.timers.push(setInterval(() => this.sweep(), opts.sweepIntervalMs));
+    this.timers.push(setInterval(() => this.guard("drain ring buffer", () => this.reader.consume()), opts.drainIntervalMs));
+    this.timers.push(setInterval(() => this.guard("read loss counters", () => this.checkLosses()), 1000));
+    this.timers.push(setInterval(() => this.guard("sweep idle flows", () => this.sweep()), opts.sweepIntervalMs));
     for (const t of this.timers) t.unref();
   }
 
@@ -86,7 +89,9 @@ export class Datapath {
     try {
       const cfg = Buffer.alloc(Layout.fl_config.size);
       cfg.writeBigUInt64LE(BigInt(opts.reportIntervalMs) * 1_000_000n, Layout.fl_config.fields.report_interval_ns);
-      cfg.writeUInt32LE(opts.wakeupThresholdBytes, Layout.fl_config.fields.wakeup_threshold_bytes);
+      // A small ring must wake the reader before it is full, not only on the drain timer.
+      const threshold = Math.min(opts.wakeupThresholdBytes, Math.floor(opts.ringBytes / 4));
+      cfg.writeUInt32LE(threshold, Layout.fl_config.fields.wakeup_threshold_bytes);
       obj.setRodata("fl_cfg", cfg);
       obj.setMapMaxEntries("fl_events", opts.ringBytes);
       obj.setMapMaxEntries("fl_flows", opts.flowMapEntries);
@@ -97,6 +102,19 @@ export class Datapath {
       throw e;
     }
   }
+
+  /** Runs periodic work; a failure is logged and counted, never fatal to the daemon. */
+  private guard(what: string, fn: () => unknown): void {
+    try {
+      fn();
+    } catch (e) {
+      this.errors++;
+      this.log(`${what}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Failures of periodic work since start. */
+  errors = 0;
 
   attachInterface(ifindex: number, ifname: string): void {
     if (this.links.has(ifindex)) return;
@@ -175,6 +193,9 @@ export class Datapath {
    * kernel reported their end) are deleted quietly. A packet racing the delete starts a new flow.
    */
   sweep(idleTimeoutMs = this.opts.flowIdleTimeoutMs): number {
+    // Records still in the kernel ring are older than the END records made here: take them
+    // first, so the live ring stays in time order.
+    this.reader.consume();
     const now = monoNowNs();
     const idleNs = idleTimeoutMs * 1e6;
     const keySize = Layout.fl_flow_key.size;

@@ -6,12 +6,20 @@ import type { LiveRing } from "../flows/ring.js";
 import { addrToString } from "../net/ip.js";
 import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
 import { DatapathEvent } from "./events.js";
-import { ABI_VERSION, FlowEventBit, Off, RecordKind } from "./layout.js";
+import { ABI_VERSION, FlowEventBit, Layout, Off, RecordKind } from "./layout.js";
 import type { LostEntry } from "./lost.js";
 
 export type RingEntry = DatapathEvent | LostEntry;
 
 const TCP_SYN_SENT = 2;
+
+/** Smallest valid length of each record kind: a shorter one would be read past its end. */
+const RECORD_SIZE: Record<number, number> = {
+  [RecordKind.FLOW]: Layout.fl_flow_record.size,
+  [RecordKind.DROP]: Layout.fl_drop_record.size,
+  [RecordKind.SOCK]: Layout.fl_sock_record.size,
+  [RecordKind.RETRANS]: Layout.fl_retrans_record.size,
+};
 
 export class RecordDecoder {
   readonly processes = new BoundedTable<ProcessInfo>(65536);
@@ -37,7 +45,7 @@ export class RecordDecoder {
     const kind = buf.readUInt16LE(off);
     const version = buf.readUInt16LE(off + 2);
     const len = buf.readUInt32LE(off + Off.len);
-    if (version !== ABI_VERSION || off + len > buf.length) {
+    if (version !== ABI_VERSION || off + len > buf.length || len < (RECORD_SIZE[kind] ?? 0)) {
       this.counts.malformed++;
       return;
     }

@@ -102,10 +102,13 @@ describe("decoder against golden bytes from C", () => {
     const bad = Buffer.from(golden.subarray(0, 152));
     bad.writeUInt16LE(9, 2);
     const truncated = Buffer.from(golden.subarray(0, 100));
+    const short = Buffer.from(golden.subarray(0, 152));
+    short.writeUInt32LE(40, Off.len); // claims to be a flow record of 40 bytes
     const dec = new RecordDecoder(new LiveRing<RingEntry>(4));
     dec.decodeBatch(bad, Uint32Array.of(0), 1);
     dec.decodeBatch(truncated, Uint32Array.of(0), 1);
-    expect(dec.counts.malformed).toBe(2);
+    dec.decodeBatch(short, Uint32Array.of(0), 1);
+    expect(dec.counts.malformed).toBe(3);
     expect(dec.counts.flows).toBe(0);
   });
 

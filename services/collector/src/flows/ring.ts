@@ -53,12 +53,12 @@ export class LiveRing<T> {
     return this.times[seq % this.capacity];
   }
 
-  /** First sequence number whose entry time is >= timeNs (binary search; times are nearly sorted). */
+  /** First sequence number whose entry time is >= timeNs (binary search: times are in order, see sweep()). */
   seekTime(timeNs: number): number {
     let lo = this.oldest;
     let hi = this.head;
     while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
+      const mid = lo + Math.floor((hi - lo) / 2); // sequence numbers outgrow 32 bits
       if (this.timeOf(mid) < timeNs) lo = mid + 1;
       else hi = mid;
     }

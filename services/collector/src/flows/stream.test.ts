@@ -93,6 +93,12 @@ describe("streamFlows", () => {
     expect(c.uuids()).toEqual(["3", "4", "5"]);
   });
 
+  it("gives since precedence over number, as Hubble does: the first N from since", async () => {
+    const c = collect();
+    await streamFlows(q({ sinceNs: 4000, number: 2 }), deps(ringOf(10)), c.sink);
+    expect(c.uuids()).toEqual(["4", "5"]);
+  });
+
   it("follows: only new entries, as they arrive", async () => {
     const ring = ringOf(5);
     const c = collect(2);

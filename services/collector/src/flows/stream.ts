@@ -65,28 +65,29 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
     const t = ring.timeOf(seq);
     return (q.sinceNs === undefined || t >= q.sinceNs) && (q.untilNs === undefined || t <= q.untilNs);
   };
-  // Decide where to start.
+  // Where to start, as Hubble decides it: `since` takes precedence over `number`; `first` reads
+  // from the oldest entry; `number` alone means the last N matching entries.
   let seq: number;
   let limit = Number.POSITIVE_INFINITY;
-  if (q.first) {
-    seq = q.sinceNs !== undefined ? ring.seekTime(q.sinceNs) : ring.oldest;
+  if (q.sinceNs !== undefined) {
+    seq = ring.seekTime(q.sinceNs);
+    if (q.number > 0 && !q.follow) limit = q.number;
+  } else if (q.first) {
+    seq = ring.oldest;
     if (q.number > 0) limit = q.number;
   } else if (q.number > 0) {
-    // Last N matching entries: walk back from the newest.
     seq = ring.written;
     let found = 0;
     for (let s = ring.written - 1; s >= ring.oldest && found < q.number; s--) {
       const e = ring.get(s);
       if (e === undefined || e instanceof LostEntry || !inTime(s)) continue;
-      if (q.sinceNs !== undefined && ring.timeOf(s) < q.sinceNs) break;
       if (!q.match || q.match(deps.flowOf(e))) {
         found++;
         seq = s;
       }
     }
     if (!q.follow) limit = found;
-  } else if (q.sinceNs !== undefined) seq = ring.seekTime(q.sinceNs);
-  else seq = q.follow ? ring.written : ring.oldest;
+  } else seq = q.follow ? ring.written : ring.oldest;
 
   let sent = 0;
   for (;;) {
@@ -102,10 +103,9 @@ export async function streamFlows(q: FlowQuery, deps: StreamDeps, sink: FlowSink
       const s = seq++;
       const e = ring.get(s);
       if (e === undefined) continue;
-      if (q.untilNs !== undefined && ring.timeOf(s) > q.untilNs) {
-        if (!q.follow) return;
-        continue;
-      }
+      // Times are only nearly in order (CPUs stamp records before reserving ring space): skip
+      // later entries instead of stopping at the first one; the ring bounds the scan.
+      if (q.untilNs !== undefined && ring.timeOf(s) > q.untilNs) continue;
       let resp: GetFlowsResponse | Uint8Array;
       if (e instanceof LostEntry) {
         resp = lostResponse(e.source, e.count, e.tsNs, nodeName);
