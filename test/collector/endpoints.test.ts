@@ -80,6 +80,8 @@ describe("endpoints", () => {
     const del = await runCli(["endpoint", "delete", "--server", collector.address, "default/b"]);
     expect(del.code, del.stderr).toBe(0);
     expect(await list()).not.toMatch(/default\s+b\s/);
+    // Deleting the endpoint takes the tc programs off its veth.
+    for (const dir of ["ingress", "egress"]) expect((await run(["tc", "filter", "show", "dev", b.hostIf, dir])).stdout.trim()).toBe("");
   });
 
   it("re-reads the endpoints file when it changes", async () => {
@@ -105,6 +107,31 @@ describe("endpoints", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/no-such-if0/);
+  });
+});
+
+describe("a recreated veth", () => {
+  it("is followed: the collector attaches to the new interface", async () => {
+    const c = pods.pod("c");
+    const ifindexOf = async () => Number((await run(["cat", `/sys/class/net/${c.hostIf}/ifindex`])).stdout.trim());
+    const before = await ifindexOf();
+    await run(["ip", "link", "del", c.hostIf]);
+    await run(["ip", "link", "add", c.hostIf, "type", "veth", "peer", "name", "eth0", "netns", c.netns]);
+    await run(["ip", "link", "set", c.hostIf, "master", pods.bridge, "up"]);
+    await pods.exec(c, ["ip", "addr", "add", `${c.ipv4}/24`, "dev", "eth0"]);
+    await pods.exec(c, ["ip", "link", "set", "eth0", "up"]);
+    const after = await ifindexOf();
+    expect(after).not.toBe(before);
+    await waitFor("re-attached", async () => collector.output().includes(`on ${c.hostIf} (ifindex ${after},`), 15_000);
+    expect((await run(["tc", "filter", "show", "dev", c.hostIf, "ingress"])).stdout).toMatch(/fl_tc_ingress/);
+    const client = observerClient(collector.address);
+    const mark = Date.now();
+    await ping(pods, c, pods.hostIpv4);
+    const since = { seconds: BigInt(Math.floor(mark / 1000)), nanos: (mark % 1000) * 1e6 };
+    const flows = await waitForFlows(client, { since, whitelist: [{ sourceIp: [c.ipv4] }] });
+    client.close();
+    expect(flows[0].interface?.index).toBe(after);
+    expect(flows[0].source?.podName).toBe("c");
   });
 });
 

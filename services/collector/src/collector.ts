@@ -5,7 +5,7 @@ import type { DatapathStats } from "./datapath/datapath.js";
 import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import type { DatapathEvent } from "./datapath/events.js";
 import type { LostEntry } from "./datapath/lost.js";
-import type { Endpoint, EndpointRegistry } from "./endpoints/registry.js";
+import { type Endpoint, EndpointRegistry } from "./endpoints/registry.js";
 import { DecodeBackpressure } from "./flows/backpressure.js";
 import { FlowFactsBuilder } from "./flows/facts.js";
 import { FlowView } from "./flows/flow-view.js";
@@ -43,6 +43,8 @@ export class Collector {
   /** Streams waiting on their clients may hold back decoding, within a budget. */
   readonly backpressure = new DecodeBackpressure();
   private datapath?: DatapathPort;
+  /** Endpoints whose interface could not be attached, by namespace/name, with the reason. */
+  readonly attachErrors = new Map<string, string>();
   /** Events lost since start, by LostSource. */
   readonly lost = new Map<number, number>();
   private readonly rateSamples: { t: number; n: number }[] = [];
@@ -90,14 +92,15 @@ export class Collector {
   private onAdded(ep: Endpoint): void {
     const dp = this.datapath;
     if (!dp) return;
+    const key = EndpointRegistry.key(ep.namespace, ep.name);
     try {
       dp.attachInterface(ep.ifindex, ep.interface);
       for (const ip of ep.ips) dp.setEndpointIp(ip, ep.id);
-      this.deps.log(
-        `endpoint ${ep.namespace}/${ep.name} on ${ep.interface} (ifindex ${ep.ifindex}, identity ${ep.identity}, ${ep.ips.join(" ")})`,
-      );
+      this.attachErrors.delete(key);
+      this.deps.log(`endpoint ${key} on ${ep.interface} (ifindex ${ep.ifindex}, identity ${ep.identity}, ${ep.ips.join(" ")})`);
     } catch (e) {
-      this.deps.log(`endpoint ${ep.namespace}/${ep.name}: ${(e as Error).message}`);
+      this.attachErrors.set(key, (e as Error).message);
+      this.deps.log(`endpoint ${key}: ${(e as Error).message}`);
     }
   }
 

@@ -10,7 +10,7 @@ import { type CollectorConfig, parseCollectorArgs } from "./config.js";
 import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
 import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
 import { EndpointRegistry } from "./endpoints/registry.js";
-import { EndpointsFile } from "./endpoints/source.js";
+import { EndpointsFile, reconcile } from "./endpoints/source.js";
 import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
@@ -39,7 +39,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     throw new Error("flowlens-collector loads eBPF programs: run it as root (or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
   const registry = new EndpointRegistry();
   const hostIps = new Set((await hostAddresses()).map(canonicalIp));
-  const names = new Map<number, string>();
+  const hostInterfaces = new Map<number, string>();
   const collector = new Collector({
     nodeName: cfg.nodeName,
     version: VERSION,
@@ -48,14 +48,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
     registry,
     hostIps,
     dropReasons: await KernelDropReasons.load(),
-    ifname: (i) => {
-      let n = names.get(i);
-      if (n === undefined) {
-        n = ifnameOf(i);
-        names.set(i, n);
-      }
-      return n;
-    },
+    // Endpoint interfaces are named by the registry; these are the --interface ones.
+    ifname: (i) => hostInterfaces.get(i) ?? ifnameOf(i),
     log,
   });
   const datapath = Datapath.open(
@@ -87,7 +81,11 @@ async function main(cfg: CollectorConfig): Promise<void> {
   process.on("SIGINT", () => shutdown(0));
   process.on("SIGTERM", () => shutdown(0));
   collector.useDatapath(datapath);
-  for (const ifname of cfg.interfaces) datapath.attachInterface(await ifindexOf(ifname), ifname);
+  for (const ifname of cfg.interfaces) {
+    const ifindex = await ifindexOf(ifname);
+    datapath.attachInterface(ifindex, ifname);
+    hostInterfaces.set(ifindex, ifname);
+  }
 
   let file: EndpointsFile | undefined;
   if (cfg.endpoints) {
@@ -102,7 +100,10 @@ async function main(cfg: CollectorConfig): Promise<void> {
 
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
-  server.addService(grpcServiceDefinition(EndpointsService), createEndpointHandlers(registry));
+  server.addService(
+    grpcServiceDefinition(EndpointsService),
+    createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name))),
+  );
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
   new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
   await new Promise<void>((resolve, reject) =>
@@ -124,6 +125,17 @@ async function main(cfg: CollectorConfig): Promise<void> {
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
   }
   setInterval(syncClock, 60_000).unref();
+  // Follow the system: recreated veths, changed addresses, endpoints declared before their veth.
+  let reconciling = false;
+  setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcile(registry, file?.pending.values() ?? [])
+      .catch((e: Error) => log(`reconcile endpoints: ${e.message}`))
+      .finally(() => {
+        reconciling = false;
+      });
+  }, 5000).unref();
   log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}, ${registry.list().length} endpoints`);
 }
 

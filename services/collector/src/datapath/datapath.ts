@@ -64,10 +64,17 @@ export class Datapath {
     this.statsMap = obj.map("fl_stats");
     this.ipsMap = obj.map("fl_endpoint_ips");
     for (const [prog, cat, name] of TRACEPOINTS) this.tpLinks.push(obj.program(prog).attachTracepoint(cat, name));
-    this.queue = new BatchQueue(decoder, (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())), 1024, 262144, hold, (e) => {
-      this.errors++;
-      log(`decode: ${e.message}`);
-    });
+    this.queue = new BatchQueue(
+      decoder,
+      (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())),
+      1024,
+      262144,
+      hold,
+      (e) => {
+        this.errors++;
+        log(`decode: ${e.message}`);
+      },
+    );
     this.reader = new RingBufferReader(obj.map("fl_events"), (data, offsets, count) => this.queue.push(data, offsets, count));
     this.timers.push(setInterval(() => this.guard("drain ring buffer", () => this.reader.consume()), opts.drainIntervalMs));
     this.timers.push(setInterval(() => this.guard("read loss counters", () => this.checkLosses()), 1000));

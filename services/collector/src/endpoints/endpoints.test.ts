@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { identityFor, identityLabels } from "./identity.js";
 import { EndpointRegistry } from "./registry.js";
-import { type EndpointFacts, EndpointsFile } from "./source.js";
+import { type EndpointFacts, EndpointsFile, reconcile } from "./source.js";
 import { EndpointSpecError, parseEndpointsFile } from "./spec.js";
 
 const facts: EndpointFacts = {
@@ -89,5 +89,85 @@ describe("endpoints file", () => {
     });
     await expect(f.apply()).rejects.toThrow(/default\/b: interface gone does not exist/);
     expect(reg.list().map((e) => e.name)).toEqual(["a"]);
+  });
+});
+
+describe("registry over time", () => {
+  const spec = (name: string, iface: string, ips: string[], labels: Record<string, string> = {}) => ({
+    name,
+    namespace: "default",
+    labels,
+    netns: `ns-${name}`,
+    interface: iface,
+    ips,
+  });
+
+  it("refuses an interface or address that belongs to another endpoint", () => {
+    const reg = new EndpointRegistry();
+    reg.upsert(spec("a", "v1", ["10.0.0.1"]), { ifindex: 1, ips: ["10.0.0.1"] });
+    expect(() => reg.upsert(spec("b", "v1", ["10.0.0.2"]), { ifindex: 1, ips: ["10.0.0.2"] })).toThrow(
+      /interface v1 already belongs to endpoint default\/a/,
+    );
+    expect(() => reg.upsert(spec("b", "v2", ["10.0.0.1"]), { ifindex: 2, ips: ["10.0.0.1"] })).toThrow(
+      /address 10.0.0.1 already belongs to endpoint default\/a/,
+    );
+    expect(reg.list().map((e) => e.name)).toEqual(["a"]);
+  });
+
+  it("names an address by the endpoint that had it when the flow happened", async () => {
+    const reg = new EndpointRegistry();
+    const v1 = reg.upsert(spec("a", "v1", ["10.0.0.1"], { app: "old" }), { ifindex: 1, ips: ["10.0.0.1"] });
+    const during = v1.sinceNs + 1;
+    await new Promise((r) => setTimeout(r, 2));
+    reg.upsert(spec("a", "v1", ["10.0.0.1"], { app: "new" }), { ifindex: 1, ips: ["10.0.0.1"] });
+    await new Promise((r) => setTimeout(r, 2));
+    reg.remove("default", "a");
+    expect(reg.byAddress("10.0.0.1")).toBeUndefined();
+    expect(reg.byAddressAt("10.0.0.1", during)?.labels).toEqual({ app: "old" });
+    expect(reg.byInterfaceAt(1, during)?.name).toBe("a");
+    expect(reg.byAddressAt("10.0.0.1", v1.sinceNs - 1)).toBeUndefined();
+  });
+
+  it("follows a recreated interface on reconcile and keeps unchanged endpoints as they are", async () => {
+    const reg = new EndpointRegistry();
+    let ifindex = 7;
+    const f: EndpointFacts = { ifindexOf: async () => ifindex, netnsAddresses: async () => ["10.0.0.9"] };
+    const events: string[] = [];
+    reg.on("updated", (o, n) => events.push(`${o.ifindex}->${n.ifindex}`));
+    await reconcile(reg, [spec("a", "v1", ["10.0.0.9"])], f);
+    expect(reg.byInterface(7)?.name).toBe("a");
+    await reconcile(reg, [], f);
+    expect(events).toEqual([]);
+    ifindex = 12; // veth deleted and created again
+    await reconcile(reg, [], f);
+    expect(events).toEqual(["7->12"]);
+    expect(reg.byInterface(12)?.name).toBe("a");
+  });
+
+  it("keeps an endpoint whose interface vanished during a re-apply, and applies one pass at a time", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fl-ep-"));
+    const path = join(dir, "e.yaml");
+    writeFileSync(path, "- {name: a, netns: n, interface: v1, ips: [10.0.0.1]}\n");
+    const reg = new EndpointRegistry();
+    let present = true;
+    let calls = 0;
+    const f = new EndpointsFile(path, reg, () => {}, {
+      ifindexOf: async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (!present) throw new Error("interface v1 does not exist");
+        return 3;
+      },
+      netnsAddresses: async () => [],
+    });
+    await f.apply();
+    present = false;
+    await expect(f.apply()).rejects.toThrow(/interface v1 does not exist/);
+    expect(reg.get("default", "a")).toBeDefined();
+    expect([...f.pending.keys()]).toEqual(["default/a"]);
+    present = true;
+    calls = 0;
+    await Promise.all([f.apply(), f.apply(), f.apply()]);
+    expect(calls).toBe(2); // the running pass plus one more for the changes during it
   });
 });

@@ -1,6 +1,7 @@
-// Keeps the registry in step with declarations: resolves each spec's interface and addresses,
-// applies an endpoints file and re-applies it when it changes.
-
+// Keeps the registry in step with declarations and with the system: resolves each spec's
+// interface and addresses, applies an endpoints file (re-applied when it changes, one pass at a
+// time), and re-resolves every endpoint now and then so a recreated veth or a changed address
+// is followed.
 import { unwatchFile, watchFile } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { ifindexOf, netnsAddresses } from "./netns.js";
@@ -14,7 +15,7 @@ export interface EndpointFacts {
 
 export const systemFacts: EndpointFacts = { ifindexOf, netnsAddresses };
 
-/** Resolves and registers one endpoint. */
+/** Resolves and registers one endpoint (unchanged facts leave it as it is). */
 export async function addEndpoint(registry: EndpointRegistry, spec: EndpointSpec, facts: EndpointFacts = systemFacts): Promise<Endpoint> {
   const ifindex = await facts.ifindexOf(spec.interface);
   const ips = spec.ips ?? (await facts.netnsAddresses(spec.netns));
@@ -22,12 +23,36 @@ export async function addEndpoint(registry: EndpointRegistry, spec: EndpointSpec
 }
 
 /**
- * Applies an endpoints file: endpoints it declares are added or updated, endpoints it
- * declared before and no longer does are removed. Endpoints added through the API stay.
+ * Re-resolves every registered endpoint (and retries `pending` specs): a veth recreated with a
+ * new ifindex is re-attached, new addresses are followed. An endpoint whose interface is gone
+ * stays registered until it comes back or is deleted.
+ */
+export async function reconcile(
+  registry: EndpointRegistry,
+  pending: Iterable<EndpointSpec>,
+  facts: EndpointFacts = systemFacts,
+): Promise<void> {
+  for (const spec of [...registry.list().map((e) => e.spec), ...pending]) {
+    try {
+      await addEndpoint(registry, spec, facts);
+    } catch {
+      // Still missing: nothing to change; the file or API reported it when it was declared.
+    }
+  }
+}
+
+/**
+ * Applies an endpoints file: endpoints it declares are added or updated, endpoints it declared
+ * before and no longer does are removed. Endpoints added through the API stay. An endpoint that
+ * cannot be resolved keeps its previous registration, and is retried by reconcile().
  */
 export class EndpointsFile {
   private fromFile = new Set<string>();
+  /** Declared but not resolvable yet (interface or netns missing). */
+  readonly pending = new Map<string, EndpointSpec>();
   private watching = false;
+  private running: Promise<void> | undefined;
+  private again = false;
 
   constructor(
     private readonly path: string,
@@ -36,7 +61,26 @@ export class EndpointsFile {
     private readonly facts: EndpointFacts = systemFacts,
   ) {}
 
-  async apply(): Promise<void> {
+  /** One pass at a time: a change during a pass triggers exactly one more pass after it. */
+  apply(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.applyOnce();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async applyOnce(): Promise<void> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
@@ -46,12 +90,15 @@ export class EndpointsFile {
     const specs = parseEndpointsFile(text, this.path);
     const next = new Set<string>();
     const errors: string[] = [];
+    this.pending.clear();
     for (const spec of specs) {
+      const key = EndpointRegistry.key(spec.namespace, spec.name);
+      next.add(key);
       try {
         await addEndpoint(this.registry, spec, this.facts);
-        next.add(EndpointRegistry.key(spec.namespace, spec.name));
       } catch (e) {
-        errors.push(`${spec.namespace}/${spec.name}: ${(e as Error).message}`);
+        this.pending.set(key, spec);
+        errors.push(`${key}: ${(e as Error).message}`);
       }
     }
     for (const key of this.fromFile) {

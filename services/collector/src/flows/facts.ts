@@ -136,9 +136,10 @@ export class FlowFactsBuilder {
   constructor(private readonly ctx: FactsContext) {}
 
   /** `local`: the endpoint on whose veth the packet was seen, when `ip` is its own side. */
-  private endpointFor(ip: string, local: Endpoint | undefined): EndpointFacts {
+  /** The endpoint that had `ip` when the event happened (flows may be read much later). */
+  private endpointFor(ip: string, tsNs: number, local: Endpoint | undefined): EndpointFacts {
     // Link-local addresses are not declared, but on the endpoint's own veth they are its own.
-    const ep = this.ctx.registry.byAddress(ip) ?? (local && ip.startsWith("fe80:") ? local : undefined);
+    const ep = this.ctx.registry.byAddressAt(ip, tsNs) ?? (local && ip.startsWith("fe80:") ? local : undefined);
     if (ep) return endpointFacts(ep);
     return this.ctx.hostIps.has(ip) ? HOST : WORLD;
   }
@@ -165,15 +166,15 @@ export class FlowFactsBuilder {
       key,
       proc,
       ipVersion: v === 4 ? IPVersion.IPv4 : IPVersion.IPv6,
-      source: this.endpointFor(srcIp, leaving ? observed : undefined),
-      destination: this.endpointFor(dstIp, leaving ? undefined : observed),
+      source: this.endpointFor(srcIp, ev.tsNs, leaving ? observed : undefined),
+      destination: this.endpointFor(dstIp, ev.tsNs, leaving ? undefined : observed),
       summary: summaryOf(l4, sport, dport, flagBits),
     };
   }
 
   private trace(ev: DatapathEvent): FlowFacts {
     const flagBits = ev.u16(Off.tcpFlags);
-    const observed = this.ctx.registry.byInterface(ev.ifindex);
+    const observed = this.ctx.registry.byInterfaceAt(ev.ifindex, ev.tsNs);
     // tc ingress of an endpoint's host-side veth carries packets leaving the endpoint.
     const leaving = ev.tcDir === TcDir.INGRESS;
     const c = this.common(ev, flagBits, observed, leaving);
@@ -215,7 +216,7 @@ export class FlowFactsBuilder {
       trafficDirection: (observed ? leaving : !leaving) !== isReply ? TrafficDirection.EGRESS : TrafficDirection.INGRESS,
       traceObservationPoint: point,
       ifindex: ev.ifindex,
-      ifname: this.ctx.ifname(ev.ifindex),
+      ifname: observed?.interface ?? this.ctx.ifname(ev.ifindex),
       cgroupId: c.proc?.cgroupId ?? 0,
       summary: c.summary,
       ext: {
@@ -243,7 +244,7 @@ export class FlowFactsBuilder {
     const hubble = this.ctx.dropReasons.hubble(reason);
     const name = this.ctx.dropReasons.name(reason);
     // Kernel drops happen on the receiving side: relative to that endpoint it is ingress.
-    const toEndpoint = this.ctx.registry.byAddress(c.dstIp) !== undefined;
+    const toEndpoint = this.ctx.registry.byAddressAt(c.dstIp, ev.tsNs) !== undefined;
     return {
       timeNs: monoToWallNs(ev.tsNs),
       verdict: Verdict.DROPPED,

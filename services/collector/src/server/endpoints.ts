@@ -30,7 +30,15 @@ export function endpointToPb(ep: Endpoint): LocalEndpoint {
   });
 }
 
-export function createEndpointHandlers(registry: EndpointRegistry, facts: EndpointFacts = systemFacts): grpc.UntypedServiceImplementation {
+/**
+ * `attachError` tells whether the datapath failed to observe an endpoint just added; such an
+ * endpoint is taken back out and the call fails, so "added" always means "observed".
+ */
+export function createEndpointHandlers(
+  registry: EndpointRegistry,
+  attachError: (namespace: string, name: string) => string | undefined = () => undefined,
+  facts: EndpointFacts = systemFacts,
+): grpc.UntypedServiceImplementation {
   return {
     AddEndpoint(call: grpc.ServerUnaryCall<AddEndpointRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
       const e = call.request.endpoint;
@@ -53,7 +61,14 @@ export function createEndpointHandlers(registry: EndpointRegistry, facts: Endpoi
         return cb({ code: grpc.status.INVALID_ARGUMENT, details: (err as EndpointSpecError).message });
       }
       addEndpoint(registry, spec, facts).then(
-        (ep) => cb(null, create(AddEndpointResponseSchema, { endpoint: endpointToPb(ep) })),
+        (ep) => {
+          const failed = attachError(ep.namespace, ep.name);
+          if (failed) {
+            registry.remove(ep.namespace, ep.name);
+            return cb({ code: grpc.status.FAILED_PRECONDITION, details: `endpoint ${ep.namespace}/${ep.name}: ${failed}` });
+          }
+          cb(null, create(AddEndpointResponseSchema, { endpoint: endpointToPb(ep) }));
+        },
         (err: Error) => cb({ code: grpc.status.FAILED_PRECONDITION, details: err.message }),
       );
     },
