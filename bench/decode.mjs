@@ -56,7 +56,7 @@ console.log(
   `decode: ${fmt(records)} records in ${fmt(secs, 2)} s, CPU ${fmt((cpu.user + cpu.system) / 1e6, 2)} s (user+sys, GC threads included)`,
 );
 console.log(
-  `decode: active flow directions ${decoder.activeFlows}, ring written ${fmt(ring.written)}, heap ${fmt(process.memoryUsage().heapUsed / 2 ** 20, 1)} MiB`,
+  `decode: flows started ${fmt(decoder.counts.flowsStarted)}, ring written ${fmt(ring.written)}, heap ${fmt(process.memoryUsage().heapUsed / 2 ** 20, 1)} MiB`,
 );
 console.log(`decode: ${fmt(records / secs)} records per wall second, ${fmt(rate)} records per CPU second (target >= ${fmt(TARGET)})`);
 result(`decode records/s, mix ${opts.mix} (1 core)`, fmt(rate), `>= ${fmt(TARGET)}`, rate >= TARGET);

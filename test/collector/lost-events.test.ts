@@ -2,7 +2,7 @@
 // LostEvent in the stream and in ServerStatus; a reader lapped by the live ring is told too.
 import { LostEventSource } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, startCollector } from "../harness/collector.js";
+import { type Collector, freePort, startCollector } from "../harness/collector.js";
 import { flowsOf, observerClient } from "../harness/observer.js";
 import { createPods, type Pods } from "../harness/pods.js";
 import { waitFor } from "../harness/run.js";
@@ -15,7 +15,10 @@ let client: ReturnType<typeof observerClient>;
 const burst = (ip: string, n: number) =>
   `const s=require("dgram").createSocket("udp4");let i=0;const go=()=>{if(i>=${n})return s.close();s.send("x",20000+i++,"${ip}",go)};go()`;
 
+let metricsPort: number;
+
 beforeAll(async () => {
+  metricsPort = await freePort();
   pods = await createPods({
     prefix: "e2l",
     pods: [
@@ -28,7 +31,7 @@ beforeAll(async () => {
     "--endpoints",
     pods.endpointsFile,
     "--metrics-address",
-    "",
+    `127.0.0.1:${metricsPort}`,
     "--ring-buffer-bytes",
     "4096",
     "--drain-interval",
@@ -61,6 +64,11 @@ describe("lost events", () => {
     const status = await client.status();
     const kernel = status.flowlensLostEvents.find((l) => l.source === LostEventSource.PERF_EVENT_RING_BUFFER);
     expect(Number(kernel?.numEventsLost)).toBeGreaterThan(0);
+    // ... and in the metrics, from the same counter.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const m = /flowlens_lost_events_total\{source="kernel_ring"\} (\d+)/.exec(metrics);
+    expect(Number(m?.[1])).toBe(Number(kernel?.numEventsLost));
+    expect(metrics).toMatch(/flowlens_datapath\{counter="ringbufFull"\} [1-9]/);
   });
 
   it("keeps only --buffer-size flows and says so in ServerStatus", async () => {

@@ -4,7 +4,7 @@ import type { Flow } from "@flowlens/proto";
 import type { DatapathStats } from "./datapath/datapath.js";
 import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import type { DatapathEvent } from "./datapath/events.js";
-import type { LostEntry } from "./datapath/lost.js";
+import { type LostEntry, LostSource } from "./datapath/lost.js";
 import { type Endpoint, EndpointRegistry } from "./endpoints/registry.js";
 import { DecodeBackpressure } from "./flows/backpressure.js";
 import { FlowFactsBuilder } from "./flows/facts.js";
@@ -20,6 +20,10 @@ export interface DatapathPort {
   setEndpointIp(ip: string, endpointId: number): void;
   deleteEndpointIp(ip: string): void;
   stats(): DatapathStats;
+  /** Entries in the kernel flow table at the last sweep. */
+  readonly activeFlows: number;
+  /** Failures of periodic work since start. */
+  readonly errors: number;
   close(): void;
 }
 
@@ -149,6 +153,24 @@ export class Collector {
       namespaces: () => this.deps.registry.namespaces(),
       flowsRate: () => this.flowsRate(),
     };
+  }
+
+  activeFlows(): number {
+    return this.datapath?.activeFlows ?? 0;
+  }
+
+  datapathErrors(): number {
+    return this.datapath?.errors ?? 0;
+  }
+
+  /** Lost events by source name, for metrics. */
+  lostByName(): Record<string, number> {
+    const names: Record<number, string> = {
+      [LostSource.KERNEL_RING]: "kernel_ring",
+      [LostSource.EVENTS_QUEUE]: "events_queue",
+      [LostSource.LIVE_RING]: "live_ring",
+    };
+    return Object.fromEntries([...this.lost].map(([s, n]) => [names[s] ?? String(s), n]));
   }
 
   datapathStats(): DatapathStats | undefined {

@@ -119,7 +119,9 @@ async function main(cfg: CollectorConfig): Promise<void> {
       datapathStats: () => collector.datapathStats(),
       ringSize: () => collector.ring.size,
       ringWritten: () => collector.ring.written,
-      activeFlows: () => collector.decoder.activeFlows,
+      activeFlows: () => collector.activeFlows(),
+      lost: () => collector.lostByName(),
+      errors: () => collector.datapathErrors(),
       endpoints: () => registry.list().length,
     });
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());

@@ -9,6 +9,10 @@ export interface MetricSources {
   ringSize(): number;
   ringWritten(): number;
   activeFlows(): number;
+  /** Events lost since start, by source name (kernel ring, events queue, live ring readers). */
+  lost(): Record<string, number>;
+  /** Failures of periodic work (sweep, drain) since start. */
+  errors(): number;
   endpoints(): number;
 }
 
@@ -51,10 +55,29 @@ export function createMetrics(src: MetricSources): Registry {
   });
   new Gauge({
     name: "flowlens_active_flows",
-    help: "Flow directions tracked by the collector",
+    help: "Flow directions in the kernel flow table at the last idle sweep",
     registers: [registry],
     collect() {
       this.set(src.activeFlows());
+    },
+  });
+  new Counter({
+    name: "flowlens_lost_events_total",
+    help: "Events lost, by where: kernel_ring (ring buffer full), events_queue (decode queue full), live_ring (a reader was lapped)",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [k, v] of Object.entries(src.lost())) this.inc({ source: k }, v);
+    },
+  });
+  new Counter({
+    name: "flowlens_collector_errors_total",
+    help: "Failures of periodic datapath work (drain, sweep, loss counters), logged and survived",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(src.errors());
     },
   });
   new Gauge({
@@ -67,9 +90,6 @@ export function createMetrics(src: MetricSources): Registry {
   });
   return registry;
 }
-
-export const lostEventsCounter = (registry: Registry) =>
-  new Counter({ name: "flowlens_lost_events_total", help: "Events lost, by where", labelNames: ["source"], registers: [registry] });
 
 export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {
@@ -84,6 +104,11 @@ export function serveMetrics(registry: Registry, host: string, port: number): Pr
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve(server));
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      // Later socket errors must not take the collector down.
+      server.on("error", () => {});
+      resolve(server);
+    });
   });
 }

@@ -122,6 +122,8 @@ export class Datapath {
 
   /** Failures of periodic work since start. */
   errors = 0;
+  /** Entries left in fl_flows after the last sweep. */
+  activeFlows = 0;
 
   attachInterface(ifindex: number, ifname: string): void {
     if (this.links.has(ifindex)) return;
@@ -211,7 +213,9 @@ export class Datapath {
     const S = Layout.fl_flow_stats.fields;
     const stale: Buffer[] = [];
     const ending: [key: Buffer, val: Buffer][] = [];
+    let entries = 0;
     for (const [key, val] of this.flowEntries()) {
+      entries++;
       const last = val.readUInt32LE(S.last_ns + 4) * 4294967296 + val.readUInt32LE(S.last_ns);
       if (val[S.ended] === 1 && now - last > 2e9) stale.push(key);
       else if (now - last > idleNs) {
@@ -220,6 +224,7 @@ export class Datapath {
       }
     }
     for (const k of stale) this.flowsMap.delete(k);
+    this.activeFlows = entries - stale.length;
     if (ending.length === 0) return 0;
     // One buffer of END records, laid out as the kernel would have written them.
     const buf = Buffer.alloc(ending.length * recSize);

@@ -78,11 +78,6 @@ export class RecordDecoder {
     this.ring.push(new DatapathEvent(RecordKind.FLOW, buf, off, ts), ts);
   }
 
-  /** Flow directions started and not yet ended. */
-  get activeFlows(): number {
-    return this.counts.flowsStarted - this.counts.flowsEnded;
-  }
-
   private tuple(buf: Buffer, off: number): string {
     const v = buf[off + Off.ipVersion];
     const s = addrToString(buf, off + Off.saddr, v);
