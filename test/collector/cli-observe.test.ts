@@ -120,13 +120,15 @@ describe("flowlens observe", () => {
     const after = await flows("--since", mark);
     const before = await flows("--until", mark, "--all");
     expect(after.length).toBeGreaterThan(0);
-    expect(after.every((f) => f.time >= mark)).toBe(true);
+    // Compare instants, not strings: RFC 3339 fractions have varying lengths.
+    const ms = (t: string) => Date.parse(t);
+    expect(after.every((f) => ms(f.time) >= ms(mark))).toBe(true);
     expect(before.length).toBeGreaterThan(0);
-    expect(before.every((f) => f.time <= mark)).toBe(true);
+    expect(before.every((f) => ms(f.time) <= ms(mark))).toBe(true);
     expect(await flows("--since", "1h", "--until", "59m")).toHaveLength(0);
   });
 
-  it("follows new flows in compact format within a second", async () => {
+  it("follows new flows in compact format promptly (under 1.5 s, curl's own run included)", async () => {
     const p = spawnBackground([
       "node",
       CLI_BIN,
