@@ -135,6 +135,22 @@ static __always_inline void fl_flow_account(const struct fl_packet *pkt, __u32 l
 	__u8 new_flags;
 
 	st = bpf_map_lookup_elem(&fl_flows, key);
+	/* A bare SYN on a connection that already ended (either side sent FIN or RST) is a new
+	 * connection reusing the tuple (a retry after RST, a fixed source port): start both
+	 * directions over instead of merging into the old flow. A SYN retransmit of a live attempt
+	 * finds neither side ended and is counted as before. */
+	if (st && (flags & FL_TCP_SYN) && !(flags & FL_TCP_ACK)) {
+		struct fl_flow_key rkey;
+		struct fl_flow_stats *rev;
+
+		fl_reverse_key(key, &rkey);
+		rev = bpf_map_lookup_elem(&fl_flows, &rkey);
+		if (st->ended || (rev && rev->ended)) {
+			bpf_map_delete_elem(&fl_flows, key);
+			bpf_map_delete_elem(&fl_flows, &rkey);
+			st = NULL;
+		}
+	}
 	if (!st) {
 		st = fl_flow_create(pkt, len, now);
 		if (!st)

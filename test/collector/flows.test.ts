@@ -183,6 +183,23 @@ describe("a refused connection", () => {
   });
 });
 
+describe("a reused 5-tuple", () => {
+  it("starts a new flow when a SYN follows the end of the old one on the same ports", async () => {
+    const c = pods.pod("client");
+    const st = pods.pod("store");
+    const attempt = () =>
+      pods.exec(c, ["curl", "-s", "--max-time", "2", "--local-port", "41234", `http://${st.ipv4}:9998/`], { allowFail: true });
+    await attempt(); // refused: SYN, then RST ends both directions
+    await attempt(); // the same tuple again
+    const syns = await flowsWhere(
+      (f) => f.interface?.name === c.hostIf && ports(f)?.[0] === 41234 && tcpFlags(f)?.SYN === true && !tcpFlags(f)?.ACK,
+      2,
+    );
+    expect(syns.every((f) => (ext(f)?.flowEvents ?? []).includes(FlowEvent.NEW))).toBe(true);
+    expect(syns.every((f) => Number(ext(f)?.packets) === 1)).toBe(true);
+  });
+});
+
 describe("the Observer API", () => {
   it("applies Hubble filter semantics: whitelist OR, fields AND, minus blacklist", async () => {
     const c = pods.pod("client");
