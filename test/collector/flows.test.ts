@@ -140,22 +140,24 @@ describe("UDP, ICMP and IPv6", () => {
     const c = pods.pod("client");
     const s = pods.pod("server");
     expect(await udpQuery(pods, c, s.ipv4, 5353)).not.toBe("");
-    const udp = await flowsWhere((f) => f.l4?.protocol.case === "UDP" && between(f, c.ipv4, s.ipv4), 2);
-    const q = udp.find((f) => f.IP?.source === c.ipv4);
-    const r = udp.find((f) => f.IP?.source === s.ipv4);
-    expect(ports(q as Flow)?.[1]).toBe(5353);
-    expect(q?.isReply).toBe(false);
-    expect(r?.isReply).toBe(true);
+    const udp = (from: string) => flowsWhere((f) => f.l4?.protocol.case === "UDP" && f.IP?.source === from && between(f, c.ipv4, s.ipv4));
+    const [q] = await udp(c.ipv4);
+    const [r] = await udp(s.ipv4);
+    expect(ports(q)?.[1]).toBe(5353);
+    expect(q.isReply).toBe(false);
+    expect(r.isReply).toBe(true);
   });
 
   it("sees ICMP echo request and reply", async () => {
     const c = pods.pod("client");
     const st = pods.pod("store");
     expect(await ping(pods, c, st.ipv4, 1)).toBe(1);
-    const icmp = await flowsWhere((f) => f.l4?.protocol.case === "ICMPv4" && between(f, c.ipv4, st.ipv4), 2);
-    const types = icmp.map((f) => (f.l4?.protocol.case === "ICMPv4" ? f.l4.protocol.value.type : -1));
-    expect(types).toContain(8);
-    expect(types).toContain(0);
+    const icmpType = (f: Flow) => (f.l4?.protocol.case === "ICMPv4" ? f.l4.protocol.value.type : -1);
+    const [request] = await flowsWhere((f) => icmpType(f) === 8 && f.IP?.source === c.ipv4 && f.IP?.destination === st.ipv4);
+    const [reply] = await flowsWhere((f) => icmpType(f) === 0 && f.IP?.source === st.ipv4 && f.IP?.destination === c.ipv4);
+    expect(request.isReply).toBe(false);
+    expect(reply.isReply).toBe(true);
+    expect(reply.Summary).toBe("ICMPv4 EchoReply");
   });
 
   it("sees TCP over IPv6 between pods", async () => {
