@@ -32,7 +32,7 @@ export function observerClient(address: string) {
       });
     },
     /** A follow stream; onData sees each response; cancel() ends it. */
-    follow(req: Req, onData: (r: GetFlowsResponse) => void): { cancel(): void; done: Promise<void> } {
+    follow(req: Req, onData: (r: GetFlowsResponse) => void): { cancel(): void; pause(): void; resume(): void; done: Promise<void> } {
       const s = c.GetFlows(
         create(GetFlowsRequestSchema, { extensions: flowExtensionsRequest(), ...req, follow: true }),
       ) as grpc.ClientReadableStream<GetFlowsResponse>;
@@ -41,7 +41,7 @@ export function observerClient(address: string) {
         s.on("end", () => resolve());
         s.on("error", () => resolve());
       });
-      return { cancel: () => s.cancel(), done };
+      return { cancel: () => s.cancel(), pause: () => s.pause(), resume: () => s.resume(), done };
     },
     status(): Promise<ServerStatusResponse> {
       return new Promise((resolve, reject) =>
