@@ -1,9 +1,10 @@
 // `flowlens observe` against the real collector on real pods: what users type, what they read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_BIN, type Collector, runCli, startCollector } from "../harness/collector.js";
+import { CLI_BIN, type Collector, runCli } from "../harness/collector.js";
 import { observerClient, waitForFlows } from "../harness/observer.js";
-import { createPods, type Pods, spawnBackground } from "../harness/pods.js";
+import { type Pods, spawnBackground } from "../harness/pods.js";
 import { sleep, waitFor } from "../harness/run.js";
+import { podsWithCollector } from "../harness/suite.js";
 import { curlGet, ping, startHttpServer, tcpConnect } from "../harness/traffic.js";
 
 let pods: Pods;
@@ -32,16 +33,14 @@ const observe = async (...args: string[]) => {
 const flows = async (...args: string[]) => (await observe(...args)).flatMap((r) => (r.flow ? [r.flow] : []));
 
 beforeAll(async () => {
-  pods = await createPods({
+  ({ pods, collector } = await podsWithCollector({
     prefix: "e2o",
     pods: [
       { name: "web", namespace: "default", labels: { app: "web" } },
       { name: "api", namespace: "default", labels: { app: "api" } },
     ],
-  });
+  }));
   await startHttpServer(pods, "api", 8080);
-  collector = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", ""]);
-  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
   const api = pods.pod("api");
   expect((await curlGet(pods, "web", `http://${api.ipv4}:8080/`)).status).toBe(200);
   expect(await ping(pods, "web", api.ipv4)).toBe(1);

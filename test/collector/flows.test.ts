@@ -2,10 +2,11 @@
 // Observer gRPC API exactly as Hubble clients read it.
 import { DropReason, type Flow, FlowEvent, IPVersion, TrafficDirection, Verdict } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, startCollector } from "../harness/collector.js";
+import type { Collector } from "../harness/collector.js";
 import { ext, flowsOf, observerClient, ports, waitForFlows } from "../harness/observer.js";
-import { createPods, type Pods } from "../harness/pods.js";
+import type { Pods } from "../harness/pods.js";
 import { waitFor } from "../harness/run.js";
+import { podsWithCollector } from "../harness/suite.js";
 import {
   curlGet,
   hostForUrl,
@@ -23,30 +24,22 @@ let collector: Collector;
 let client: ReturnType<typeof observerClient>;
 
 beforeAll(async () => {
-  pods = await createPods({
-    prefix: "e2f",
-    pods: [
-      { name: "client", namespace: "default", labels: { app: "client", tier: "web" } },
-      { name: "server", namespace: "default", labels: { app: "server", tier: "api" } },
-      { name: "store", namespace: "shop", labels: { app: "store" } },
-    ],
-  });
+  ({ pods, collector } = await podsWithCollector(
+    {
+      prefix: "e2f",
+      pods: [
+        { name: "client", namespace: "default", labels: { app: "client", tier: "web" } },
+        { name: "server", namespace: "default", labels: { app: "server", tier: "api" } },
+        { name: "store", namespace: "shop", labels: { app: "store" } },
+      ],
+    },
+    ["--flow-idle-timeout", "3s", "--buffer-size", "65535"],
+  ));
   await startHttpServer(pods, "server", 8080);
   await startUdpEcho(pods, "server", 5353);
   await startTcpSink(pods, "store", 5432);
-  collector = await startCollector([
-    "--endpoints",
-    pods.endpointsFile,
-    "--metrics-address",
-    "",
-    "--flow-idle-timeout",
-    "3s",
-    "--buffer-size",
-    "65535",
-  ]);
+
   client = observerClient(collector.address);
-  // The collector attaches once the endpoints file is applied: wait for it before any traffic.
-  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
 });
 
 afterAll(async () => {

@@ -2,10 +2,11 @@
 // spent, decoding goes on, the live ring laps that reader, and it is told how much it missed.
 import { LostEventSource } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, startCollector } from "../harness/collector.js";
+import type { Collector } from "../harness/collector.js";
 import { observerClient } from "../harness/observer.js";
-import { createPods, type Pods } from "../harness/pods.js";
+import type { Pods } from "../harness/pods.js";
 import { sleep, waitFor } from "../harness/run.js";
+import { podsWithCollector } from "../harness/suite.js";
 
 let pods: Pods;
 let collector: Collector;
@@ -15,15 +16,16 @@ const burst = (ip: string, n: number) =>
   `const s=require("dgram").createSocket("udp4");let i=0;const go=()=>{if(i>=${n})return s.close();s.send("x",30000+i++,"${ip}",go)};go()`;
 
 beforeAll(async () => {
-  pods = await createPods({
-    prefix: "e2r",
-    pods: [
-      { name: "a", namespace: "default", labels: { app: "a" } },
-      { name: "b", namespace: "default", labels: { app: "b" } },
-    ],
-  });
-  collector = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", "", "--buffer-size", "64"]);
-  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
+  ({ pods, collector } = await podsWithCollector(
+    {
+      prefix: "e2r",
+      pods: [
+        { name: "a", namespace: "default", labels: { app: "a" } },
+        { name: "b", namespace: "default", labels: { app: "b" } },
+      ],
+    },
+    ["--buffer-size", "64"],
+  ));
 });
 
 afterAll(async () => {

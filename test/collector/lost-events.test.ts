@@ -2,10 +2,11 @@
 // LostEvent in the stream and in ServerStatus; a reader lapped by the live ring is told too.
 import { LostEventSource } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, freePort, startCollector } from "../harness/collector.js";
+import { type Collector, freePort } from "../harness/collector.js";
 import { flowsOf, observerClient } from "../harness/observer.js";
-import { createPods, type Pods } from "../harness/pods.js";
+import type { Pods } from "../harness/pods.js";
 import { waitFor } from "../harness/run.js";
+import { podsWithCollector } from "../harness/suite.js";
 
 let pods: Pods;
 let collector: Collector;
@@ -19,28 +20,18 @@ let metricsPort: number;
 
 beforeAll(async () => {
   metricsPort = await freePort();
-  pods = await createPods({
-    prefix: "e2l",
-    pods: [
-      { name: "a", namespace: "default", labels: { app: "a" } },
-      { name: "b", namespace: "default", labels: { app: "b" } },
-    ],
-  });
   // 4 KiB of kernel ring (~25 records) drained once a second: a burst must overflow it.
-  collector = await startCollector([
-    "--endpoints",
-    pods.endpointsFile,
-    "--metrics-address",
-    `127.0.0.1:${metricsPort}`,
-    "--ring-buffer-bytes",
-    "4096",
-    "--drain-interval",
-    "1s",
-    "--buffer-size",
-    "16",
-  ]);
+  ({ pods, collector } = await podsWithCollector(
+    {
+      prefix: "e2l",
+      pods: [
+        { name: "a", namespace: "default", labels: { app: "a" } },
+        { name: "b", namespace: "default", labels: { app: "b" } },
+      ],
+    },
+    ["--metrics-address", `127.0.0.1:${metricsPort}`, "--ring-buffer-bytes", "4096", "--drain-interval", "1s", "--buffer-size", "16"],
+  ));
   client = observerClient(collector.address);
-  await waitFor("collector attached", async () => collector.output().includes("serving"), 20_000);
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { Command, Option } from "commander";
 import { addServerOptions, type CommandContext, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
 import { UsageError } from "../errors.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";
-import { buildGetFlowsRequest, DEFAULT_LAST } from "../observe-request.js";
+import { buildGetFlowsRequest, DEFAULT_LAST, type Selector } from "../observe-request.js";
 import { parseTimeFormat, TIME_FORMATS } from "../time-format.js";
 import { dial, rpcError, serverStream } from "../transport.js";
 
@@ -18,13 +18,7 @@ const SHORT: Partial<Record<string, string>> = { namespace: "-n", label: "-l", t
 /** How often buffered table rows are printed while following. */
 const TABLE_FLUSH_MS = 1000;
 
-interface ObserveOpts extends ServerOpts {
-  last?: number;
-  first?: number;
-  all?: boolean;
-  follow?: boolean;
-  since?: string;
-  until?: string;
+interface ObserveOpts extends ServerOpts, Selector {
   output: OutputFormat;
   printNodeName?: boolean;
   timeFormat: string;

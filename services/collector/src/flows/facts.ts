@@ -148,6 +148,7 @@ export class FlowFactsBuilder {
     return ev.kind === RecordKind.DROP ? this.drop(ev) : this.trace(ev);
   }
 
+  /** What trace and drop events share: addresses, ports, endpoints, process. */
   private common(ev: DatapathEvent, flagBits: number, observed: Endpoint | undefined, leaving: boolean) {
     const v = ev.ipVersion;
     const srcIp = addrToString(ev.buf, ev.off + Off.saddr, v);
@@ -157,19 +158,23 @@ export class FlowFactsBuilder {
     const l4 = l4Kind(ev.proto);
     const key = tupleKey(srcIp, sport, dstIp, dport);
     const proc = this.ctx.decoder.processOf(key, srcIp, dstIp, sport, dport);
-    return {
+    const base = {
+      timeNs: monoToWallNs(ev.tsNs),
       srcIp,
       dstIp,
+      ipVersion: v === 4 ? IPVersion.IPv4 : IPVersion.IPv6,
+      l4,
       sport,
       dport,
-      l4,
-      key,
-      proc,
-      ipVersion: v === 4 ? IPVersion.IPv4 : IPVersion.IPv6,
+      tcpFlags: flagBits,
       source: this.endpointFor(srcIp, ev.tsNs, leaving ? observed : undefined),
       destination: this.endpointFor(dstIp, ev.tsNs, leaving ? undefined : observed),
+      type: FlowType.L3_L4,
+      nodeName: this.ctx.nodeName,
+      cgroupId: proc?.cgroupId ?? 0,
       summary: summaryOf(l4, sport, dport, flagBits),
     };
+    return { base, key, proc };
   }
 
   private trace(ev: DatapathEvent): FlowFacts {
@@ -191,23 +196,12 @@ export class FlowFactsBuilder {
     const first = ev.u64(Off.firstNs);
     const last = ev.u64(Off.lastNs);
     return {
-      timeNs: monoToWallNs(ev.tsNs),
+      ...c.base,
       verdict: Verdict.FORWARDED,
       dropReason: 0,
       dropReasonDesc: DropReason.DROP_REASON_UNKNOWN,
       ethSrc: macToString(ev.buf, ev.off + Off.ethSrc),
       ethDst: macToString(ev.buf, ev.off + Off.ethDst),
-      srcIp: c.srcIp,
-      dstIp: c.dstIp,
-      ipVersion: c.ipVersion,
-      l4: c.l4,
-      sport: c.sport,
-      dport: c.dport,
-      tcpFlags: flagBits,
-      source: c.source,
-      destination: c.destination,
-      type: FlowType.L3_L4,
-      nodeName: this.ctx.nodeName,
       isReply,
       eventType: CiliumEvent.TRACE,
       eventSubType: sub,
@@ -217,8 +211,6 @@ export class FlowFactsBuilder {
       traceObservationPoint: point,
       ifindex: ev.ifindex,
       ifname: observed?.interface ?? this.ctx.ifname(ev.ifindex),
-      cgroupId: c.proc?.cgroupId ?? 0,
-      summary: c.summary,
       ext: {
         packets: ev.u64(Off.packets),
         bytes: ev.u64(Off.bytes),
@@ -244,25 +236,14 @@ export class FlowFactsBuilder {
     const hubble = this.ctx.dropReasons.hubble(reason);
     const name = this.ctx.dropReasons.name(reason);
     // Kernel drops happen on the receiving side: relative to that endpoint it is ingress.
-    const toEndpoint = this.ctx.registry.byAddressAt(c.dstIp, ev.tsNs) !== undefined;
+    const toEndpoint = this.ctx.registry.byAddressAt(c.base.dstIp, ev.tsNs) !== undefined;
     return {
-      timeNs: monoToWallNs(ev.tsNs),
+      ...c.base,
       verdict: Verdict.DROPPED,
       dropReason: hubble,
       dropReasonDesc: hubble,
       ethSrc: "",
       ethDst: "",
-      srcIp: c.srcIp,
-      dstIp: c.dstIp,
-      ipVersion: c.ipVersion,
-      l4: c.l4,
-      sport: c.sport,
-      dport: c.dport,
-      tcpFlags: flagBits,
-      source: c.source,
-      destination: c.destination,
-      type: FlowType.L3_L4,
-      nodeName: this.ctx.nodeName,
       isReply: undefined,
       eventType: CiliumEvent.DROP,
       eventSubType: hubble,
@@ -270,7 +251,6 @@ export class FlowFactsBuilder {
       traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
       ifindex: 0,
       ifname: "",
-      cgroupId: c.proc?.cgroupId ?? 0,
       summary: `kernel drop: ${name}`,
       ext: {
         packets: 1,
