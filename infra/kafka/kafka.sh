@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Starts, stops and waits for a single-node Apache Kafka broker (KRaft, loopback, PLAINTEXT) from the jars in libs/.
+# Usage: kafka.sh start|stop|status|wait|logs
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DATA_DIR (<repo>/.cache/kafka),
+#   KAFKA_PARTITIONS (6), KAFKA_HEAP (512m), KAFKA_JVM_OPTS, KAFKA_WAIT_TIMEOUT (60 s),
+#   KAFKA_STOP_TIMEOUT (20 s), KAFKA_LIBS (<this dir>/libs).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+dir="${KAFKA_DATA_DIR:-$root/.cache/kafka}"
+partitions="${KAFKA_PARTITIONS:-6}"
+heap="${KAFKA_HEAP:-512m}"
+libs="${KAFKA_LIBS:-$here/libs}"
+wait_timeout="${KAFKA_WAIT_TIMEOUT:-60}"
+stop_timeout="${KAFKA_STOP_TIMEOUT:-20}"
+pidfile="$dir/kafka.pid"
+
+die() { echo "kafka: $*" >&2; exit 1; }
+
+# The broker's pid if it is running (the pid file names a live kafka.Kafka process), else nothing.
+running_pid() {
+  [[ -f $pidfile ]] || return 1
+  local pid
+  pid=$(<"$pidfile")
+  [[ -n $pid ]] && grep -qa 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+# The last lines of the broker's logs on one line, for error messages.
+log_tail() {
+  local lines
+  lines=$(tail -q -n 4 "$dir/broker.out" "$dir/logs/server.log" 2>/dev/null | grep -v '^\s*$' | tail -n 4 | tr '\n' '|' || true)
+  echo "${lines:-no broker log yet}"
+}
+
+check_libs() {
+  compgen -G "$libs/kafka_2.13-*.jar" >/dev/null ||
+    die "no Kafka jars in $libs; run scripts/setup.sh (or: mvn -q -f $here/pom.xml dependency:copy-dependencies -DoutputDirectory=$libs)"
+  command -v java >/dev/null || die "java not found; install a JDK 17 (apt-get install openjdk-17-jre-headless)"
+}
+
+# Renders server.properties for this port pair and data dir; formats the storage once.
+prepare() {
+  mkdir -p "$dir/data" "$dir/logs"
+  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
+    -e "s|@DATA_DIR@|$dir|g" -e "s|@PARTITIONS@|$partitions|g" \
+    "$here/server.properties" >"$dir/server.properties"
+  if [[ ! -f $dir/data/meta.properties ]]; then
+    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+    local cluster_id
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$here/log4j.properties" \
+      -Dkafka.logs.dir="$dir/logs" -cp "$libs/*" kafka.tools.StorageTool format \
+      -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 ||
+      die "formatting storage in $dir/data failed: $(tail -n 2 "$dir/format.log" | tr '\n' ' ')"
+  fi
+}
+
+start() {
+  check_libs
+  local pid
+  if pid=$(running_pid); then
+    echo "kafka: already running (pid $pid) on 127.0.0.1:$port"
+    return 0
+  fi
+  prepare
+  # setsid: the broker outlives this script and is not killed with the caller's process group.
+  setsid java -Xms128m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true ${KAFKA_JVM_OPTS:-} \
+    -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
+    -cp "$libs/*" kafka.Kafka "$dir/server.properties" >>"$dir/broker.out" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  echo "kafka: started (pid $!) on 127.0.0.1:$port, data in $dir"
+}
+
+wait_ready() {
+  local pid rc=0
+  pid=$(running_pid) || die "not running (no live broker for $pidfile); last log: $(log_tail)"
+  node "$here/probe.mjs" 127.0.0.1 "$port" "$wait_timeout" "$pid" || rc=$?
+  case $rc in
+    0) echo "kafka: ready on 127.0.0.1:$port" ;;
+    2) die "broker exited while starting; last log: $(log_tail)" ;;
+    *) die "broker on 127.0.0.1:$port not ready after ${wait_timeout}s; last log: $(log_tail)" ;;
+  esac
+}
+
+stop() {
+  local pid
+  if ! pid=$(running_pid); then
+    rm -f "$pidfile"
+    echo "kafka: not running"
+    return 0
+  fi
+  kill -CONT "$pid" 2>/dev/null || true # a paused (SIGSTOP) broker cannot handle SIGTERM
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null && ((waited < stop_timeout * 10)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "kafka: no exit ${stop_timeout}s after SIGTERM, sending SIGKILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+  rm -f "$pidfile"
+  echo "kafka: stopped"
+}
+
+status() {
+  local pid
+  if pid=$(running_pid); then
+    echo "kafka: running (pid $pid) on 127.0.0.1:$port, data in $dir"
+  else
+    echo "kafka: stopped"
+    return 3
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  wait) wait_ready ;;
+  logs) tail -n "${2:-50}" "$dir/logs/server.log" ;;
+  *) die "usage: kafka.sh start|stop|status|wait|logs [N]" ;;
+esac
