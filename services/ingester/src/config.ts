@@ -1,0 +1,132 @@
+// Command-line flags of flowlens-ingester -> validated configuration (run, or `migrate` only).
+import { Command, InvalidArgumentError } from "commander";
+
+export interface IngesterConfig {
+  command: "run" | "migrate";
+  kafkaBrokers: string[];
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  clickhouseUrl: string;
+  clickhouseUser: string;
+  clickhousePassword: string;
+  clickhouseDatabase: string;
+  metricsAddress: string;
+  batchRows: number;
+  batchMaxWaitMs: number;
+  retryMaxBackoffMs: number;
+  retentionDays: number;
+  retentionIntervalMs: number;
+  lagIntervalMs: number;
+}
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+    return Number(v);
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be an integer >= 0, got "${v}"`);
+    return Number(v);
+  };
+}
+
+/** "500ms", "5s", "2m", "1h" or a bare number of milliseconds; at least 1 ms. */
+export function parseDurationMs(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`"${v}" is not a duration (examples: 500ms, 5s, 2m, 1h)`);
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
+  const ms = Math.round(Number(m[1]) * mult);
+  if (ms < 1) throw new InvalidArgumentError(`"${v}" must be longer than 0`);
+  return ms;
+}
+
+/** Comma-separated host:port list. */
+export function parseBrokers(v: string): string[] {
+  const list = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new InvalidArgumentError("--kafka-brokers needs at least one host:port");
+  for (const b of list) {
+    const m = /^(.+):(\d{1,5})$/.exec(b);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new InvalidArgumentError(`Kafka broker "${b}" must be host:port`);
+  }
+  return list;
+}
+
+function parseUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InvalidArgumentError(`--clickhouse-url "${v}" is not a URL (example: http://127.0.0.1:8123)`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new InvalidArgumentError(`--clickhouse-url "${v}" must be http:// or https://`);
+  return v;
+}
+
+function parseAddress(v: string): string {
+  if (v === "") return v;
+  const m = /^(.*):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`--metrics-address "${v}" must be host:port ("" disables)`);
+  return v;
+}
+
+function parseTopic(name: string) {
+  return (v: string): string => {
+    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(v)) throw new InvalidArgumentError(`${name} "${v}" is not a Kafka topic name`);
+    return v;
+  };
+}
+
+export function parseIngesterArgs(argv: string[]): IngesterConfig {
+  const cmd = new Command("flowlens-ingester")
+    .description("Flowlens ingester: flows from Kafka into ClickHouse, offsets committed after the rows are stored")
+    .argument("[command]", '"run" (default) or "migrate" (apply the ClickHouse schema and exit)')
+    .option("--kafka-brokers <list>", "Kafka bootstrap brokers, host:port[,host:port]", parseBrokers, ["127.0.0.1:9092"])
+    .option("--topic <name>", "flows topic", parseTopic("--topic"), "flowlens.flows")
+    .option("--dlq-topic <name>", "dead-letter topic for records that cannot be stored", parseTopic("--dlq-topic"), "flowlens.flows.dlq")
+    .option("--group-id <id>", "Kafka consumer group", "flowlens-ingester")
+    .option("--clickhouse-url <url>", "ClickHouse HTTP URL", parseUrl, "http://127.0.0.1:8123")
+    .option("--clickhouse-user <name>", "ClickHouse user", "default")
+    .option("--clickhouse-password <password>", "ClickHouse password", "")
+    .option("--clickhouse-database <name>", "ClickHouse database", "flowlens")
+    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', parseAddress, "127.0.0.1:9967")
+    .option("--batch-rows <n>", "rows per ClickHouse insert (10000-100000 is the sweet spot)", positiveInt("--batch-rows"), 50_000)
+    .option("--batch-max-wait <duration>", "longest a consumed flow waits for its batch", parseDurationMs, 1000)
+    .option("--retry-max-backoff <duration>", "longest wait between insert retries", parseDurationMs, 30_000)
+    .option("--retention-days <n>", "drop day partitions older than this (0 keeps everything)", nonNegativeInt("--retention-days"), 7)
+    .option("--retention-interval <duration>", "how often retention runs", parseDurationMs, 3_600_000)
+    .option("--lag-interval <duration>", "how often consumer lag is sampled", parseDurationMs, 5000)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showSuggestionAfterError();
+  cmd.parse(argv, { from: "user" });
+  const c = cmd.args[0];
+  if (c !== undefined && c !== "run" && c !== "migrate") throw new Error(`unknown command "${c}" (use "run" or "migrate")`);
+  const command: IngesterConfig["command"] = c === "migrate" ? "migrate" : "run";
+  const o = cmd.opts();
+  return {
+    command,
+    kafkaBrokers: o.kafkaBrokers,
+    topic: o.topic,
+    dlqTopic: o.dlqTopic,
+    groupId: o.groupId,
+    clickhouseUrl: o.clickhouseUrl,
+    clickhouseUser: o.clickhouseUser,
+    clickhousePassword: o.clickhousePassword,
+    clickhouseDatabase: o.clickhouseDatabase,
+    metricsAddress: o.metricsAddress,
+    batchRows: o.batchRows,
+    batchMaxWaitMs: o.batchMaxWait,
+    retryMaxBackoffMs: o.retryMaxBackoff,
+    retentionDays: o.retentionDays,
+    retentionIntervalMs: o.retentionInterval,
+    lagIntervalMs: o.lagInterval,
+  };
+}

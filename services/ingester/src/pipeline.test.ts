@@ -1,0 +1,210 @@
+// Batching, commit-after-insert, retries, pause/resume and bisecting refused rows, with fake Kafka and ClickHouse.
+import { create } from "@bufbuild/protobuf";
+import { type Flow, FlowSchema } from "@flowlens/proto";
+import { describe, expect, it } from "vitest";
+import { BatchPipeline, type Chunk, type PartitionOffset, type PipelineDeps } from "./pipeline.js";
+
+const flow = (uuid: string): Flow => create(FlowSchema, { uuid });
+
+function chunk(partition: number, first: number, n: number, bad = new Set<number>()): Chunk {
+  const flows: Flow[] = [];
+  const offsets: string[] = [];
+  for (let i = 0; i < n; i++) {
+    flows.push(flow(bad.has(first + i) ? "bad" : `p${partition}-${first + i}`));
+    offsets.push(String(first + i));
+  }
+  return { partition, lastOffset: String(first + n - 1), flows, offsets };
+}
+
+class DataError extends Error {}
+
+function fakes(over: Partial<PipelineDeps> = {}) {
+  const log: string[] = [];
+  const inserted: string[][] = [];
+  const commits: PartitionOffset[][] = [];
+  const dead: string[] = [];
+  const events: string[] = [];
+  const deps: PipelineDeps = {
+    batchRows: 10,
+    maxWaitMs: 50,
+    maxPendingRows: 40,
+    backoff: { baseMs: 5, maxMs: 20 },
+    async insert(flows) {
+      if (flows.some((f) => f.uuid === "bad")) throw new DataError("Cannot parse input");
+      inserted.push(flows.map((f) => f.uuid));
+      events.push(`insert ${flows.length}`);
+    },
+    isDataError: (e) => e instanceof DataError,
+    async deadLetter(f, partition, offset, reason) {
+      dead.push(`${partition}/${offset} ${reason}`);
+    },
+    async commit(offsets) {
+      commits.push(offsets);
+      events.push(`commit ${offsets.map((o) => `${o.partition}:${o.offset}`).join(",")}`);
+    },
+    pause: () => events.push("pause"),
+    resume: () => events.push("resume"),
+    observer: {
+      batchStored() {},
+      insertFailed() {},
+      retried() {},
+      committed() {},
+      commitFailed() {},
+      paused() {},
+    },
+    log: (m) => log.push(m),
+    ...over,
+  };
+  return { deps, log, inserted, commits, dead, events };
+}
+
+const until = async (cond: () => boolean, ms = 2000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe("BatchPipeline", () => {
+  it("inserts whole chunks up to batchRows across partitions and commits last+1 per partition after the insert", async () => {
+    const f = fakes();
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 4));
+    p.add(chunk(1, 100, 4));
+    expect(f.inserted).toEqual([]);
+    p.add(chunk(0, 4, 4)); // 12 rows pending: the first 8 (two chunks) fit one batch of <= 10
+    await until(() => f.commits.length >= 1);
+    expect(f.inserted[0]).toHaveLength(8);
+    expect(f.commits[0]).toEqual([
+      { partition: 0, offset: "4" },
+      { partition: 1, offset: "104" },
+    ]);
+    // The rest goes when maxWait has passed.
+    await until(() => f.commits.length >= 2);
+    expect(f.inserted[1]).toEqual(["p0-4", "p0-5", "p0-6", "p0-7"]);
+    expect(f.commits[1]).toEqual([{ partition: 0, offset: "8" }]);
+    expect(p.pendingRows).toBe(0);
+  });
+
+  it("flushes a small batch when maxWait has passed", async () => {
+    const f = fakes({ maxWaitMs: 30 });
+    const p = new BatchPipeline(f.deps);
+    const t0 = Date.now();
+    p.add(chunk(2, 7, 1));
+    await until(() => f.commits.length === 1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    expect(f.commits[0]).toEqual([{ partition: 2, offset: "8" }]);
+  });
+
+  it("does not commit while the insert is unacknowledged", async () => {
+    let release!: () => void;
+    const f = fakes({
+      batchRows: 2,
+      insert: () => new Promise<void>((r) => (release = r)),
+    });
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 2));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(f.commits).toEqual([]);
+    release();
+    await until(() => f.commits.length === 1);
+    expect(f.commits[0]).toEqual([{ partition: 0, offset: "2" }]);
+  });
+
+  it("pauses on a transient failure, retries with backoff, resumes, and commits once stored", async () => {
+    let failures = 3;
+    const f = fakes({ batchRows: 2 });
+    const realInsert = f.deps.insert;
+    f.deps.insert = async (flows) => {
+      if (failures-- > 0) throw new Error("connect ECONNREFUSED 127.0.0.1:8123");
+      await realInsert(flows);
+    };
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 2));
+    await until(() => f.commits.length === 1);
+    expect(f.events).toEqual(["pause", "insert 2", "resume", "commit 0:2"]);
+    expect(f.log.filter((l) => l.includes("retry"))).toHaveLength(3);
+  });
+
+  it("splits a batch ClickHouse refuses and dead-letters only the refused rows", async () => {
+    const f = fakes({ batchRows: 8 });
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 8, new Set([5])));
+    await until(() => f.commits.length === 1);
+    expect(f.inserted.flat().sort()).toEqual(["p0-0", "p0-1", "p0-2", "p0-3", "p0-4", "p0-6", "p0-7"]);
+    expect(f.dead).toEqual(["0/5 ClickHouse refused the row: Cannot parse input"]);
+    expect(f.commits[0]).toEqual([{ partition: 0, offset: "8" }]);
+  });
+
+  it("retries the whole batch when the dead letter cannot be written, committing nothing meanwhile", async () => {
+    let dlqDown = 2;
+    const f = fakes({ batchRows: 2 });
+    const realDead = f.deps.deadLetter;
+    f.deps.deadLetter = async (...a) => {
+      if (dlqDown-- > 0) throw new Error("Kafka unreachable");
+      await realDead(...a);
+    };
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 2, new Set([1])));
+    await until(() => f.commits.length === 1);
+    expect(f.dead).toHaveLength(1);
+    // p0-0 was stored on each attempt: a duplicate the store's dedup hides.
+    expect(f.inserted.flat()).toEqual(["p0-0", "p0-0", "p0-0"]);
+    expect(f.commits).toEqual([[{ partition: 0, offset: "2" }]]);
+  });
+
+  it("holds consumption while too many rows are pending, heartbeating, and lets it go after a flush", async () => {
+    let release!: () => void;
+    let first = true;
+    const f = fakes({ batchRows: 5, maxPendingRows: 10 });
+    f.deps.insert = (flows) => {
+      if (!first) return Promise.resolve();
+      first = false;
+      return new Promise<void>((r) => {
+        release = r;
+      }).then(() => void flows);
+    };
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 5));
+    p.add(chunk(0, 5, 5));
+    let beats = 0;
+    let free = false;
+    const waiting = p.waitForRoom(async () => void beats++, 10).then(() => (free = true));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(free).toBe(false);
+    expect(beats).toBeGreaterThan(2);
+    release();
+    await waiting;
+    expect(p.pendingRows).toBeLessThan(10);
+  });
+
+  it("drain gives up at its deadline while ClickHouse is down and commits nothing", async () => {
+    const f = fakes({
+      insert: async () => {
+        throw new Error("connect ECONNREFUSED");
+      },
+    });
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 3));
+    expect(await p.drain(100)).toBe(false);
+    expect(f.commits).toEqual([]);
+  });
+
+  it("drain stores and commits a partial batch at once", async () => {
+    const f = fakes({ maxWaitMs: 60_000 });
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(3, 10, 2));
+    expect(await p.drain(1000)).toBe(true);
+    expect(f.commits).toEqual([[{ partition: 3, offset: "12" }]]);
+  });
+
+  it("commits progress through a batch that held only dead letters", async () => {
+    const f = fakes({ maxWaitMs: 10 });
+    const p = new BatchPipeline(f.deps);
+    p.add({ partition: 1, lastOffset: "41", flows: [], offsets: [] });
+    await until(() => f.commits.length === 1);
+    expect(f.inserted).toEqual([]);
+    expect(f.commits[0]).toEqual([{ partition: 1, offset: "42" }]);
+  });
+});

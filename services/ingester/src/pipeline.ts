@@ -1,0 +1,263 @@
+// Batches consumed flows across partitions into large ClickHouse inserts and commits each partition's
+// offset only after every flow below it is stored (at-least-once). Kafka and ClickHouse sit behind
+// the small PipelineDeps interface so the rules are tested without servers.
+import type { Flow } from "@flowlens/proto";
+import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
+
+/** The flows of one consumed Kafka batch; offsets[i] is the record offset of flows[i]. */
+export interface Chunk {
+  partition: number;
+  /** Offset of the last record consumed in this batch, stored rows or not (dead letters count too). */
+  lastOffset: string;
+  flows: Flow[];
+  offsets: string[];
+}
+
+export interface PartitionOffset {
+  partition: number;
+  /** The next offset to read (last stored + 1), as Kafka commits it. */
+  offset: string;
+}
+
+export interface PipelineObserver {
+  batchStored(rows: number, seconds: number): void;
+  insertFailed(kind: "transient" | "data"): void;
+  retried(): void;
+  committed(offsets: PartitionOffset[]): void;
+  commitFailed(): void;
+  paused(on: boolean): void;
+}
+
+export interface PipelineDeps {
+  batchRows: number;
+  maxWaitMs: number;
+  /** Consumption waits (with heartbeats) while this many rows are pending. */
+  maxPendingRows: number;
+  backoff: BackoffOptions;
+  insert(flows: Flow[]): Promise<void>;
+  /** True when ClickHouse refused the data itself: retrying the same rows would fail forever. */
+  isDataError(e: unknown): boolean;
+  /** Rows ClickHouse refused one by one: to the dead-letter topic; must not resolve before they are there. */
+  deadLetter(flow: Flow, partition: number, offset: string, reason: string): Promise<void>;
+  commit(offsets: PartitionOffset[]): Promise<void>;
+  pause(): void;
+  resume(): void;
+  observer: PipelineObserver;
+  log(msg: string): void;
+}
+
+interface Pending extends Chunk {
+  addedAt: number;
+}
+
+/** Thrown out of a flush when the pipeline is closed while ClickHouse still refuses the batch. */
+export class PipelineClosedError extends Error {
+  constructor() {
+    super("ingester stopping: batch not stored, its offsets stay uncommitted");
+  }
+}
+
+export class BatchPipeline {
+  private pending: Pending[] = [];
+  private rows = 0;
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private draining = false;
+  private readonly abort = new AbortController();
+  private isPaused = false;
+  /** Last error of the flush loop, surfaced to the caller of drain(). */
+  private failure: Error | undefined;
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  get pendingRows(): number {
+    return this.rows;
+  }
+
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  /** Takes one consumed batch; never blocks (see waitForRoom). */
+  add(chunk: Chunk): void {
+    if (this.abort.signal.aborted) return;
+    this.pending.push({ ...chunk, addedAt: Date.now() });
+    this.rows += chunk.flows.length;
+    this.kick();
+  }
+
+  /** Waits while too many rows are pending, calling heartbeat regularly so the group keeps us. */
+  async waitForRoom(heartbeat: () => Promise<void>, everyMs = 1000): Promise<void> {
+    while (this.rows >= this.deps.maxPendingRows && !this.abort.signal.aborted) {
+      const room = new Promise<void>((r) => this.roomWaiters.push(r));
+      await Promise.race([room, sleep(everyMs, this.abort.signal)]);
+      if (this.rows >= this.deps.maxPendingRows) await heartbeat();
+    }
+  }
+
+  /** Stores and commits everything pending; false when it could not before the deadline. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    this.kick();
+    const deadline = sleep(timeoutMs).then(() => false);
+    const done = (async () => {
+      while (this.flushing) await this.flushing;
+      return this.pending.length === 0 && !this.failure;
+    })();
+    const ok = await Promise.race([done, deadline]);
+    if (!ok) this.close();
+    return ok;
+  }
+
+  /** Stops retrying and drops what is pending (uncommitted, so it is read again after a restart). */
+  close(): void {
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  private due(): boolean {
+    if (this.pending.length === 0) return false;
+    if (this.draining || this.rows >= this.deps.batchRows) return true;
+    return Date.now() - this.pending[0].addedAt >= this.deps.maxWaitMs;
+  }
+
+  private kick(): void {
+    if (this.flushing || this.abort.signal.aborted) return;
+    if (this.due()) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.flushing = this.flushLoop()
+        .catch((e: Error) => {
+          this.failure = e;
+          if (!(e instanceof PipelineClosedError)) this.deps.log(`flush: ${e.message}`);
+        })
+        .finally(() => {
+          this.flushing = undefined;
+          this.kick();
+        });
+    } else if (this.pending.length > 0 && !this.timer) {
+      const wait = Math.max(0, this.deps.maxWaitMs - (Date.now() - this.pending[0].addedAt));
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.kick();
+      }, wait);
+    }
+  }
+
+  /** Whole chunks, oldest first, up to batchRows rows (at least one chunk). */
+  private take(): Pending[] {
+    const taken: Pending[] = [];
+    let n = 0;
+    while (this.pending.length > 0) {
+      const next = this.pending[0];
+      if (taken.length > 0 && n + next.flows.length > this.deps.batchRows) break;
+      taken.push(next);
+      this.pending.shift();
+      n += next.flows.length;
+    }
+    return taken;
+  }
+
+  private async flushLoop(): Promise<void> {
+    for (let failures = 0; this.due() && !this.abort.signal.aborted; ) {
+      const taken = this.take();
+      const flows: Flow[] = [];
+      const origins: [number, string][] = [];
+      for (const c of taken) {
+        for (let i = 0; i < c.flows.length; i++) {
+          flows.push(c.flows[i]);
+          origins.push([c.partition, c.offsets[i]]);
+        }
+      }
+      const started = performance.now();
+      try {
+        if (flows.length > 0) await this.store(flows, origins);
+      } catch (e) {
+        // Back to the front: nothing of a partition is committed past a batch that is not stored.
+        this.pending.unshift(...taken);
+        if (e instanceof PipelineClosedError) throw e;
+        failures++;
+        const delay = backoffDelay(failures, this.deps.backoff);
+        this.deps.log(`store batch of ${flows.length} rows: ${firstLine(e)}; again in ${delay} ms`);
+        if (!(await sleep(delay, this.abort.signal))) throw new PipelineClosedError();
+        continue;
+      }
+      failures = 0;
+      this.deps.observer.batchStored(flows.length, (performance.now() - started) / 1000);
+      this.rows -= flows.length;
+      for (const w of this.roomWaiters.splice(0)) w();
+      await this.commit(taken);
+    }
+  }
+
+  /** Inserts, splitting in halves when ClickHouse refuses the data so one bad row cannot block the rest. */
+  private async store(flows: Flow[], origins: [number, string][]): Promise<void> {
+    const err = await this.insertRetrying(flows);
+    if (err === undefined) return;
+    if (flows.length === 1) {
+      const [partition, offset] = origins[0];
+      // A failure here (Kafka down) is retried by the flush loop with the whole batch: duplicates, not loss.
+      await this.deps.deadLetter(flows[0], partition, offset, `ClickHouse refused the row: ${firstLine(err)}`);
+      return;
+    }
+    const half = flows.length >>> 1;
+    await this.store(flows.slice(0, half), origins.slice(0, half));
+    await this.store(flows.slice(half), origins.slice(half));
+  }
+
+  /** Retries transient failures with backoff (consumption paused meanwhile); returns a data error. */
+  private async insertRetrying(flows: Flow[]): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.insert(flows);
+        this.setPaused(false);
+        return undefined;
+      } catch (e) {
+        if (this.deps.isDataError(e)) {
+          this.deps.observer.insertFailed("data");
+          return e;
+        }
+        this.deps.observer.insertFailed("transient");
+        this.setPaused(true);
+        const delay = backoffDelay(attempt, this.deps.backoff);
+        this.deps.log(`insert of ${flows.length} rows failed (${firstLine(e)}); retry ${attempt} in ${delay} ms`);
+        if (!(await sleep(delay, this.abort.signal))) throw new PipelineClosedError();
+        this.deps.observer.retried();
+      }
+    }
+  }
+
+  private async commit(taken: Pending[]): Promise<void> {
+    const last = new Map<number, bigint>();
+    for (const c of taken) {
+      const o = BigInt(c.lastOffset);
+      if ((last.get(c.partition) ?? -1n) < o) last.set(c.partition, o);
+    }
+    const offsets = [...last].map(([partition, o]) => ({ partition, offset: (o + 1n).toString() }));
+    try {
+      await this.deps.commit(offsets);
+      this.deps.observer.committed(offsets);
+    } catch (e) {
+      // The next batch commits a later offset of the same partitions; until then a restart re-reads
+      // (duplicates the store hides), never skips.
+      this.deps.observer.commitFailed();
+      this.deps.log(`commit offsets: ${firstLine(e)}`);
+    }
+  }
+
+  private setPaused(on: boolean): void {
+    if (on === this.isPaused) return;
+    this.isPaused = on;
+    if (on) this.deps.pause();
+    else this.deps.resume();
+    this.deps.observer.paused(on);
+  }
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0].slice(0, 300);
+}
