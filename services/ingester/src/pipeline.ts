@@ -1,16 +1,17 @@
 // Batches consumed flows across partitions into large ClickHouse inserts and commits each partition's
 // offset only after every flow below it is stored (at-least-once). Kafka and ClickHouse sit behind
 // the small PipelineDeps interface so the rules are tested without servers.
-import type { Flow } from "@flowlens/proto";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 
-/** The flows of one consumed Kafka batch; offsets[i] is the record offset of flows[i]. */
-export interface Chunk {
+/** The rows of one consumed Kafka batch; offsets[i] is the record offset of rows[i]. */
+export interface Chunk<R> {
   partition: number;
   /** Offset of the last record consumed in this batch, stored rows or not (dead letters count too). */
   lastOffset: string;
-  flows: Flow[];
+  rows: R[];
   offsets: string[];
+  /** Some of these records may already be stored (read again after a restart or a rebalance). */
+  maybeStored?: boolean;
 }
 
 export interface PartitionOffset {
@@ -28,17 +29,18 @@ export interface PipelineObserver {
   paused(on: boolean): void;
 }
 
-export interface PipelineDeps {
+export interface PipelineDeps<R> {
   batchRows: number;
   maxWaitMs: number;
   /** Consumption waits (with heartbeats) while this many rows are pending. */
   maxPendingRows: number;
   backoff: BackoffOptions;
-  insert(flows: Flow[]): Promise<void>;
+  /** One insert; maybeStored asks the store to leave out rows it already has (replays, retries). */
+  insert(rows: R[], maybeStored: boolean): Promise<void>;
   /** True when ClickHouse refused the data itself: retrying the same rows would fail forever. */
   isDataError(e: unknown): boolean;
   /** Rows ClickHouse refused one by one: to the dead-letter topic; must not resolve before they are there. */
-  deadLetter(flow: Flow, partition: number, offset: string, reason: string): Promise<void>;
+  deadLetter(row: R, partition: number, offset: string, reason: string): Promise<void>;
   commit(offsets: PartitionOffset[]): Promise<void>;
   pause(): void;
   resume(): void;
@@ -46,7 +48,7 @@ export interface PipelineDeps {
   log(msg: string): void;
 }
 
-interface Pending extends Chunk {
+interface Pending<R> extends Chunk<R> {
   addedAt: number;
 }
 
@@ -57,8 +59,8 @@ export class PipelineClosedError extends Error {
   }
 }
 
-export class BatchPipeline {
-  private pending: Pending[] = [];
+export class BatchPipeline<R> {
+  private pending: Pending<R>[] = [];
   private rows = 0;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +71,7 @@ export class BatchPipeline {
   /** Last error of the flush loop, surfaced to the caller of drain(). */
   private failure: Error | undefined;
 
-  constructor(private readonly deps: PipelineDeps) {}
+  constructor(private readonly deps: PipelineDeps<R>) {}
 
   get pendingRows(): number {
     return this.rows;
@@ -80,10 +82,10 @@ export class BatchPipeline {
   }
 
   /** Takes one consumed batch; never blocks (see waitForRoom). */
-  add(chunk: Chunk): void {
+  add(chunk: Chunk<R>): void {
     if (this.abort.signal.aborted) return;
     this.pending.push({ ...chunk, addedAt: Date.now() });
-    this.rows += chunk.flows.length;
+    this.rows += chunk.rows.length;
     this.kick();
   }
 
@@ -148,15 +150,15 @@ export class BatchPipeline {
   }
 
   /** Whole chunks, oldest first, up to batchRows rows (at least one chunk). */
-  private take(): Pending[] {
-    const taken: Pending[] = [];
+  private take(): Pending<R>[] {
+    const taken: Pending<R>[] = [];
     let n = 0;
     while (this.pending.length > 0) {
       const next = this.pending[0];
-      if (taken.length > 0 && n + next.flows.length > this.deps.batchRows) break;
+      if (taken.length > 0 && n + next.rows.length > this.deps.batchRows) break;
       taken.push(next);
       this.pending.shift();
-      n += next.flows.length;
+      n += next.rows.length;
     }
     return taken;
   }
@@ -164,55 +166,58 @@ export class BatchPipeline {
   private async flushLoop(): Promise<void> {
     for (let failures = 0; this.due() && !this.abort.signal.aborted; ) {
       const taken = this.take();
-      const flows: Flow[] = [];
+      const rows: R[] = [];
       const origins: [number, string][] = [];
+      let maybeStored = false;
       for (const c of taken) {
-        for (let i = 0; i < c.flows.length; i++) {
-          flows.push(c.flows[i]);
+        maybeStored ||= c.maybeStored === true;
+        for (let i = 0; i < c.rows.length; i++) {
+          rows.push(c.rows[i]);
           origins.push([c.partition, c.offsets[i]]);
         }
       }
       const started = performance.now();
       try {
-        if (flows.length > 0) await this.store(flows, origins);
+        if (rows.length > 0) await this.store(rows, origins, maybeStored || failures > 0);
       } catch (e) {
         // Back to the front: nothing of a partition is committed past a batch that is not stored.
         this.pending.unshift(...taken);
         if (e instanceof PipelineClosedError) throw e;
         failures++;
         const delay = backoffDelay(failures, this.deps.backoff);
-        this.deps.log(`store batch of ${flows.length} rows: ${firstLine(e)}; again in ${delay} ms`);
+        this.deps.log(`store batch of ${rows.length} rows: ${firstLine(e)}; again in ${delay} ms`);
         if (!(await sleep(delay, this.abort.signal))) throw new PipelineClosedError();
         continue;
       }
       failures = 0;
-      this.deps.observer.batchStored(flows.length, (performance.now() - started) / 1000);
-      this.rows -= flows.length;
+      this.deps.observer.batchStored(rows.length, (performance.now() - started) / 1000);
+      this.rows -= rows.length;
       for (const w of this.roomWaiters.splice(0)) w();
       await this.commit(taken);
     }
   }
 
   /** Inserts, splitting in halves when ClickHouse refuses the data so one bad row cannot block the rest. */
-  private async store(flows: Flow[], origins: [number, string][]): Promise<void> {
-    const err = await this.insertRetrying(flows);
+  private async store(rows: R[], origins: [number, string][], maybeStored: boolean): Promise<void> {
+    const err = await this.insertRetrying(rows, maybeStored);
     if (err === undefined) return;
-    if (flows.length === 1) {
+    if (rows.length === 1) {
       const [partition, offset] = origins[0];
       // A failure here (Kafka down) is retried by the flush loop with the whole batch: duplicates, not loss.
-      await this.deps.deadLetter(flows[0], partition, offset, `ClickHouse refused the row: ${firstLine(err)}`);
+      await this.deps.deadLetter(rows[0], partition, offset, `ClickHouse refused the row: ${firstLine(err)}`);
       return;
     }
-    const half = flows.length >>> 1;
-    await this.store(flows.slice(0, half), origins.slice(0, half));
-    await this.store(flows.slice(half), origins.slice(half));
+    const half = rows.length >>> 1;
+    await this.store(rows.slice(0, half), origins.slice(0, half), maybeStored);
+    await this.store(rows.slice(half), origins.slice(half), maybeStored);
   }
 
   /** Retries transient failures with backoff (consumption paused meanwhile); returns a data error. */
-  private async insertRetrying(flows: Flow[]): Promise<unknown> {
+  private async insertRetrying(rows: R[], maybeStored: boolean): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.insert(flows);
+        // A failed attempt may have been stored all the same (a timeout after the server took it).
+        await this.deps.insert(rows, maybeStored || attempt > 1);
         this.setPaused(false);
         return undefined;
       } catch (e) {
@@ -223,14 +228,14 @@ export class BatchPipeline {
         this.deps.observer.insertFailed("transient");
         this.setPaused(true);
         const delay = backoffDelay(attempt, this.deps.backoff);
-        this.deps.log(`insert of ${flows.length} rows failed (${firstLine(e)}); retry ${attempt} in ${delay} ms`);
+        this.deps.log(`insert of ${rows.length} rows failed (${firstLine(e)}); retry ${attempt} in ${delay} ms`);
         if (!(await sleep(delay, this.abort.signal))) throw new PipelineClosedError();
         this.deps.observer.retried();
       }
     }
   }
 
-  private async commit(taken: Pending[]): Promise<void> {
+  private async commit(taken: Pending<R>[]): Promise<void> {
     const last = new Map<number, bigint>();
     for (const c of taken) {
       const o = BigInt(c.lastOffset);

@@ -1,9 +1,11 @@
 // One Kafka record -> a valid flow.Flow, or the reason it cannot be stored (it then goes to the dead-letter topic).
 import { isIP } from "node:net";
 import { fromBinary } from "@bufbuild/protobuf";
+import { type FlowRow, flowToRow } from "@flowlens/clickhouse";
 import { type Flow, FlowSchema, IPVersion } from "@flowlens/proto";
 
 export type DecodedRecord = { flow: Flow; reason?: undefined } | { flow?: undefined; reason: string };
+export type RecordRow = { row: FlowRow; reason?: undefined } | { row?: undefined; reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ClickHouse DateTime holds 1970-01-01 .. 2105; a flow outside that is corrupt, not history.
@@ -43,4 +45,15 @@ export function decodeRecord(value: Buffer | null): DecodedRecord {
   }
   const reason = schemaViolation(flow);
   return reason ? { reason } : { flow };
+}
+
+/** A record value -> the row to insert (its protobuf bytes reused for the row's flow_pb), or why not. */
+export function recordToRow(value: Buffer | null): RecordRow {
+  const d = decodeRecord(value);
+  if (d.reason !== undefined) return { reason: d.reason };
+  try {
+    return { row: flowToRow(d.flow, value as Buffer) };
+  } catch (e) {
+    return { reason: `cannot make a row of the flow: ${(e as Error).message}` };
+  }
 }
