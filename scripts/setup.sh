@@ -47,6 +47,29 @@ elif [[ ! -f $stamp ]] || [[ -n $(find package.json package-lock.json bpf/libbpf
   touch "$stamp"
 fi
 
+# --- Kafka broker (infra/kafka) ---------------------------------------------------------------------
+# A JDK 17 and Maven (Debian packages, only if missing), then the broker jars from Maven Central into
+# infra/kafka/libs (skipped when the pom's version is already there).
+kafka_missing=()
+command -v java >/dev/null || kafka_missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || kafka_missing+=(maven)
+if ((${#kafka_missing[@]})); then
+  say "installing ${kafka_missing[*]} (for the Kafka broker)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed; check network access to the Debian mirror"
+  apt-get install -y -qq --no-install-recommends "${kafka_missing[@]}" >/dev/null || die "apt-get install ${kafka_missing[*]} failed"
+fi
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n 1)
+((${java_major:-0} >= 17)) || die "Java ${java_major:-?} is too old for the Kafka broker; install openjdk-17-jre-headless"
+kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' infra/kafka/pom.xml)
+if [[ ! -f infra/kafka/libs/kafka_2.13-$kafka_version.jar ]]; then
+  say "fetching the Kafka $kafka_version broker jars from Maven Central"
+  rm -rf infra/kafka/libs
+  mvn -q -B -Dstyle.color=never -f infra/kafka/pom.xml dependency:copy-dependencies >/tmp/flowlens-kafka-mvn.log 2>&1 \
+    || die "fetching Kafka jars with Maven failed ($(grep -o -m 1 -E '(could not be resolved|Could not (find|transfer) artifact):? [^ ,]+' /tmp/flowlens-kafka-mvn.log | head -n 1 || true)); check access to Maven Central; full log: /tmp/flowlens-kafka-mvn.log"
+fi
+# --- end Kafka broker ---------------------------------------------------------------------------------
+
 # The BPF object first (clang + bpftool; vmlinux.h from this kernel), then every workspace via turbo.
 make -C bpf || die "building the BPF programs failed (make -C bpf); see the compiler output above"
 npm run build || die "npm run build failed; see the output above"

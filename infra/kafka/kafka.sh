@@ -38,7 +38,7 @@ log_tail() {
 
 check_libs() {
   compgen -G "$libs/kafka_2.13-*.jar" >/dev/null ||
-    die "no Kafka jars in $libs; run scripts/setup.sh (or: mvn -q -f $here/pom.xml dependency:copy-dependencies -DoutputDirectory=$libs)"
+    die "no Kafka jars in $libs; run scripts/setup.sh (or: mvn -q -f $here/pom.xml dependency:copy-dependencies)"
   command -v java >/dev/null || die "java not found; install a JDK 17 (apt-get install openjdk-17-jre-headless)"
 }
 
