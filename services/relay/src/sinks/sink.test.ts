@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import type { RelayFlow } from "../merge/relay-flow.js";
+import { BufferedSink, type Delivery } from "./sink.js";
+
+const flow = (i: number, size = 10): RelayFlow => ({ kind: "flow", node: "n", uuid: `u${i}`, timeNs: i, bytes: new Uint8Array(size) });
+
+/** A store that can be switched down and up, recording what it stored. */
+function store() {
+  const stored: string[] = [];
+  let up = true;
+  let calls = 0;
+  const d: Delivery = {
+    async deliver(batch) {
+      calls++;
+      if (!up) throw new Error("store down");
+      stored.push(...batch.map((f) => f.uuid));
+    },
+    async close() {},
+  };
+  return {
+    d,
+    stored,
+    calls: () => calls,
+    setUp(v: boolean) {
+      up = v;
+    },
+  };
+}
+
+const opts = { maxFlows: 100, maxBytes: 1 << 20, batchFlows: 10, lingerMs: 5, retryInitialMs: 5, retryMaxMs: 20 };
+const until = async (cond: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe("BufferedSink", () => {
+  it("delivers every flow in order, in batches no larger than batchFlows", async () => {
+    const s = store();
+    const sizes: number[] = [];
+    const sink = new BufferedSink(
+      {
+        deliver: async (b) => {
+          sizes.push(b.length);
+          await s.d.deliver(b);
+        },
+        close: s.d.close,
+      },
+      opts,
+    );
+    for (let i = 0; i < 95; i++) sink.write(flow(i));
+    await until(() => s.stored.length === 95);
+    expect(s.stored).toEqual(Array.from({ length: 95 }, (_, i) => `u${i}`));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+    expect(sink.stats()).toMatchObject({ produced: 95, dropped: 0, bufferedFlows: 0, bufferedBytes: 0 });
+    await sink.close();
+  });
+
+  it("while the store is down, keeps up to maxFlows, drops and counts exactly the rest, then delivers the kept ones", async () => {
+    const s = store();
+    s.setUp(false);
+    const dropsSeen: number[] = [];
+    const sink = new BufferedSink(s.d, opts, { dropped: (n) => dropsSeen.push(n) });
+    for (let i = 0; i < 250; i++) sink.write(flow(i));
+    expect(sink.stats()).toMatchObject({ bufferedFlows: 100, bufferedBytes: 1000, dropped: 150 });
+    expect(dropsSeen.length).toBe(150);
+    await until(() => s.calls() >= 3); // retried while down
+    expect(sink.stats().errors).toBeGreaterThanOrEqual(3);
+    s.setUp(true);
+    await until(() => s.stored.length === 100);
+    expect(s.stored).toEqual(Array.from({ length: 100 }, (_, i) => `u${i}`));
+    expect(sink.stats()).toMatchObject({ produced: 100, dropped: 150, bufferedFlows: 0 });
+    await sink.close();
+  });
+
+  it("bounds the buffer in bytes too", () => {
+    const s = store();
+    s.setUp(false);
+    const sink = new BufferedSink(s.d, { ...opts, maxFlows: 1000, maxBytes: 1000 });
+    for (let i = 0; i < 30; i++) sink.write(flow(i, 100));
+    expect(sink.stats()).toMatchObject({ bufferedFlows: 10, bufferedBytes: 1000, dropped: 20 });
+    // A smaller flow still fits when there is room for it, a larger one does not.
+    void sink.close(1);
+  });
+
+  it("flushes what is buffered on close", async () => {
+    const s = store();
+    const sink = new BufferedSink(s.d, { ...opts, lingerMs: 10_000 });
+    for (let i = 0; i < 3; i++) sink.write(flow(i));
+    await sink.close();
+    expect(s.stored).toEqual(["u0", "u1", "u2"]);
+  });
+});

@@ -1,0 +1,164 @@
+// Where the relay exports the merged flows (Kafka or ClickHouse), behind one narrow interface, and
+// the bounded buffer both use: flows wait there while the store is slow or down; beyond the bound
+// (flows or bytes) new flows are dropped and counted, so memory never grows without limit.
+import type { RelayFlow } from "../merge/relay-flow.js";
+import { Backoff } from "../peers/backoff.js";
+
+export interface SinkStats {
+  bufferedFlows: number;
+  bufferedBytes: number;
+  /** Flows the store acknowledged. */
+  produced: number;
+  /** Flows dropped because the buffer was full. */
+  dropped: number;
+  /** Failed deliveries (each retried). */
+  errors: number;
+  lastError: string;
+}
+
+export interface FlowSink {
+  write(flow: RelayFlow): void;
+  stats(): SinkStats;
+  close(): Promise<void>;
+}
+
+export interface BufferOptions {
+  maxFlows: number;
+  maxBytes: number;
+  /** Largest batch handed to deliver(). */
+  batchFlows: number;
+  /** How long a partial batch waits for more flows. */
+  lingerMs: number;
+  /** Retry delays after a failed delivery. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export interface Delivery {
+  /** Stores the batch; rejects to have it retried (the flows stay buffered meanwhile). */
+  deliver(batch: RelayFlow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SinkHooks {
+  dropped?(count: number): void;
+  delivered?(count: number, seconds: number): void;
+  failed?(error: Error): void;
+}
+
+export class BufferedSink implements FlowSink {
+  // A deque as an array with a head index, compacted now and then.
+  private queue: RelayFlow[] = [];
+  private head = 0;
+  private bytes = 0;
+  private produced = 0;
+  private dropped = 0;
+  private errors = 0;
+  private lastError = "";
+  private closing = false;
+  private wake: (() => void) | undefined;
+  private readonly loop: Promise<void>;
+  private readonly retry: Backoff;
+
+  constructor(
+    private readonly delivery: Delivery,
+    private readonly opts: BufferOptions,
+    private readonly hooks: SinkHooks = {},
+  ) {
+    if (opts.maxFlows < 1 || opts.maxBytes < 1) throw new Error("export buffer bounds must be positive");
+    this.retry = new Backoff({ initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs, jitter: 0 });
+    this.loop = this.run();
+  }
+
+  get length(): number {
+    return this.queue.length - this.head;
+  }
+
+  write(flow: RelayFlow): void {
+    const size = flow.bytes.length;
+    if (this.closing || this.length >= this.opts.maxFlows || this.bytes + size > this.opts.maxBytes) {
+      this.dropped++;
+      this.hooks.dropped?.(1);
+      return;
+    }
+    this.queue.push(flow);
+    this.bytes += size;
+    if (this.length >= this.opts.batchFlows) this.kick();
+  }
+
+  stats(): SinkStats {
+    return {
+      bufferedFlows: this.length,
+      bufferedBytes: this.bytes,
+      produced: this.produced,
+      dropped: this.dropped,
+      errors: this.errors,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Stops accepting flows, tries to deliver what is buffered for up to timeoutMs, then closes the store. */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closing = true;
+    this.kick();
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    this.stopped = true;
+    this.kick();
+    await this.delivery.close();
+  }
+
+  private stopped = false;
+
+  private kick(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (this.length === 0) {
+        if (this.closing) return;
+        await this.sleep(this.opts.lingerMs);
+        continue;
+      }
+      if (this.length < this.opts.batchFlows && !this.closing) await this.sleep(this.opts.lingerMs);
+      const n = Math.min(this.length, this.opts.batchFlows);
+      const batch = this.queue.slice(this.head, this.head + n);
+      const t0 = process.hrtime.bigint();
+      try {
+        await this.delivery.deliver(batch);
+      } catch (e) {
+        this.errors++;
+        this.lastError = (e as Error).message;
+        this.hooks.failed?.(e as Error);
+        if (this.stopped) return;
+        // Retries wait without being woken by new flows (those only fill the buffer meanwhile).
+        await new Promise((r) => setTimeout(r, this.retry.next()));
+        continue;
+      }
+      this.retry.reset();
+      for (let i = 0; i < n; i++) this.bytes -= batch[i].bytes.length;
+      this.head += n;
+      if (this.head > 4096 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      this.produced += n;
+      this.hooks.delivered?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+}
