@@ -26,6 +26,15 @@ describe("collector flags", () => {
   ])("rejects %j", (argv, msg) => {
     expect(() => parseCollectorArgs(argv as string[])).toThrow(msg);
   });
+  it("takes mTLS files as a triple", () => {
+    expect(parseCollectorArgs([]).tls).toBeUndefined();
+    expect(parseCollectorArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-ca", "ca.pem"]).tls).toEqual({
+      cert: "c.pem",
+      key: "k.pem",
+      ca: "ca.pem",
+    });
+    expect(() => parseCollectorArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"])).toThrow(/all three or none/);
+  });
   it("parses durations", () => {
     expect(parseDurationMs("250ms")).toBe(250);
     expect(parseDurationMs("1.5s")).toBe(1500);

@@ -16,6 +16,8 @@ export interface CollectorConfig {
   reportIntervalMs: number;
   flowIdleTimeoutMs: number;
   drainIntervalMs: number;
+  /** Server certificate, key and the CA clients' certificates must chain to (mTLS); all or none. */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 const DEFAULT_OBJECT = fileURLToPath(new URL("../../../bpf/.output/flowlens.bpf.o", import.meta.url));
@@ -59,6 +61,9 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     .option("--report-interval <duration>", "counter update interval of long flows", parseDurationMs, 5000)
     .option("--flow-idle-timeout <duration>", "a flow without packets this long ends", parseDurationMs, 15000)
     .option("--drain-interval <duration>", "longest wait for batched ring-buffer records", parseDurationMs, 50)
+    .option("--tls-cert <file>", "server certificate (PEM); with --tls-key and --tls-ca, clients must present a certificate")
+    .option("--tls-key <file>", "server private key (PEM)")
+    .option("--tls-ca <file>", "CA that signs client certificates (PEM)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
@@ -67,6 +72,8 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
   const ring = o.ringBufferBytes as number;
   if (ring < 4096 || (ring & (ring - 1)) !== 0)
     throw new InvalidArgumentError(`--ring-buffer-bytes must be a power of 2 and at least 4096, got ${ring}`);
+  const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
+  if (tlsGiven !== 0 && tlsGiven !== 3) throw new Error("--tls-cert, --tls-key and --tls-ca go together: give all three or none");
   return {
     endpoints: o.endpoints,
     interfaces: o.interface,
@@ -80,5 +87,6 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     reportIntervalMs: o.reportInterval,
     flowIdleTimeoutMs: o.flowIdleTimeout,
     drainIntervalMs: o.drainInterval,
+    tls: tlsGiven ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined,
   };
 }

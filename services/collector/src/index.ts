@@ -34,6 +34,24 @@ function ifnameOf(ifindex: number): string {
   return "";
 }
 
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** mTLS when --tls-* are given: clients must present a certificate signed by --tls-ca. */
+function serverCredentials(cfg: CollectorConfig): grpc.ServerCredentials {
+  if (!cfg.tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(
+    readPem(cfg.tls.ca, "--tls-ca"),
+    [{ cert_chain: readPem(cfg.tls.cert, "--tls-cert"), private_key: readPem(cfg.tls.key, "--tls-key") }],
+    true,
+  );
+}
+
 async function main(cfg: CollectorConfig): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error("flowlens-collector loads eBPF programs: run it as root (or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
@@ -107,7 +125,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
   new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
   await new Promise<void>((resolve, reject) =>
-    server.bindAsync(cfg.listenAddress, grpc.ServerCredentials.createInsecure(), (err) =>
+    server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
       err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
     ),
   );
