@@ -33,7 +33,7 @@ function fakes(over: Partial<PipelineDeps<string>> = {}) {
       events.push(`insert ${rows.length}`);
     },
     isDataError: (e) => e instanceof DataError,
-    async deadLetter(f, partition, offset, reason) {
+    async deadLetter(_row, partition, offset, reason) {
       dead.push(`${partition}/${offset} ${reason}`);
     },
     async commit(offsets) {
@@ -84,6 +84,16 @@ describe("BatchPipeline", () => {
     expect(f.inserted[1]).toEqual(["p0-4", "p0-5", "p0-6", "p0-7"]);
     expect(f.commits[1]).toEqual([{ partition: 0, offset: "8" }]);
     expect(p.pendingRows).toBe(0);
+  });
+
+  it("splits a chunk larger than batchRows, committing each part up to its own last row", async () => {
+    const f = fakes({ batchRows: 4, maxWaitMs: 10 });
+    const p = new BatchPipeline(f.deps);
+    // rows at offsets 0..9, then a dead letter at 10 that ends the chunk
+    p.add({ ...chunk(0, 0, 10), lastOffset: "10" });
+    await until(() => f.commits.length === 3);
+    expect(f.inserted.map((b) => b.length)).toEqual([4, 4, 2]);
+    expect(f.commits.flat().map((c) => c.offset)).toEqual(["4", "8", "11"]);
   });
 
   it("flushes a small batch when maxWait has passed", async () => {

@@ -149,13 +149,25 @@ export class BatchPipeline<R> {
     }
   }
 
-  /** Whole chunks, oldest first, up to batchRows rows (at least one chunk). */
+  /** Chunks, oldest first, up to batchRows rows; a chunk larger than that on its own is split. */
   private take(): Pending<R>[] {
     const taken: Pending<R>[] = [];
     let n = 0;
+    const max = this.deps.batchRows;
     while (this.pending.length > 0) {
       const next = this.pending[0];
-      if (taken.length > 0 && n + next.rows.length > this.deps.batchRows) break;
+      if (taken.length === 0 && next.rows.length > max) {
+        // The head part commits up to its own last row; the rest keeps the chunk's last offset.
+        const head: Pending<R> = {
+          ...next,
+          rows: next.rows.slice(0, max),
+          offsets: next.offsets.slice(0, max),
+          lastOffset: next.offsets[max - 1],
+        };
+        this.pending[0] = { ...next, rows: next.rows.slice(max), offsets: next.offsets.slice(max) };
+        return [head];
+      }
+      if (taken.length > 0 && n + next.rows.length > max) break;
       taken.push(next);
       this.pending.shift();
       n += next.rows.length;
