@@ -1,7 +1,6 @@
 // A stand-in node for the relay's own tests: an Observer server on a free port that serves flows
 // it is handed (as a collector would, since/follow honoured), and can be stopped and restarted.
 import { create, toBinary } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   type Flow,
   FlowSchema,
@@ -14,12 +13,14 @@ import {
   ServerStatusResponseSchema,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
+import { timestampOfNs } from "./server/responses.js";
 
 export function testFlow(node: string, uuid: string, timeMs: number, port = 80): Flow {
   return create(FlowSchema, {
     uuid,
     nodeName: node,
-    time: timestampFromMs(timeMs),
+    // Sub-millisecond part as real flows have (and resumed requests must carry).
+    time: timestampOfNs(timeMs * 1e6 + 250),
     IP: { source: "10.9.0.1", destination: "10.9.0.2", ipVersion: 1 },
     l4: { protocol: { case: "TCP", value: { sourcePort: 40000, destinationPort: port } } },
     source: { namespace: "default", podName: `${node}-a` },

@@ -1,7 +1,6 @@
 // One node behind the relay: follows its GetFlows stream, reconnects with backoff, resumes from
 // a little before the last flow it saw and drops the flows it already had (by uuid).
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   flowBytesOfResponse,
   flowExtensionsRequest,
@@ -20,6 +19,7 @@ import {
 } from "@flowlens/proto";
 import type * as grpc from "@grpc/grpc-js";
 import type { RelayFlow } from "../merge/relay-flow.js";
+import { timestampOfNs } from "../server/responses.js";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ObserverClient, observerClient, type PeerTls, unary } from "./client.js";
 import { SeenUuids } from "./dedup.js";
@@ -149,18 +149,28 @@ export class Peer {
 
   private follow(client: ObserverClient): void {
     // The first connection reads the node's whole ring (since the epoch); later ones resume.
-    const sinceMs = this.lastTimeNs > 0 ? this.lastTimeNs / 1e6 - this.opts.resumeOverlapMs : 0;
+    const sinceNs = this.lastTimeNs > 0 ? this.lastTimeNs - this.opts.resumeOverlapMs * 1e6 : 0;
     const call = client.GetFlows(
-      create(GetFlowsRequestSchema, { follow: true, since: timestampFromMs(Math.max(0, sinceMs)), extensions: flowExtensionsRequest() }),
+      create(GetFlowsRequestSchema, { follow: true, since: timestampOfNs(Math.max(0, sinceNs)), extensions: flowExtensionsRequest() }),
     );
     this.call = call;
     this.connects++;
-    this.backoff.reset();
     this.setState(NodeState.NODE_CONNECTED, "");
+    // The backoff starts over only once the stream proved healthy, so a stream that fails at once keeps backing off.
+    let healthy = false;
+    const proven = () => {
+      if (healthy) return;
+      healthy = true;
+      this.backoff.reset();
+    };
+    const aliveTimer = setTimeout(proven, 5000);
+    aliveTimer.unref();
+    call.once("data", proven);
     let failed = false;
     const fail = (message: string) => {
       if (failed || this.stopped || this.call !== call) return;
       failed = true;
+      clearTimeout(aliveTimer);
       this.setState(NodeState.NODE_ERROR, `${this.name}: ${message}`);
       this.retry();
     };

@@ -14,7 +14,7 @@ const F_EXT = FlowSchema.field.extensions.number;
 
 export function timestampOfNs(ns: number) {
   const seconds = Math.floor(ns / 1e9);
-  return create(TimestampSchema, { seconds: BigInt(seconds), nanos: Math.max(0, Math.floor(ns - seconds * 1e9)) });
+  return create(TimestampSchema, { seconds: BigInt(seconds), nanos: Math.min(999_999_999, Math.max(0, Math.floor(ns - seconds * 1e9))) });
 }
 
 /** The flow's bytes without field Flow.extensions (the other fields copied as they are). */
