@@ -3,7 +3,9 @@
 # Usage: kafka.sh start|stop|status|wait|logs
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DATA_DIR (<repo>/.cache/kafka),
 #   KAFKA_PARTITIONS (6), KAFKA_HEAP (512m), KAFKA_JVM_OPTS, KAFKA_WAIT_TIMEOUT (60 s),
-#   KAFKA_STOP_TIMEOUT (20 s), KAFKA_LIBS (<this dir>/libs).
+#   KAFKA_STOP_TIMEOUT (20 s), KAFKA_LIBS (<this dir>/libs),
+#   KAFKA_OWNER_PID (stop the broker when that process is gone; tests), KAFKA_OWNER_REMOVES_DATA=1
+#   (then also delete KAFKA_DATA_DIR, for temporary test brokers).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -72,8 +74,27 @@ start() {
     -Djava.awt.headless=true ${KAFKA_JVM_OPTS:-} \
     -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" >>"$dir/broker.out" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  echo "kafka: started (pid $!) on 127.0.0.1:$port, data in $dir"
+  pid=$!
+  echo "$pid" >"$pidfile"
+  [[ -n ${KAFKA_OWNER_PID:-} ]] && watch_owner "$pid" "$KAFKA_OWNER_PID"
+  echo "kafka: started (pid $pid) on 127.0.0.1:$port, data in $dir"
+}
+
+# A test process that dies without cleaning up (SIGKILL, crash) must not leave its broker running:
+# a detached watcher ends the broker once the owner is gone, and exits with the broker.
+watch_owner() {
+  local broker=$1 owner=$2 remove=${KAFKA_OWNER_REMOVES_DATA:-0}
+  setsid bash -c '
+    while kill -0 "$1" 2>/dev/null; do
+      if ! kill -0 "$2" 2>/dev/null; then
+        kill -CONT "$1"; kill -TERM "$1"
+        for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$1" 2>/dev/null
+        [[ $3 == 1 ]] && rm -rf "$4"
+        exit 0
+      fi
+      sleep 1
+    done' kafka-owner-watch "$broker" "$owner" "$remove" "$dir" >/dev/null 2>&1 </dev/null &
 }
 
 wait_ready() {

@@ -1,8 +1,22 @@
 // The Kafka harness against the real broker: start-up time, topics, produce/consume with kafkajs, stop/start, destroy.
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countRecords, DLQ_TOPIC, FLOWS_TOPIC, type KafkaServer, kafkaClient, produceRecords, readRecords, startKafka } from "./kafka.js";
-import { sleep } from "./run.js";
+import { freePort } from "./collector.js";
+import {
+  countRecords,
+  DLQ_TOPIC,
+  FLOWS_TOPIC,
+  KAFKA_DIR,
+  type KafkaServer,
+  kafkaClient,
+  produceRecords,
+  readRecords,
+  startKafka,
+} from "./kafka.js";
+import { run, sleep, waitFor } from "./run.js";
 
 describe("kafka harness", () => {
   let kafka: KafkaServer;
@@ -109,4 +123,38 @@ describe("kafka harness", () => {
     expect(existsSync(other.dataDir)).toBe(false);
     await other.destroy();
   });
+
+  it("a broker whose owner process dies without cleaning up is stopped and its data dir removed", async () => {
+    const owner = spawn("sleep", ["600"], { stdio: "ignore" });
+    const dataDir = mkdtempSync(join(tmpdir(), "flowlens-kafka-owner-"));
+    const env = {
+      ...process.env,
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+      KAFKA_DATA_DIR: dataDir,
+      KAFKA_OWNER_PID: String(owner.pid),
+      KAFKA_OWNER_REMOVES_DATA: "1",
+    };
+    const script = join(KAFKA_DIR, "kafka.sh");
+    try {
+      await run(["bash", script, "start"], { env });
+      await run(["bash", script, "wait"], { env, timeoutMs: 90_000 });
+      const pid = Number(readFileSync(join(dataDir, "kafka.pid"), "utf8"));
+      owner.kill("SIGKILL");
+      await waitFor("the broker to stop after its owner died", async () => !alive(pid), 30_000);
+      await waitFor("the data dir to be removed", async () => !existsSync(dataDir), 10_000);
+    } finally {
+      owner.kill("SIGKILL");
+      await run(["bash", script, "stop"], { env, allowFail: true });
+    }
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -85,6 +85,9 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaServer> 
     KAFKA_PARTITIONS: String(partitions),
     KAFKA_FLOWS_PARTITIONS: String(partitions),
     KAFKA_WAIT_TIMEOUT: String(Math.ceil(timeoutMs / 1000)),
+    // If this test process is killed before destroy(), kafka.sh's watcher stops the broker and deletes the dir.
+    KAFKA_OWNER_PID: String(process.pid),
+    KAFKA_OWNER_REMOVES_DATA: "1",
   };
   const script = (cmd: string) => run(["bash", join(KAFKA_DIR, "kafka.sh"), cmd], { env, timeoutMs: timeoutMs + 30_000 });
   const pid = (): number | undefined => {
