@@ -66,6 +66,9 @@ export const FLOW_COLUMNS = `
   flow_pb String`;
 
 // Schema text is code: only validated identifiers are spliced into it.
+/** The raw table's column names, in FLOW_COLUMNS order. */
+export const FLOW_COLUMN_NAMES: readonly string[] = FLOW_COLUMNS.split(",").map((c) => c.trim().split(" ")[0]);
+
 function raw(text: string): Sql {
   return new Sql(text);
 }

@@ -1,10 +1,12 @@
 // The flow store: one ClickHouse client, schema migration, batched inserts, dedup-aware counts, partition retention.
+import { Readable } from "node:stream";
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import type { Flow } from "@flowlens/proto";
 import { type MigrateResult, migrate } from "./migrate.js";
 import { type FlowRow, flowToRow } from "./rows.js";
-import { DEFAULT_DATABASE } from "./schema.js";
+import { DEFAULT_DATABASE, FLOW_COLUMN_NAMES } from "./schema.js";
 import { ident, qualified, type Sql, sql } from "./sql.js";
+import { rowsToTsv } from "./tsv.js";
 
 /** Where the store connects. */
 export interface FlowStoreOptions {
@@ -16,6 +18,8 @@ export interface FlowStoreOptions {
   database?: string;
   /** Per-request timeout; default 30 s. */
   requestTimeoutMs?: number;
+  /** Insert format: TabSeparated (default, fastest on both 18.16 and current releases) or JSONEachRow. */
+  insertFormat?: "TabSeparated" | "JSONEachRow";
 }
 
 /** How an insert treats rows that may already be stored. */
@@ -40,7 +44,7 @@ export interface FlowStore {
   /** The underlying client, for queries this API does not have yet. */
   readonly client: ClickHouseClient;
   migrate(): Promise<MigrateResult>;
-  /** One JSONEachRow insert of the whole batch. */
+  /** One insert of the whole batch (one HTTP request, TabSeparated by default). */
   insertFlows(flows: readonly Flow[], options?: InsertOptions): Promise<InsertResult>;
   /** Same, for rows already built with flowToRow (e.g. from the protobuf bytes a Kafka record carries). */
   insertRows(rows: readonly FlowRow[], options?: InsertOptions): Promise<InsertResult>;
@@ -76,6 +80,7 @@ function dayNumber(d: Date): number {
 export function createFlowStore(options: FlowStoreOptions): FlowStore {
   const database = ident(options.database ?? DEFAULT_DATABASE).text;
   const flowsTable = qualified(database, "flows");
+  const insertFormat = options.insertFormat ?? "TabSeparated";
   const client = createClient({
     url: options.url,
     username: options.username ?? "default",
@@ -116,7 +121,17 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
     }
     if (batch.length > 0) {
       try {
-        await client.insert({ table: flowsTable.text, values: batch as FlowRow[], format: "JSONEachRow" });
+        if (insertFormat === "JSONEachRow") {
+          await client.insert({ table: flowsTable.text, values: batch as FlowRow[], format: "JSONEachRow" });
+        } else {
+          const body = Readable.from([Buffer.from(rowsToTsv(batch))], { objectMode: false });
+          await client.insert({
+            table: flowsTable.text,
+            values: body,
+            format: "TabSeparated",
+            columns: [...FLOW_COLUMN_NAMES] as [string, ...string[]],
+          });
+        }
       } catch (err) {
         throw fail(`insert ${batch.length} rows into ${flowsTable}`, err);
       }

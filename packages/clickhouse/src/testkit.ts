@@ -30,6 +30,11 @@ export interface TestFlowOptions {
   packets?: number;
 }
 
+// "frontend-7d9f" → "frontend": the app label a pod of that name would carry
+function appOf(pod: string): string {
+  return pod.split("-")[0];
+}
+
 /** One L3/L4 TCP flow with endpoints, labels and a FlowExtension, like the collector's. */
 export function testFlow(o: TestFlowOptions): Flow {
   const reply = o.reply ?? false;
@@ -52,13 +57,13 @@ export function testFlow(o: TestFlowOptions): Flow {
       identity: 1001,
       namespace: o.srcNamespace ?? "default",
       podName: o.srcPod ?? "frontend-7d9f",
-      labels: ["k8s:app=frontend", "k8s:tier=web"],
+      labels: [`k8s:app=${appOf(o.srcPod ?? "frontend-7d9f")}`, "k8s:tier=web"],
     },
     destination: {
       identity: 1002,
       namespace: o.dstNamespace ?? "default",
       podName: o.dstPod ?? "backend-5c4b",
-      labels: ["k8s:app=backend"],
+      labels: [`k8s:app=${appOf(o.dstPod ?? "backend-5c4b")}`],
     },
     trafficDirection: TrafficDirection.EGRESS,
     traceObservationPoint: TraceObservationPoint.FROM_ENDPOINT,
