@@ -22,7 +22,9 @@ beforeAll(async () => {
   await producer.connect();
 }, 180_000);
 
-afterEach(async () => {
+afterEach(async (ctx) => {
+  const failed = ctx.task.result?.state === "fail";
+  for (const d of daemons) if (failed || process.env.FLOWLENS_TEST_VERBOSE) process.stderr.write(`--- ingester output\n${d.output()}\n`);
   await Promise.all(daemons.splice(0).map((d) => d.stop("SIGKILL")));
 });
 
@@ -65,6 +67,9 @@ async function scenario(name: string, partitions = 3) {
     "2s",
     "--lag-interval",
     "500ms",
+    // A SIGKILLed member holds its partitions until its session expires.
+    "--session-timeout",
+    "8s",
     ...extra,
   ];
   const start = async (extra: string[] = []) => {

@@ -18,6 +18,7 @@ export interface IngesterConfig {
   retentionDays: number;
   retentionIntervalMs: number;
   lagIntervalMs: number;
+  sessionTimeoutMs: number;
 }
 
 function positiveInt(name: string) {
@@ -103,6 +104,12 @@ export function parseIngesterArgs(argv: string[]): IngesterConfig {
     .option("--retention-days <n>", "drop day partitions older than this (0 keeps everything)", nonNegativeInt("--retention-days"), 7)
     .option("--retention-interval <duration>", "how often retention runs", parseDurationMs, 3_600_000)
     .option("--lag-interval <duration>", "how often consumer lag is sampled", parseDurationMs, 5000)
+    .option(
+      "--session-timeout <duration>",
+      "consumer group session: a member silent this long (e.g. killed) loses its partitions",
+      parseDurationMs,
+      30_000,
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
@@ -128,5 +135,6 @@ export function parseIngesterArgs(argv: string[]): IngesterConfig {
     retentionDays: o.retentionDays,
     retentionIntervalMs: o.retentionInterval,
     lagIntervalMs: o.lagInterval,
+    sessionTimeoutMs: o.sessionTimeout,
   };
 }

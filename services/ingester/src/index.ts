@@ -68,6 +68,7 @@ async function main(cfg: IngesterConfig): Promise<void> {
       batchMaxWaitMs: cfg.batchMaxWaitMs,
       retryMaxBackoffMs: cfg.retryMaxBackoffMs,
       lagIntervalMs: cfg.lagIntervalMs,
+      sessionTimeoutMs: cfg.sessionTimeoutMs,
     },
     metrics,
     log,

@@ -15,6 +15,7 @@ export interface IngesterOptions {
   batchMaxWaitMs: number;
   retryMaxBackoffMs: number;
   lagIntervalMs: number;
+  sessionTimeoutMs: number;
 }
 
 export interface IngesterDeps {
@@ -54,8 +55,8 @@ export function createIngester(deps: IngesterDeps): Ingester {
     maxBytesPerPartition: 16 * 1024 * 1024,
     maxBytes: 64 * 1024 * 1024,
     maxWaitTimeInMs: Math.min(500, o.batchMaxWaitMs),
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: o.sessionTimeoutMs,
+    heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(o.sessionTimeoutMs / 3))),
     retry: { retries: 10, restartOnFailure: async () => true },
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
@@ -130,7 +131,7 @@ export function createIngester(deps: IngesterDeps): Ingester {
     // Moves the fetch position only; commits happen in the pipeline after the insert.
     resolveOffset(lastOffset);
     metrics.setPendingRows(pipeline.pendingRows);
-    await pipeline.waitForRoom(heartbeat);
+    await pipeline.waitForRoom(heartbeat, Math.min(1000, Math.floor(o.sessionTimeoutMs / 3)));
   }
 
   let lagTimer: NodeJS.Timeout | undefined;
@@ -160,7 +161,8 @@ export function createIngester(deps: IngesterDeps): Ingester {
     async start() {
       await admin.connect();
       try {
-        await admin.createTopics({ topics: [{ topic: o.dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+        if (!(await admin.listTopics()).includes(o.dlqTopic))
+          await admin.createTopics({ topics: [{ topic: o.dlqTopic, numPartitions: 1 }], waitForLeaders: true });
       } catch (e) {
         log(`create dead-letter topic ${o.dlqTopic}: ${(e as Error).message} (continuing; it may exist or be auto-created)`);
       }

@@ -1,6 +1,7 @@
 // Batches consumed flows across partitions into large ClickHouse inserts and commits each partition's
 // offset only after every flow below it is stored (at-least-once). Kafka and ClickHouse sit behind
 // the small PipelineDeps interface so the rules are tested without servers.
+import { setMaxListeners } from "node:events";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 
 /** The rows of one consumed Kafka batch; offsets[i] is the record offset of rows[i]. */
@@ -71,7 +72,10 @@ export class BatchPipeline<R> {
   /** Last error of the flush loop, surfaced to the caller of drain(). */
   private failure: Error | undefined;
 
-  constructor(private readonly deps: PipelineDeps<R>) {}
+  constructor(private readonly deps: PipelineDeps<R>) {
+    // Every waiting consumer batch and retry sleep listens for close().
+    setMaxListeners(0, this.abort.signal);
+  }
 
   get pendingRows(): number {
     return this.rows;
