@@ -70,6 +70,26 @@ if [[ ! -f infra/kafka/libs/kafka_2.13-$kafka_version.jar ]]; then
 fi
 # --- end Kafka broker ---------------------------------------------------------------------------------
 
+# --- ClickHouse server (infra/clickhouse) ----------------------------------------------------------
+# Debian's clickhouse-server and clickhouse-client, only if missing. The system service is neither
+# enabled nor started (a temporary policy-rc.d says no): infra/clickhouse/clickhouse.sh runs our own
+# server with the project config, data dir and ports.
+if ! command -v clickhouse-server >/dev/null && [[ ! -x /usr/sbin/clickhouse-server ]] || ! command -v clickhouse-client >/dev/null; then
+  say "installing clickhouse-server clickhouse-client (Debian; the system service stays off)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed; check network access to the Debian mirror"
+  policy_rc=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    policy_rc=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod +x "$policy_rc"
+  fi
+  ch_rc=0
+  apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null || ch_rc=$?
+  [[ -n $policy_rc ]] && rm -f "$policy_rc"
+  ((ch_rc == 0)) || die "apt-get install clickhouse-server clickhouse-client failed"
+fi
+# --- end ClickHouse server -------------------------------------------------------------------------
+
 # The BPF object first (clang + bpftool; vmlinux.h from this kernel), then every workspace via turbo.
 make -C bpf || die "building the BPF programs failed (make -C bpf); see the compiler output above"
 npm run build || die "npm run build failed; see the output above"
