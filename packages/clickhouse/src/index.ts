@@ -3,14 +3,18 @@
 export { appliedVersions, type MigrateResult, migrate } from "./migrate.js";
 export { type Retention, type RetentionOptions, startRetention } from "./retention.js";
 export { dateTimeFromSeconds, type FlowRow, flowToRow, workloadOf } from "./rows.js";
-export { DEFAULT_DATABASE, FLOW_COLUMNS, MIGRATIONS, type Migration } from "./schema.js";
+export { DEFAULT_DATABASE, FLOW_COLUMN_NAMES, FLOW_COLUMNS, MIGRATIONS, type Migration } from "./schema.js";
 export { dateTimeText, ident, joinSql, literal, qualified, Sql, type SqlValue, sql } from "./sql.js";
 export {
   countFlowsSql,
   createFlowStore,
+  dropPartitionSql,
   type FlowStore,
   type FlowStoreOptions,
   type InsertOptions,
   type InsertResult,
+  listPartitionsSql,
   PARTITIONED_TABLES,
+  storedUuidsSql,
 } from "./store.js";
+export { rowsToTsv } from "./tsv.js";

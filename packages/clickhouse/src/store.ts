@@ -66,6 +66,22 @@ export function countFlowsSql(database: string = DEFAULT_DATABASE, where?: Sql):
   return where ? sql`SELECT count() AS n FROM ${table} FINAL WHERE ${where}` : sql`SELECT count() AS n FROM ${table} FINAL`;
 }
 
+/** Active day partitions of the partitioned tables: rows of {table, partition}. */
+export function listPartitionsSql(database: string = DEFAULT_DATABASE): Sql {
+  return sql`SELECT DISTINCT table, partition FROM system.parts WHERE database = ${ident(database).text} AND active AND has(${[...PARTITIONED_TABLES]}, table) ORDER BY partition`;
+}
+
+/** Drops one day partition (YYYYMMDD) of a table. */
+export function dropPartitionSql(database: string, table: string, partition: string): Sql {
+  if (!/^\d{8}$/.test(partition)) throw new Error(`partition ${JSON.stringify(partition)} is not a YYYYMMDD day`);
+  return sql`ALTER TABLE ${qualified(database, table)} DROP PARTITION ${Number(partition)}`;
+}
+
+/** The uuids stored between two 'YYYY-MM-DD hh:mm:ss' times (inclusive). */
+export function storedUuidsSql(database: string, minTime: string, maxTime: string): Sql {
+  return sql`SELECT uuid FROM ${qualified(database, "flows")} WHERE time >= toDateTime(${minTime}, 'UTC') AND time <= toDateTime(${maxTime}, 'UTC')`;
+}
+
 function fail(what: string, err: unknown): Error {
   const msg = err instanceof Error ? err.message : String(err);
   return new Error(`clickhouse ${what}: ${msg.split("\n")[0]}`, { cause: err });
@@ -100,7 +116,7 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
       if (r.time > max) max = r.time;
     }
     const rs = await client.query({
-      query: sql`SELECT uuid FROM ${flowsTable} WHERE time >= toDateTime(${min}, 'UTC') AND time <= toDateTime(${max}, 'UTC')`.text,
+      query: storedUuidsSql(database, min, max).text,
       format: "JSONEachRow",
     });
     const found = await rs.json<{ uuid: string }>();
@@ -168,9 +184,7 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
       let parts: { table: string; partition: string }[];
       try {
         const rs = await client.query({
-          query:
-            sql`SELECT DISTINCT table, partition FROM system.parts WHERE database = ${database} AND active AND has(${[...PARTITIONED_TABLES]}, table) ORDER BY partition`
-              .text,
+          query: listPartitionsSql(database).text,
           format: "JSONEachRow",
         });
         parts = await rs.json<{ table: string; partition: string }>();
@@ -181,7 +195,7 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
       for (const { table, partition } of parts) {
         if (!/^\d{8}$/.test(partition) || Number(partition) >= cutoff) continue;
         try {
-          await client.command({ query: sql`ALTER TABLE ${qualified(database, table)} DROP PARTITION ${Number(partition)}`.text });
+          await client.command({ query: dropPartitionSql(database, table, partition).text });
         } catch (err) {
           throw fail(`drop partition ${partition} of ${database}.${table}`, err);
         }
