@@ -34,11 +34,15 @@ running_pid() {
   echo "$pid"
 }
 
-# The last lines of the broker's logs on one line, for error messages.
+# What the broker logged last, on one line for error messages: its first ERROR/FATAL lines if any
+# (the cause; shutdown chatter follows them), else the last lines of its log.
 log_tail() {
-  local lines
-  lines=$(tail -q -n 4 "$dir/broker.out" "$dir/logs/server.log" 2>/dev/null | grep -v '^\s*$' | tail -n 4 | tr '\n' '|' || true)
-  echo "${lines:-no broker log yet}"
+  local lines from
+  from=$(cat "$dir/log.offset" 2>/dev/null || echo 0) # only what this start logged
+  lines=$( (cat "$dir/broker.out"; tail -c +$((from + 1)) "$dir/logs/server.log") 2>/dev/null | grep -E '^\[[^]]*\] (ERROR|FATAL)|Exception|^Error' |
+    head -n 2 | cut -c 1-400 | tr '\n' '|' || true)
+  [[ -n $lines ]] || lines=$(tail -q -n 3 "$dir/broker.out" "$dir/logs/server.log" 2>/dev/null | tail -n 3 | cut -c 1-300 | tr '\n' '|' || true)
+  echo "${lines:-no broker log yet (see $dir)}"
 }
 
 check_libs() {
@@ -94,11 +98,13 @@ start() {
   fi
   prepare
   rm -f "$cds_new"
+  : >"$dir/broker.out"
+  stat -c %s "$dir/logs/server.log" >"$dir/log.offset" 2>/dev/null || echo 0 >"$dir/log.offset"
   # setsid: the broker outlives this script and is not killed with the caller's process group.
   setsid java -Xms128m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true $(cds_opts) ${KAFKA_JVM_OPTS:-} \
     -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
-    -cp "$libs/*" kafka.Kafka "$dir/server.properties" >>"$dir/broker.out" 2>&1 </dev/null &
+    -cp "$libs/*" kafka.Kafka "$dir/server.properties" >"$dir/broker.out" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$pidfile"
   [[ -n ${KAFKA_OWNER_PID:-} ]] && watch_owner "$pid" "$KAFKA_OWNER_PID"
