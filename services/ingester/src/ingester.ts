@@ -38,6 +38,15 @@ export interface Ingester {
 // ClickHouse error codes that mean "these rows are bad" (parse and type errors), not "the server is unwell".
 const DATA_ERROR_CODES = new Set(["6", "26", "27", "32", "38", "41", "53", "69", "70", "72", "117", "131", "349", "467"]);
 
+/** Commit metadata written before an insert: "flowlens-inflight:<last offset the insert covers>". */
+export const INFLIGHT_PREFIX = "flowlens-inflight:";
+
+export function parseInflight(metadata: string | null | undefined): bigint | undefined {
+  if (!metadata?.startsWith(INFLIGHT_PREFIX)) return undefined;
+  const v = metadata.slice(INFLIGHT_PREFIX.length);
+  return /^\d+$/.test(v) ? BigInt(v) : undefined;
+}
+
 /** Whether an insert error is ClickHouse refusing the data itself (then retrying the same rows is pointless). */
 export function isDataError(e: unknown): boolean {
   for (let cur = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; cur && depth < 4; depth++) {
@@ -63,9 +72,28 @@ export function createIngester(deps: IngesterDeps): Ingester {
   const admin: Admin = kafka.admin();
   let stopping = false;
   const maxPendingRows = 2 * o.batchRows;
-  // Per partition: offsets below this may have been stored by an earlier member that did not commit
-  // them (killed between insert and commit). Reset on every group join.
-  const replayUntil = new Map<number, bigint>();
+  // Per partition: the highest offset that may be stored although it is not committed (from the
+  // in-flight mark the previous owner committed as metadata before its insert). Reloaded on each join.
+  const mayBeStoredThrough = new Map<number, bigint>();
+  let marksLoaded: Promise<void> | undefined;
+  const loadMarks = () =>
+    (marksLoaded ??= admin.fetchOffsets({ groupId: o.groupId, topics: [o.topic] }).then(
+      (groups) => {
+        mayBeStoredThrough.clear();
+        for (const p of groups.find((g) => g.topic === o.topic)?.partitions ?? []) {
+          const through = parseInflight(p.metadata);
+          if (through === undefined) continue;
+          mayBeStoredThrough.set(p.partition, through);
+          log(
+            `partition ${p.partition}: offsets ${p.offset}..${through} may be stored already (in-flight mark); their inserts skip stored flows`,
+          );
+        }
+      },
+      (e: Error) => {
+        marksLoaded = undefined;
+        throw new Error(`read in-flight marks of group ${o.groupId}: ${e.message}`);
+      },
+    ));
 
   const pipeline = new BatchPipeline<FlowRow>({
     batchRows: o.batchRows,
@@ -79,8 +107,27 @@ export function createIngester(deps: IngesterDeps): Ingester {
     async deadLetter(row, partition, offset, reason) {
       await dead([{ key: null, value: Buffer.from(row.flow_pb, "base64"), reason, topic: o.topic, partition, offset }]);
     },
+    async markInflight(marks) {
+      const entries = marks.map((m) => {
+        const through = BigInt(m.through);
+        const known = mayBeStoredThrough.get(m.partition) ?? -1n;
+        // Keep an earlier owner's mark if it reaches further: those rows may be stored too.
+        const mark = through > known ? through : known;
+        mayBeStoredThrough.set(m.partition, mark);
+        return { topic: o.topic, partition: m.partition, offset: m.from, metadata: `${INFLIGHT_PREFIX}${mark}` };
+      });
+      await consumer.commitOffsets(entries);
+    },
     async commit(offsets) {
-      await consumer.commitOffsets(offsets.map((x) => ({ topic: o.topic, partition: x.partition, offset: x.offset })));
+      await consumer.commitOffsets(
+        offsets.map((x) => {
+          // A mark beyond this commit (an earlier owner's insert) stays until the replay passes it.
+          const mark = mayBeStoredThrough.get(x.partition);
+          if (mark !== undefined && mark < BigInt(x.offset)) mayBeStoredThrough.delete(x.partition);
+          const metadata = mark !== undefined && mark >= BigInt(x.offset) ? `${INFLIGHT_PREFIX}${mark}` : null;
+          return { topic: o.topic, partition: x.partition, offset: x.offset, metadata };
+        }),
+      );
     },
     pause: () => consumer.pause([{ topic: o.topic }]),
     resume: () => {
@@ -120,14 +167,11 @@ export function createIngester(deps: IngesterDeps): Ingester {
     metrics.recordsConsumed(batch.messages.length);
     // Dead letters first: if Kafka refuses them, this throws before anything is resolved, and the batch is fetched again.
     await dead(letters);
-    const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
-    let until = replayUntil.get(batch.partition);
-    if (until === undefined) {
-      until = first + BigInt(maxPendingRows);
-      replayUntil.set(batch.partition, until);
-    }
+    await loadMarks();
+    const firstOffset = batch.messages[0].offset;
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
-    pipeline.add({ partition: batch.partition, lastOffset, rows, offsets, maybeStored: first < until });
+    const maybeStored = BigInt(firstOffset) <= (mayBeStoredThrough.get(batch.partition) ?? -1n);
+    pipeline.add({ partition: batch.partition, firstOffset, lastOffset, rows, offsets, maybeStored });
     // Moves the fetch position only; commits happen in the pipeline after the insert.
     resolveOffset(lastOffset);
     metrics.setPendingRows(pipeline.pendingRows);
@@ -169,7 +213,7 @@ export function createIngester(deps: IngesterDeps): Ingester {
       await producer.connect();
       await consumer.connect();
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        replayUntil.clear();
+        marksLoaded = undefined;
         const parts = e.payload.memberAssignment[o.topic] ?? [];
         log(`joined group ${o.groupId}: partitions ${parts.join(",") || "none"} of ${o.topic}`);
       });

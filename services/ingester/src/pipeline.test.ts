@@ -9,7 +9,7 @@ function chunk(partition: number, first: number, n: number, bad = new Set<number
     rows.push(bad.has(first + i) ? "bad" : `p${partition}-${first + i}`);
     offsets.push(String(first + i));
   }
-  return { partition, lastOffset: String(first + n - 1), rows, offsets };
+  return { partition, firstOffset: String(first), lastOffset: String(first + n - 1), rows, offsets };
 }
 
 class DataError extends Error {}
@@ -21,6 +21,7 @@ function fakes(over: Partial<PipelineDeps<string>> = {}) {
   const dead: string[] = [];
   const events: string[] = [];
   const maybeStored: boolean[] = [];
+  const marks: string[] = [];
   const deps: PipelineDeps<string> = {
     batchRows: 10,
     maxWaitMs: 50,
@@ -35,6 +36,10 @@ function fakes(over: Partial<PipelineDeps<string>> = {}) {
     isDataError: (e) => e instanceof DataError,
     async deadLetter(_row, partition, offset, reason) {
       dead.push(`${partition}/${offset} ${reason}`);
+    },
+    async markInflight(m) {
+      marks.push(m.map((x) => `${x.partition}:${x.from}-${x.through}`).join(","));
+      events.push("mark");
     },
     async commit(offsets) {
       commits.push(offsets);
@@ -53,7 +58,7 @@ function fakes(over: Partial<PipelineDeps<string>> = {}) {
     log: (m) => log.push(m),
     ...over,
   };
-  return { deps, log, inserted, commits, dead, events, maybeStored };
+  return { deps, log, inserted, commits, dead, events, maybeStored, marks };
 }
 
 const until = async (cond: () => boolean, ms = 2000) => {
@@ -79,6 +84,8 @@ describe("BatchPipeline", () => {
       { partition: 1, offset: "104" },
     ]);
     expect(f.maybeStored[0]).toBe(false);
+    // Before the insert, the offsets it covers are marked (so a crash before the commit is known as a replay).
+    expect(f.marks[0]).toBe("0:0-3,1:100-103");
     // The rest goes when maxWait has passed.
     await until(() => f.commits.length >= 2);
     expect(f.inserted[1]).toEqual(["p0-4", "p0-5", "p0-6", "p0-7"]);
@@ -94,6 +101,7 @@ describe("BatchPipeline", () => {
     await until(() => f.commits.length === 3);
     expect(f.inserted.map((b) => b.length)).toEqual([4, 4, 2]);
     expect(f.commits.flat().map((c) => c.offset)).toEqual(["4", "8", "11"]);
+    expect(f.marks).toEqual(["0:0-3", "0:4-7", "0:8-10"]);
   });
 
   it("flushes a small batch when maxWait has passed", async () => {
@@ -132,7 +140,7 @@ describe("BatchPipeline", () => {
     const p = new BatchPipeline(f.deps);
     p.add(chunk(0, 0, 2));
     await until(() => f.commits.length === 1);
-    expect(f.events).toEqual(["pause", "insert 2", "resume", "commit 0:2"]);
+    expect(f.events).toEqual(["mark", "pause", "insert 2", "resume", "commit 0:2"]);
     expect(f.log.filter((l) => l.includes("retry"))).toHaveLength(3);
     // A retry may repeat rows a timed-out attempt stored: the store is asked to skip those.
     expect(f.maybeStored).toEqual([true]);
@@ -219,10 +227,24 @@ describe("BatchPipeline", () => {
     expect(f.maybeStored).toEqual([true]);
   });
 
+  it("holds the insert back while the in-flight mark cannot be written", async () => {
+    let down = 2;
+    const f = fakes({ batchRows: 2 });
+    const realMark = f.deps.markInflight;
+    f.deps.markInflight = async (m) => {
+      if (down-- > 0) throw new Error("coordinator not available");
+      await realMark(m);
+    };
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 2));
+    await until(() => f.commits.length === 1);
+    expect(f.inserted).toEqual([["p0-0", "p0-1"]]);
+  });
+
   it("commits progress through a batch that held only dead letters", async () => {
     const f = fakes({ maxWaitMs: 10 });
     const p = new BatchPipeline(f.deps);
-    p.add({ partition: 1, lastOffset: "41", rows: [], offsets: [] });
+    p.add({ partition: 1, firstOffset: "40", lastOffset: "41", rows: [], offsets: [] });
     await until(() => f.commits.length === 1);
     expect(f.inserted).toEqual([]);
     expect(f.commits[0]).toEqual([{ partition: 1, offset: "42" }]);

@@ -7,6 +7,8 @@ import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 /** The rows of one consumed Kafka batch; offsets[i] is the record offset of rows[i]. */
 export interface Chunk<R> {
   partition: number;
+  /** Offset of the first record consumed in this batch (everything below it is stored or committed). */
+  firstOffset: string;
   /** Offset of the last record consumed in this batch, stored rows or not (dead letters count too). */
   lastOffset: string;
   rows: R[];
@@ -19,6 +21,13 @@ export interface PartitionOffset {
   partition: number;
   /** The next offset to read (last stored + 1), as Kafka commits it. */
   offset: string;
+}
+
+/** Before an insert: offsets from..through of a partition are about to be stored (through may be stored after a crash). */
+export interface InflightMark {
+  partition: number;
+  from: string;
+  through: string;
 }
 
 export interface PipelineObserver {
@@ -42,6 +51,8 @@ export interface PipelineDeps<R> {
   isDataError(e: unknown): boolean;
   /** Rows ClickHouse refused one by one: to the dead-letter topic; must not resolve before they are there. */
   deadLetter(row: R, partition: number, offset: string, reason: string): Promise<void>;
+  /** Records which offsets the next insert covers, before it runs; a failure holds the insert back. */
+  markInflight(marks: InflightMark[]): Promise<void>;
   commit(offsets: PartitionOffset[]): Promise<void>;
   pause(): void;
   resume(): void;
@@ -168,7 +179,12 @@ export class BatchPipeline<R> {
           offsets: next.offsets.slice(0, max),
           lastOffset: next.offsets[max - 1],
         };
-        this.pending[0] = { ...next, rows: next.rows.slice(max), offsets: next.offsets.slice(max) };
+        this.pending[0] = {
+          ...next,
+          firstOffset: (BigInt(next.offsets[max - 1]) + 1n).toString(),
+          rows: next.rows.slice(max),
+          offsets: next.offsets.slice(max),
+        };
         return [head];
       }
       if (taken.length > 0 && n + next.rows.length > max) break;
@@ -194,7 +210,10 @@ export class BatchPipeline<R> {
       }
       const started = performance.now();
       try {
-        if (rows.length > 0) await this.store(rows, origins, maybeStored || failures > 0);
+        if (rows.length > 0) {
+          await this.deps.markInflight(inflightMarks(taken));
+          await this.store(rows, origins, maybeStored || failures > 0);
+        }
       } catch (e) {
         // Back to the front: nothing of a partition is committed past a batch that is not stored.
         this.pending.unshift(...taken);
@@ -276,6 +295,22 @@ export class BatchPipeline<R> {
     else this.deps.resume();
     this.deps.observer.paused(on);
   }
+}
+
+/** Per partition: the lowest first offset and the highest last offset of the chunks in one batch. */
+function inflightMarks<R>(chunks: Chunk<R>[]): InflightMark[] {
+  const marks = new Map<number, { from: bigint; through: bigint }>();
+  for (const c of chunks) {
+    const from = BigInt(c.firstOffset);
+    const through = BigInt(c.lastOffset);
+    const m = marks.get(c.partition);
+    if (!m) marks.set(c.partition, { from, through });
+    else {
+      if (from < m.from) m.from = from;
+      if (through > m.through) m.through = through;
+    }
+  }
+  return [...marks].map(([partition, m]) => ({ partition, from: m.from.toString(), through: m.through.toString() }));
 }
 
 function firstLine(e: unknown): string {
