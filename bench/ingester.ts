@@ -32,7 +32,9 @@ runBench("ingester", async () => {
     }
     await producer.disconnect();
     const produceS = (performance.now() - t0) / 1000;
-    console.log(`produced ${fmt(opts.flows)} flows to ${opts.partitions} partitions in ${fmt(produceS, 1)} s (${fmt(opts.flows / produceS)}/s, bench producer)`);
+    console.log(
+      `produced ${fmt(opts.flows)} flows to ${opts.partitions} partitions in ${fmt(produceS, 1)} s (${fmt(opts.flows / produceS)}/s, bench producer)`,
+    );
 
     const store = createFlowStore({ url: ch.url });
     const started = performance.now();

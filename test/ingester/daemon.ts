@@ -25,7 +25,9 @@ process.on("exit", () => {
 export async function startIngester(args: string[], timeoutMs = 60_000): Promise<IngesterProcess> {
   const port = await freePort();
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  const proc = spawn(process.execPath, [INGESTER_BIN, ...args, "--metrics-address", `127.0.0.1:${port}`], {
+  // e.g. FLOWLENS_INGESTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the ingester under a bench.
+  const nodeArgs = (process.env.FLOWLENS_INGESTER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, INGESTER_BIN, ...args, "--metrics-address", `127.0.0.1:${port}`], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(proc);

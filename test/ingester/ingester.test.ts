@@ -247,6 +247,21 @@ describe("flowlens-ingester", () => {
     expect(parts).toContain(dayOf(now - 3600_000));
   });
 
+  it("survives Kafka going away for a while and goes on where it was", async () => {
+    const s = await scenario("kafkadown");
+    const d = await s.start();
+    await s.produce(flows(3000));
+    await waitFor("first flows stored", s.counts, (c) => c.distinct === 3000, 30_000);
+    await kafka.stop();
+    await new Promise((r) => setTimeout(r, 8000));
+    await kafka.start();
+    await s.produce(flows(3000, 3000));
+    await waitFor("later flows stored", s.counts, (c) => c.distinct === 6000, 90_000);
+    expect(d.proc.exitCode).toBeNull();
+    expect((await s.counts()).uuids).toBe(6000);
+    expect(await s.rollupFlows()).toBe(6000);
+  }, 180_000);
+
   it("pauses while ClickHouse is down under load, then catches up with nothing lost", async () => {
     const s = await scenario("chdown");
     const d = await s.start(["--batch-rows", "2000", "--retry-max-backoff", "1s"]);

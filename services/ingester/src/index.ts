@@ -6,6 +6,7 @@ import { backoffDelay, sleep } from "./backoff.js";
 import { type IngesterConfig, parseIngesterArgs } from "./config.js";
 import { createIngester } from "./ingester.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
+import { collapseRepeats } from "./quiet-log.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
 
@@ -51,11 +52,12 @@ async function main(cfg: IngesterConfig): Promise<void> {
     (await serveMetrics(metrics.registry, m[1] || "0.0.0.0", Number(m[2]))).unref();
   }
   await migrateSchema(store, true);
+  const kafkaLog = collapseRepeats(log);
   const kafka = new Kafka({
     clientId: "flowlens-ingester",
     brokers: cfg.kafkaBrokers,
     logLevel: logLevel.ERROR,
-    logCreator: () => (e) => log(`kafka: ${e.log.message}${e.log.error ? `: ${e.log.error}` : ""}`),
+    logCreator: () => (e) => kafkaLog(`kafka: ${e.log.message}${e.log.error ? `: ${e.log.error}` : ""}`),
   });
   const ingester = createIngester({
     kafka,
@@ -71,7 +73,7 @@ async function main(cfg: IngesterConfig): Promise<void> {
       sessionTimeoutMs: cfg.sessionTimeoutMs,
     },
     metrics,
-    log,
+    log: collapseRepeats(log),
   });
   const retention =
     cfg.retentionDays > 0

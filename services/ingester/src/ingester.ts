@@ -178,6 +178,13 @@ export function createIngester(deps: IngesterDeps): Ingester {
     await pipeline.waitForRoom(heartbeat, Math.min(1000, Math.floor(o.sessionTimeoutMs / 3)));
   }
 
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    marksLoaded = undefined;
+    const parts = e.payload.memberAssignment[o.topic] ?? [];
+    log(`joined group ${o.groupId}: partitions ${parts.join(",") || "none"} of ${o.topic}`);
+  });
+  consumer.on(consumer.events.CRASH, (e) => log(`consumer crashed (restarting: ${e.payload.restart}): ${e.payload.error.message}`));
+
   let lagTimer: NodeJS.Timeout | undefined;
   let sampling = false;
   function scheduleLag(): void {
@@ -212,12 +219,6 @@ export function createIngester(deps: IngesterDeps): Ingester {
       }
       await producer.connect();
       await consumer.connect();
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        marksLoaded = undefined;
-        const parts = e.payload.memberAssignment[o.topic] ?? [];
-        log(`joined group ${o.groupId}: partitions ${parts.join(",") || "none"} of ${o.topic}`);
-      });
-      consumer.on(consumer.events.CRASH, (e) => log(`consumer crashed (restarting: ${e.payload.restart}): ${e.payload.error.message}`));
       await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
       scheduleLag();
