@@ -76,6 +76,8 @@ export function createIngester(deps: IngesterDeps): Ingester {
   // in-flight mark the previous owner committed as metadata before its insert). Reloaded on each join.
   const mayBeStoredThrough = new Map<number, bigint>();
   let marksLoaded: Promise<void> | undefined;
+  // Partitions of the flows topic this member owns since its last join (undefined before the first).
+  let assigned: Set<number> | undefined;
   const loadMarks = () =>
     (marksLoaded ??= admin.fetchOffsets({ groupId: o.groupId, topics: [o.topic] }).then(
       (groups) => {
@@ -129,6 +131,7 @@ export function createIngester(deps: IngesterDeps): Ingester {
         }),
       );
     },
+    owns: (partition) => assigned === undefined || assigned.has(partition),
     pause: () => consumer.pause([{ topic: o.topic }]),
     resume: () => {
       if (!stopping) consumer.resume([{ topic: o.topic }]);
@@ -181,6 +184,7 @@ export function createIngester(deps: IngesterDeps): Ingester {
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     marksLoaded = undefined;
     const parts = e.payload.memberAssignment[o.topic] ?? [];
+    assigned = new Set(parts);
     log(`joined group ${o.groupId}: partitions ${parts.join(",") || "none"} of ${o.topic}`);
   });
   consumer.on(consumer.events.CRASH, (e) => log(`consumer crashed (restarting: ${e.payload.restart}): ${e.payload.error.message}`));

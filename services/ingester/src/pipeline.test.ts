@@ -241,6 +241,19 @@ describe("BatchPipeline", () => {
     expect(f.inserted).toEqual([["p0-0", "p0-1"]]);
   });
 
+  it("drops pending chunks of partitions this member no longer owns", async () => {
+    const owned = new Set([0, 1]);
+    const f = fakes({ batchRows: 100, maxWaitMs: 20, owns: (p) => owned.has(p) });
+    const p = new BatchPipeline(f.deps);
+    p.add(chunk(0, 0, 2));
+    p.add(chunk(1, 0, 2));
+    owned.delete(1); // a rebalance moved partition 1 away
+    await until(() => f.commits.length === 1);
+    expect(f.inserted).toEqual([["p0-0", "p0-1"]]);
+    expect(f.commits[0]).toEqual([{ partition: 0, offset: "2" }]);
+    expect(p.pendingRows).toBe(0);
+  });
+
   it("commits progress through a batch that held only dead letters", async () => {
     const f = fakes({ maxWaitMs: 10 });
     const p = new BatchPipeline(f.deps);

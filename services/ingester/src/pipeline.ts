@@ -56,6 +56,8 @@ export interface PipelineDeps<R> {
   commit(offsets: PartitionOffset[]): Promise<void>;
   pause(): void;
   resume(): void;
+  /** Whether this member still owns the partition; chunks of partitions it lost are dropped, not stored. */
+  owns?(partition: number): boolean;
   observer: PipelineObserver;
   log(msg: string): void;
 }
@@ -171,6 +173,13 @@ export class BatchPipeline<R> {
     const max = this.deps.batchRows;
     while (this.pending.length > 0) {
       const next = this.pending[0];
+      if (this.deps.owns && !this.deps.owns(next.partition)) {
+        // Its new owner reads these records from the committed offset; storing them here could
+        // race that owner's replay past its in-flight marks.
+        this.pending.shift();
+        this.rows -= next.rows.length;
+        continue;
+      }
       if (taken.length === 0 && next.rows.length > max) {
         // The head part commits up to its own last row; the rest keeps the chunk's last offset.
         const head: Pending<R> = {
@@ -198,6 +207,10 @@ export class BatchPipeline<R> {
   private async flushLoop(): Promise<void> {
     for (let failures = 0; this.due() && !this.abort.signal.aborted; ) {
       const taken = this.take();
+      if (taken.length === 0) {
+        for (const w of this.roomWaiters.splice(0)) w();
+        continue;
+      }
       const rows: R[] = [];
       const origins: [number, string][] = [];
       let maybeStored = false;
