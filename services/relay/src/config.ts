@@ -23,6 +23,7 @@ export interface RelayConfig {
   peerTlsServerName?: string;
   kafkaBrokers: string[];
   kafkaTopic: string;
+  kafkaProducers: number;
   clickhouseUrl?: string;
   bufferFlows: number;
   bufferBytes: number;
@@ -107,10 +108,16 @@ export function parseRelayArgs(argv: string[]): RelayConfig {
     .option("--peer-tls-server-name <name>", "name the collectors' certificates carry, when not their address")
     .option("--kafka-brokers <addrs>", "Kafka bootstrap brokers host:port[,...]; export there", "")
     .option("--kafka-topic <name>", "topic of the flows", "flowlens.flows")
+    .option(
+      "--kafka-producers <n>",
+      "Kafka producers (each one batch in flight; more = more throughput, order kept per producer only)",
+      positiveInt("--kafka-producers"),
+      2,
+    )
     .option("--clickhouse-url <url>", "direct mode: write flows to ClickHouse (HTTP URL) instead of Kafka")
     .option("--buffer-flows <n>", "export buffer bound in flows (beyond: dropped and counted)", positiveInt("--buffer-flows"), 200_000)
     .option("--buffer-bytes <size>", "export buffer bound in bytes", parseBytes, 256 * 1024 * 1024)
-    .option("--batch-flows <n>", "largest export batch", positiveInt("--batch-flows"), 10_000)
+    .option("--batch-flows <n>", "largest export batch", positiveInt("--batch-flows"), 5000)
     .option("--batch-linger <duration>", "how long a partial export batch waits for more flows", parseDurationMs, 50)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -141,6 +148,7 @@ export function parseRelayArgs(argv: string[]): RelayConfig {
     peerTlsServerName: o.peerTlsServerName,
     kafkaBrokers,
     kafkaTopic: o.kafkaTopic,
+    kafkaProducers: o.kafkaProducers,
     clickhouseUrl: o.clickhouseUrl,
     bufferFlows: o.bufferFlows,
     bufferBytes: o.bufferBytes,

@@ -32,8 +32,11 @@ async function main(cfg: RelayConfig): Promise<void> {
   const metrics = createRelayMetrics(() => relay as Relay, sinkName);
   let sink: FlowSink | undefined;
   if (sinkName) {
-    let delivery: Delivery;
-    if (sinkName === "kafka") delivery = kafkaDelivery({ brokers: cfg.kafkaBrokers, topic: cfg.kafkaTopic, log });
+    let delivery: Delivery | Delivery[];
+    if (sinkName === "kafka")
+      delivery = Array.from({ length: cfg.kafkaProducers }, (_, i) =>
+        kafkaDelivery({ brokers: cfg.kafkaBrokers, topic: cfg.kafkaTopic, clientId: `flowlens-relay-${i}`, log }),
+      );
     else {
       const ch = clickhouseDelivery({ url: cfg.clickhouseUrl as string });
       // The schema may not exist yet on a fresh server: apply it now, or keep going and retry on insert.

@@ -17,7 +17,16 @@ beforeAll(async () => {
   ch = await startClickHouse();
   for (let i = 0; i < 300; i++) node.flows.push(testFlow("direct-node", `direct-${i}`, t0 + i, 1000 + i));
   await node.start();
-  relay = await startRelay(["--peers", node.address, "--clickhouse-url", ch.url, "--sort-buffer-drain-timeout", "200ms", "--batch-flows", "100"]);
+  relay = await startRelay([
+    "--peers",
+    node.address,
+    "--clickhouse-url",
+    ch.url,
+    "--sort-buffer-drain-timeout",
+    "200ms",
+    "--batch-flows",
+    "100",
+  ]);
   store = createFlowStore({ url: ch.url });
 }, 120_000);
 

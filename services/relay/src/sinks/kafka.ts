@@ -11,6 +11,9 @@ export interface KafkaOptions {
   brokers: string[];
   topic: string;
   clientId?: string;
+  /** Idempotent producer (default true; kafkajs then allows one request in flight per broker). */
+  idempotent?: boolean;
+  compression?: "gzip" | "none";
   /** Per-request timeout toward the brokers. */
   requestTimeoutMs?: number;
   log?(msg: string): void;
@@ -32,7 +35,8 @@ export function kafkaDelivery(opts: KafkaOptions): Delivery {
   const connected = (): Promise<Producer> => {
     if (producer) return Promise.resolve(producer);
     connecting ??= (async () => {
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const idempotent = opts.idempotent ?? true;
+      const p = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : undefined, allowAutoTopicCreation: false });
       try {
         await p.connect();
       } catch (e) {
@@ -56,7 +60,7 @@ export function kafkaDelivery(opts: KafkaOptions): Delivery {
         await p.send({
           topic: opts.topic,
           acks: -1,
-          compression: CompressionTypes.GZIP,
+          compression: opts.compression === "none" ? CompressionTypes.None : CompressionTypes.GZIP,
           messages: batch.map((f) => ({
             key: connectionKey(f.bytes),
             value: Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength),

@@ -93,3 +93,35 @@ describe("BufferedSink", () => {
     expect(s.stored).toEqual(["u0", "u1", "u2"]);
   });
 });
+
+describe("BufferedSink with several deliveries", () => {
+  it("keeps several batches in flight, counts them in the buffer until acknowledged, delivers each flow once", async () => {
+    const stored: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const release: (() => void)[] = [];
+    const mk = () => ({
+      async deliver(batch: RelayFlow[]) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise<void>((r) => release.push(r));
+        inFlight--;
+        stored.push(...batch.map((f) => f.uuid));
+      },
+      async close() {},
+    });
+    const sink = new BufferedSink([mk(), mk(), mk()], { ...opts, maxFlows: 40, batchFlows: 10 });
+    for (let i = 0; i < 60; i++) sink.write(flow(i));
+    await until(() => release.length === 3);
+    // 30 in flight + 10 queued = the 40-flow bound; 20 dropped.
+    expect(sink.stats()).toMatchObject({ bufferedFlows: 40, dropped: 20 });
+    while (stored.length < 40) {
+      for (const r of release.splice(0)) r();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(maxInFlight).toBe(3);
+    expect(new Set(stored)).toEqual(new Set(Array.from({ length: 40 }, (_, i) => `u${i}`)));
+    expect(sink.stats()).toMatchObject({ produced: 40, bufferedFlows: 0, bufferedBytes: 0 });
+    await sink.close();
+  });
+});

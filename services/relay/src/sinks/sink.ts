@@ -50,33 +50,39 @@ export class BufferedSink implements FlowSink {
   // A deque as an array with a head index, compacted now and then.
   private queue: RelayFlow[] = [];
   private head = 0;
+  /** Flows in batches being delivered: still in the buffer (and its bounds) until acknowledged. */
+  private inFlight = 0;
   private bytes = 0;
   private produced = 0;
   private dropped = 0;
   private errors = 0;
   private lastError = "";
   private closing = false;
-  private wake: (() => void) | undefined;
-  private readonly loop: Promise<void>;
-  private readonly retry: Backoff;
+  private stopped = false;
+  private readonly sleepers = new Set<() => void>();
+  private readonly loops: Promise<void>[];
+  private readonly deliveries: Delivery[];
 
+  /** One worker per delivery: several batches in flight when several are given (e.g. one Kafka producer each). */
   constructor(
-    private readonly delivery: Delivery,
+    delivery: Delivery | Delivery[],
     private readonly opts: BufferOptions,
     private readonly hooks: SinkHooks = {},
   ) {
     if (opts.maxFlows < 1 || opts.maxBytes < 1) throw new Error("export buffer bounds must be positive");
-    this.retry = new Backoff({ initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs, jitter: 0 });
-    this.loop = this.run();
+    this.deliveries = Array.isArray(delivery) ? delivery : [delivery];
+    if (this.deliveries.length === 0) throw new Error("an export sink needs at least one delivery");
+    this.loops = this.deliveries.map((d) => this.run(d));
   }
 
+  /** Flows waiting to be taken into a batch. */
   get length(): number {
     return this.queue.length - this.head;
   }
 
   write(flow: RelayFlow): void {
     const size = flow.bytes.length;
-    if (this.closing || this.length >= this.opts.maxFlows || this.bytes + size > this.opts.maxBytes) {
+    if (this.closing || this.length + this.inFlight >= this.opts.maxFlows || this.bytes + size > this.opts.maxBytes) {
       this.dropped++;
       this.hooks.dropped?.(1);
       return;
@@ -88,7 +94,7 @@ export class BufferedSink implements FlowSink {
 
   stats(): SinkStats {
     return {
-      bufferedFlows: this.length,
+      bufferedFlows: this.length + this.inFlight,
       bufferedBytes: this.bytes,
       produced: this.produced,
       dropped: this.dropped,
@@ -97,38 +103,46 @@ export class BufferedSink implements FlowSink {
     };
   }
 
-  /** Stops accepting flows, tries to deliver what is buffered for up to timeoutMs, then closes the store. */
+  /** Stops accepting flows, tries to deliver what is buffered for up to timeoutMs, then closes the stores. */
   async close(timeoutMs = 5000): Promise<void> {
     this.closing = true;
     this.kick();
-    await Promise.race([this.loop, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     this.stopped = true;
     this.kick();
-    await this.delivery.close();
+    await Promise.all(this.deliveries.map((d) => d.close()));
   }
 
-  private stopped = false;
-
   private kick(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+    for (const w of [...this.sleepers]) w();
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(t);
+        this.sleepers.delete(done);
         resolve();
       };
+      const t = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
-  private async run(): Promise<void> {
+  private take(): RelayFlow[] {
+    const n = Math.min(this.length, this.opts.batchFlows);
+    const batch = this.queue.slice(this.head, this.head + n);
+    this.head += n;
+    this.inFlight += n;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  private async run(delivery: Delivery): Promise<void> {
+    const retry = new Backoff({ initialMs: this.opts.retryInitialMs, maxMs: this.opts.retryMaxMs, jitter: 0 });
     while (!this.stopped) {
       if (this.length === 0) {
         if (this.closing) return;
@@ -136,29 +150,28 @@ export class BufferedSink implements FlowSink {
         continue;
       }
       if (this.length < this.opts.batchFlows && !this.closing) await this.sleep(this.opts.lingerMs);
-      const n = Math.min(this.length, this.opts.batchFlows);
-      const batch = this.queue.slice(this.head, this.head + n);
-      const t0 = process.hrtime.bigint();
-      try {
-        await this.delivery.deliver(batch);
-      } catch (e) {
-        this.errors++;
-        this.lastError = (e as Error).message;
-        this.hooks.failed?.(e as Error);
-        if (this.stopped) return;
-        // Retries wait without being woken by new flows (those only fill the buffer meanwhile).
-        await new Promise((r) => setTimeout(r, this.retry.next()));
-        continue;
+      if (this.length === 0) continue; // another worker took it
+      const batch = this.take();
+      // The same worker retries its batch until the store takes it (or the sink is stopped).
+      for (;;) {
+        const t0 = process.hrtime.bigint();
+        try {
+          await delivery.deliver(batch);
+          this.hooks.delivered?.(batch.length, Number(process.hrtime.bigint() - t0) / 1e9);
+          break;
+        } catch (e) {
+          this.errors++;
+          this.lastError = (e as Error).message;
+          this.hooks.failed?.(e as Error);
+          if (this.stopped) return;
+          // Retries wait without being woken by new flows (those only fill the buffer meanwhile).
+          await new Promise((r) => setTimeout(r, retry.next()));
+        }
       }
-      this.retry.reset();
-      for (let i = 0; i < n; i++) this.bytes -= batch[i].bytes.length;
-      this.head += n;
-      if (this.head > 4096 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
-      this.produced += n;
-      this.hooks.delivered?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
+      retry.reset();
+      for (const f of batch) this.bytes -= f.bytes.length;
+      this.inFlight -= batch.length;
+      this.produced += batch.length;
     }
   }
 }
