@@ -15,6 +15,7 @@ import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
+import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
 import { createObserverHandlers } from "./server/observer.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
@@ -118,6 +119,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
 
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
+  // Relays pull through this batched stream when offered (Hubble clients keep using GetFlows).
+  server.addService(flowStreamDefinition, createFlowStreamHandlers(collector.observerState()));
   server.addService(
     grpcServiceDefinition(EndpointsService),
     createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name))),
