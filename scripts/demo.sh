@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Quick start: set up the machine, create the demo pods, generate steady traffic between them, start the
-# collector on them and show live flows with `flowlens observe --follow`. Ctrl-C removes everything.
+# Quick start: set up the machine, create the demo pods, generate steady traffic between them, run the
+# whole pipeline on them — collector → relay → Kafka → ingester → ClickHouse — and show live flows
+# through the relay with `flowlens observe --follow`. Ctrl-C stops and removes everything.
+# FLOWLENS_DIRECT=1: no Kafka; the relay writes straight to ClickHouse (single-node mode).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,6 +22,9 @@ cleanup() {
   echo "demo: cleaning up" >&2
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [[ -n ${kafka_started:-} ]] && KAFKA_DATA_DIR="$state/kafka" bash infra/kafka/kafka.sh stop >/dev/null 2>&1
+  [[ -n ${clickhouse_started:-} ]] && FLOWLENS_CLICKHOUSE_DIR="$state/clickhouse" bash infra/clickhouse/clickhouse.sh stop >/dev/null 2>&1
+  rm -rf "$state/kafka" "$state/clickhouse"
   bash scripts/pods.sh down >/dev/null || echo "demo: pods.sh down failed; run: sudo bash scripts/pods.sh down" >&2
 }
 trap cleanup EXIT
@@ -62,6 +67,37 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null || die "collector is not listening on $listen after 20 s: $(tail -n 5 "$log")"
-echo "demo: collector on $listen (log $log); showing live flows, Ctrl-C to stop" >&2
+echo "demo: collector on $listen (log $log)" >&2
+
+# History: ClickHouse (our own server process, data under $state), Kafka unless direct mode.
+relay_listen=${FLOWLENS_DEMO_RELAY_LISTEN:-127.0.0.1:4245}
+ch_url=http://127.0.0.1:${FLOWLENS_CLICKHOUSE_HTTP_PORT:-8123}
+FLOWLENS_CLICKHOUSE_DIR="$state/clickhouse" bash infra/clickhouse/clickhouse.sh start >/dev/null || die "ClickHouse did not start"
+clickhouse_started=1
+if [[ ${FLOWLENS_DIRECT:-0} == 1 ]]; then
+  export_flags=(--clickhouse-url "$ch_url")
+  mode="direct: relay → ClickHouse"
+else
+  KAFKA_DATA_DIR="$state/kafka" bash infra/kafka/kafka.sh start >/dev/null || die "Kafka did not start"
+  kafka_started=1
+  KAFKA_DATA_DIR="$state/kafka" bash infra/kafka/kafka.sh wait >/dev/null || die "Kafka did not answer"
+  bash infra/kafka/topics.sh 127.0.0.1:9092 >/dev/null || die "creating the Kafka topics failed"
+  export_flags=(--kafka-brokers 127.0.0.1:9092)
+  mode="relay → Kafka → ingester → ClickHouse"
+  bg node services/ingester/bin/flowlens-ingester.js --kafka-brokers 127.0.0.1:9092 --clickhouse-url "$ch_url" \
+    >"${TMPDIR:-/tmp}/flowlens-demo-ingester.log" 2>&1
+fi
+bg node services/relay/bin/flowlens-relay.js --peers "$listen" --listen-address "$relay_listen" "${export_flags[@]}" \
+  >"${TMPDIR:-/tmp}/flowlens-demo-relay.log" 2>&1
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/${relay_listen%:*}/${relay_listen##*:}") 2>/dev/null && break
+  sleep 0.2
+done
+cat >&2 <<EOT
+demo: pipeline up ($mode)
+  live flows, through the relay:   npx flowlens observe --server $relay_listen -f
+  history, in ClickHouse:          clickhouse-client --port ${FLOWLENS_CLICKHOUSE_TCP_PORT:-9000} --query "SELECT src_pod, dst_pod, dst_port, verdict, count() FROM flowlens.flows FINAL GROUP BY src_pod, dst_pod, dst_port, verdict ORDER BY count() DESC LIMIT 20"
+demo: showing live flows through the relay, Ctrl-C to stop
+EOT
 set +m
-node services/cli/bin/flowlens.js observe --server "$listen" --follow
+node services/cli/bin/flowlens.js observe --server "$relay_listen" --follow
