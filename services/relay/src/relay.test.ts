@@ -178,6 +178,10 @@ describe("relay", () => {
     expect(relay.peers[0].duplicates).toBeGreaterThan(0); // the resumed stream repeated some, dropped
   });
 
+  it("falls back to GetFlows for nodes without flowlens.FlowStream (Hubble agents)", () => {
+    expect(relay.peers.map((p) => p.batched)).toEqual([false, false]);
+  });
+
   it("exports every merged flow exactly once", async () => {
     await until("export", () => exported.length === 29);
     expect(new Set(exported).size).toBe(29);

@@ -50,14 +50,15 @@ export class Relay {
         this.ring.notify();
       },
       state: (peer: Peer, state: NodeState, message: string) => {
-        opts.log(`node ${peer.name} (${peer.address}): ${NodeState[state]}${message ? `: ${message}` : ""}`);
+        const via = state === NodeState.NODE_CONNECTED ? (peer.batched ? " via flowlens.FlowStream" : " via GetFlows") : "";
+        opts.log(`node ${peer.name} (${peer.address}): ${NodeState[state]}${via}${message ? `: ${message}` : ""}`);
         // A stream learns about failures and recoveries; a node still unreachable on a retry is not news.
         if (state === NodeState.NODE_UNAVAILABLE) return;
         this.ring.push({ kind: "status", state, nodes: [peer.name], message, timeNs: Date.now() * 1e6 });
         this.ring.notify();
       },
     };
-    this.peers = opts.addresses.map((address) => new Peer({ ...opts.peers, address }, listener));
+    this.peers = opts.addresses.map((address) => new Peer({ log: opts.log, ...opts.peers, address }, listener));
   }
 
   start(): void {

@@ -79,6 +79,9 @@ describe("relay over two collectors", () => {
     );
     const connected = statusEvents(rs, NodeState.NODE_CONNECTED)[0];
     expect([...(connected?.nodeNames ?? [])].sort()).toEqual(["relay-e2e-a", "relay-e2e-b"]);
+    // Collectors serve the batched stream: the relay uses it.
+    expect(relay.output()).toMatch(/relay-e2e-a .*NODE_CONNECTED via flowlens\.FlowStream/);
+    expect(relay.output()).not.toMatch(/does not serve flowlens\.FlowStream/);
     const flows = flowsOf(rs);
     const times = flows.map(timeNs);
     expect(times).toEqual([...times].sort((x, y) => x - y));

@@ -23,6 +23,7 @@ import { timestampOfNs } from "../server/responses.js";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ObserverClient, observerClient, type PeerTls, unary } from "./client.js";
 import { SeenUuids } from "./dedup.js";
+import { batchClientOn, decodeFlowBatch } from "./flow-batch.js";
 
 export interface PeerOptions {
   address: string;
@@ -34,6 +35,7 @@ export interface PeerOptions {
   backoff?: BackoffOptions;
   /** Deadline of the unary calls to the node. */
   callTimeoutMs?: number;
+  log?(msg: string): void;
 }
 
 export interface PeerListener {
@@ -54,6 +56,8 @@ export class Peer {
   received = 0;
   duplicates = 0;
   connects = 0;
+  /** Pull through flowlens.FlowStream (many flows per message) until the node says it does not serve it. */
+  batched = true;
   private readonly seen: SeenUuids;
   private readonly backoff: Backoff;
   private client: ObserverClient | undefined;
@@ -150,9 +154,13 @@ export class Peer {
   private follow(client: ObserverClient): void {
     // The first connection reads the node's whole ring (since the epoch); later ones resume.
     const sinceNs = this.lastTimeNs > 0 ? this.lastTimeNs - this.opts.resumeOverlapMs * 1e6 : 0;
-    const call = client.GetFlows(
-      create(GetFlowsRequestSchema, { follow: true, since: timestampOfNs(Math.max(0, sinceNs)), extensions: flowExtensionsRequest() }),
-    );
+    const req = create(GetFlowsRequestSchema, {
+      follow: true,
+      since: timestampOfNs(Math.max(0, sinceNs)),
+      extensions: flowExtensionsRequest(),
+    });
+    const batched = this.batched;
+    const call = batched ? batchClientOn(client).GetFlowBatches(req) : client.GetFlows(req);
     this.call = call;
     this.connects++;
     this.setState(NodeState.NODE_CONNECTED, "");
@@ -174,12 +182,25 @@ export class Peer {
       this.setState(NodeState.NODE_ERROR, `${this.name}: ${message}`);
       this.retry();
     };
-    call.on("data", (b: Buffer) => this.onResponse(b));
-    call.on("error", (e: grpc.ServiceError) => fail(e.details || e.message));
+    if (batched)
+      call.on("data", (b: Buffer) => {
+        for (const r of decodeFlowBatch(b)) this.onResponse(r);
+      });
+    else call.on("data", (b: Buffer) => this.onResponse(b));
+    call.on("error", (e: grpc.ServiceError) => {
+      if (batched && e.code === 12 /* UNIMPLEMENTED: a Hubble agent */ && !this.stopped && this.call === call) {
+        this.batched = false;
+        clearTimeout(aliveTimer);
+        this.opts.log?.(`node ${this.name} (${this.address}) does not serve flowlens.FlowStream: following its GetFlows`);
+        this.follow(client);
+        return;
+      }
+      fail(e.details || e.message);
+    });
     call.on("end", () => fail("the node ended its flow stream"));
   }
 
-  private onResponse(b: Buffer): void {
+  private onResponse(b: Uint8Array): void {
     const flowBytes = flowBytesOfResponse(b);
     if (flowBytes === undefined) {
       const r = fromBinary(GetFlowsResponseSchema, b);
