@@ -1,11 +1,12 @@
 // The ingester: a kafkajs consumer group on the flows topic feeding the batch pipeline, dead letters, lag sampling.
-import type { FlowRow, FlowStore } from "@flowlens/clickhouse";
+import type { FlowStore } from "@flowlens/clickhouse";
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { type DeadLetter, reasonKind, sendDeadLetters } from "./dead-letters.js";
 import { sampleLag } from "./lag.js";
 import type { IngesterMetrics } from "./metrics.js";
 import { BatchPipeline } from "./pipeline.js";
-import { recordToRow } from "./record.js";
+import { recordToTsvRow } from "./record.js";
+import { type TsvRow, tsvInserter } from "./tsv-rows.js";
 
 export interface IngesterOptions {
   topic: string;
@@ -20,7 +21,7 @@ export interface IngesterOptions {
 
 export interface IngesterDeps {
   kafka: Kafka;
-  store: Pick<FlowStore, "insertRows">;
+  store: Pick<FlowStore, "client" | "database">;
   options: IngesterOptions;
   metrics: IngesterMetrics;
   log(msg: string): void;
@@ -97,17 +98,18 @@ export function createIngester(deps: IngesterDeps): Ingester {
       },
     ));
 
-  const pipeline = new BatchPipeline<FlowRow>({
+  const insertTsv = tsvInserter(store);
+  const pipeline = new BatchPipeline<TsvRow>({
     batchRows: o.batchRows,
     maxWaitMs: o.batchMaxWaitMs,
     maxPendingRows,
     backoff: { baseMs: 200, maxMs: o.retryMaxBackoffMs },
     async insert(rows, maybeStored) {
-      await store.insertRows(rows, { skipExisting: maybeStored });
+      await insertTsv(rows, maybeStored);
     },
     isDataError,
     async deadLetter(row, partition, offset, reason) {
-      await dead([{ key: null, value: Buffer.from(row.flow_pb, "base64"), reason, topic: o.topic, partition, offset }]);
+      await dead([{ key: null, value: row.value, reason, topic: o.topic, partition, offset }]);
     },
     async markInflight(marks) {
       const entries = marks.map((m) => {
@@ -155,11 +157,11 @@ export function createIngester(deps: IngesterDeps): Ingester {
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    const rows: FlowRow[] = [];
+    const rows: TsvRow[] = [];
     const offsets: string[] = [];
     const letters: DeadLetter[] = [];
     for (const m of batch.messages) {
-      const r = recordToRow(m.value);
+      const r = recordToTsvRow(m.value);
       if (r.row) {
         rows.push(r.row);
         offsets.push(m.offset);

@@ -1,9 +1,10 @@
 // Decoding and schema checks of flow records: good flows pass, each kind of poison gets its reason.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { flowToRow, rowsToTsv } from "@flowlens/clickhouse";
 import { FlowSchema, IPVersion } from "@flowlens/proto";
 import { describe, expect, it } from "vitest";
-import { decodeRecord } from "./record.js";
+import { decodeRecord, recordToTsvRow } from "./record.js";
 
 const UUID = "0b6f8a3e-5a34-4c1e-9d2a-6f0e2b9c1d47";
 
@@ -45,5 +46,23 @@ describe("decodeRecord", () => {
     const r = decodeRecord(value as Buffer | null);
     expect(r.flow).toBeUndefined();
     expect(r.reason).toContain(reason);
+  });
+});
+
+describe("recordToTsvRow", () => {
+  it("keeps the row as the store's own TSV line, with uuid, time and the record bytes", () => {
+    const value = encode();
+    const r = recordToTsvRow(value);
+    expect(r.reason).toBeUndefined();
+    const flow = decodeRecord(value).flow as NonNullable<ReturnType<typeof decodeRecord>["flow"]>;
+    expect(r.row?.line).toBe(rowsToTsv([flowToRow(flow, value)]));
+    expect(r.row?.line.endsWith("\n")).toBe(true);
+    expect(r.row?.uuid).toBe(UUID);
+    expect(r.row?.time).toBe("2025-01-02 03:04:05");
+    expect(r.row?.value).toBe(value);
+  });
+
+  it("passes on the decoder's reason", () => {
+    expect(recordToTsvRow(encode({ uuid: "" })).reason).toBe("missing uuid");
   });
 });

@@ -3,9 +3,11 @@ import { isIP } from "node:net";
 import { fromBinary } from "@bufbuild/protobuf";
 import { type FlowRow, flowToRow } from "@flowlens/clickhouse";
 import { type Flow, FlowSchema, IPVersion } from "@flowlens/proto";
+import { type TsvRow, tsvRow } from "./tsv-rows.js";
 
 export type DecodedRecord = { flow: Flow; reason?: undefined } | { flow?: undefined; reason: string };
 export type RecordRow = { row: FlowRow; reason?: undefined } | { row?: undefined; reason: string };
+export type RecordTsvRow = { row: TsvRow; reason?: undefined } | { row?: undefined; reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ClickHouse DateTime holds 1970-01-01 .. 2105; a flow outside that is corrupt, not history.
@@ -53,6 +55,17 @@ export function recordToRow(value: Buffer | null): RecordRow {
   if (d.reason !== undefined) return { reason: d.reason };
   try {
     return { row: flowToRow(d.flow, value as Buffer) };
+  } catch (e) {
+    return { reason: `cannot make a row of the flow: ${(e as Error).message}` };
+  }
+}
+
+/** A record value -> its TSV row (what the ingester keeps until the insert), or why not. */
+export function recordToTsvRow(value: Buffer | null): RecordTsvRow {
+  const r = recordToRow(value);
+  if (r.reason !== undefined) return r;
+  try {
+    return { row: tsvRow(r.row, value as Buffer) };
   } catch (e) {
     return { reason: `cannot make a row of the flow: ${(e as Error).message}` };
   }
