@@ -1,5 +1,6 @@
 // What moves through the relay: a flow as the bytes its node sent (flow.Flow, extensions included),
-// plus the few fields scanned from them; the decoded message is built only when a filter needs it.
+// plus the few fields scanned from them; the decoded message is built only when a filter or the
+// ClickHouse sink needs it, and not kept (the ring holds bytes: a decoded Flow is several times larger).
 import { fromBinary } from "@bufbuild/protobuf";
 import { type Flow, FlowSchema } from "@flowlens/proto";
 
@@ -11,13 +12,11 @@ export interface RelayFlow {
   timeNs: number;
   /** Encoded flow.Flow. */
   bytes: Uint8Array;
-  decoded?: Flow;
   /** Encoded GetFlowsResponse with and without Flow.extensions, built on first use. */
   withExt?: Uint8Array;
   withoutExt?: Uint8Array;
 }
 
 export function decodedFlow(f: RelayFlow): Flow {
-  f.decoded ??= fromBinary(FlowSchema, f.bytes);
-  return f.decoded;
+  return fromBinary(FlowSchema, f.bytes);
 }
