@@ -22,8 +22,13 @@ describe("clickhouse harness", () => {
     expect(await (await fetch(`${ch.url}/ping`)).text()).toBe("Ok.\n");
     const reader = createFlowStore({ url: ch.url, username: "flowlens_reader" });
     try {
-      await expect(reader.client.command({ query: "CREATE DATABASE nope" })).rejects.toThrow(/readonly|Cannot execute query in readonly mode/i);
-      const rs = await reader.client.query({ query: "SELECT value AS n FROM system.settings WHERE name = 'max_result_rows'", format: "JSONEachRow" });
+      await expect(reader.client.command({ query: "CREATE DATABASE nope" })).rejects.toThrow(
+        /readonly|Cannot execute query in readonly mode/i,
+      );
+      const rs = await reader.client.query({
+        query: "SELECT value AS n FROM system.settings WHERE name = 'max_result_rows'",
+        format: "JSONEachRow",
+      });
       expect(Number((await rs.json<{ n: string }>())[0].n)).toBe(100000);
     } finally {
       await reader.close();

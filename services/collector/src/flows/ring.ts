@@ -39,6 +39,11 @@ export class LiveRing<T> {
     for (const l of this.listeners) l();
   }
 
+  /** Readers following the ring now (GetFlows --follow streams). */
+  get followers(): number {
+    return this.listeners.size;
+  }
+
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

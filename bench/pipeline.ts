@@ -1,0 +1,177 @@
+// The history pipeline end to end on this machine: a synthetic collector (the real collector code,
+// fed realistic records at a set rate) → relay → Kafka → ingester → ClickHouse, all real processes.
+// Prints the sustained rate with the loss (flows served vs rows stored, dedup-aware), the latency
+// from a flow's creation to being queryable (p50/p99 of the store's lag, sampled every 250 ms), the
+// relay's RSS and every process's CPU; then, with Kafka stopped, the relay's RSS while its bounded
+// export buffer fills (it must plateau) and the drops it counts.
+// Usage: npx vite-node bench/pipeline.ts [-- --rate 20000 --seconds 60 --down-seconds 20]
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { createClient } from "@clickhouse/client";
+import { startRelay } from "../services/relay/test/harness.ts";
+import { startClickHouse } from "../test/harness/clickhouse.ts";
+import { freePort } from "../test/harness/collector.ts";
+import { startKafka } from "../test/harness/kafka.ts";
+import { REPO_ROOT } from "../test/harness/topology.ts";
+import { startIngester } from "../test/ingester/daemon.ts";
+import { fmt, parseFlags, result } from "./lib/args.mjs";
+import { cpuSeconds, rssMiB, runBench, sleep } from "./lib/env.ts";
+
+const opts = parseFlags({ rate: 20000, seconds: 60, downSeconds: 20 });
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : Number.NaN;
+}
+
+/** The synthetic collector as its own process; resolves `done` with what it fed and served. */
+function startSource(port: number, rate: number, seconds: number) {
+  const child = spawn(
+    process.execPath,
+    [resolve(REPO_ROOT, "bench/lib/synthetic-collector.mjs"), "--port", String(port), "--rate", String(rate), "--seconds", String(seconds)],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  const ready = new Promise<void>((ok) =>
+    child.stderr.on("data", (d) => {
+      err += d;
+      if (err.includes("ready")) ok();
+    }),
+  );
+  const done = new Promise<{ fed: number; served: number }>((ok, fail) =>
+    child.on("exit", (c) => (c === 0 ? ok(JSON.parse(out)) : fail(new Error(`synthetic collector: ${err.trim()}`)))),
+  );
+  return { pid: child.pid as number, ready, done, kill: () => child.kill("SIGKILL") };
+}
+
+runBench("pipeline", async () => {
+  const [kafka, ch] = await Promise.all([startKafka(), startClickHouse()]);
+  const cleanup: (() => Promise<unknown>)[] = [() => kafka.destroy(), () => ch.destroy()];
+  try {
+    await kafka.createTopics();
+    const ingester = await startIngester(["--kafka-brokers", kafka.brokers, "--clickhouse-url", ch.url, "--batch-max-wait", "500"]);
+    cleanup.unshift(() => ingester.stop());
+    const port = await freePort();
+    const source = startSource(port, opts.rate, opts.seconds);
+    cleanup.unshift(async () => source.kill());
+    await source.ready;
+    const relayMetrics = await freePort();
+    const relay = await startRelay([
+      "--peers",
+      `127.0.0.1:${port}`,
+      "--kafka-brokers",
+      kafka.brokers,
+      "--buffer-flows",
+      "200000",
+      "--metrics-address",
+      `127.0.0.1:${relayMetrics}`,
+    ]);
+    cleanup.unshift(() => relay.stop());
+    const relayPid = relay.process.process.pid as number;
+    const ingesterPid = ingester.proc.pid as number;
+    const db = createClient({ url: ch.url });
+    const newestNs = async () => {
+      const r = await db.query({
+        query: "SELECT max(toUInt64(time) * 1000000000 + time_ns) AS t, count() AS n FROM flowlens.flows",
+        format: "JSONEachRow",
+      });
+      const [row] = (await r.json()) as { t: string; n: string }[];
+      return { t: Number(row.t), n: Number(row.n) };
+    };
+    const cpu0 = { relay: cpuSeconds(relayPid), ingester: cpuSeconds(ingesterPid), source: cpuSeconds(source.pid) };
+    const t0 = Date.now();
+    const lags: number[] = [];
+    let rssMax = 0;
+    let finished = false;
+    const fedP = source.done.then((r) => {
+      finished = true;
+      return r;
+    });
+    while (!finished) {
+      await sleep(250);
+      const { t, n } = await newestNs();
+      if (n > 0) lags.push(Date.now() - t / 1e6);
+      rssMax = Math.max(rssMax, rssMiB(relayPid));
+    }
+    const { fed, served } = await fedP;
+    const wall = (Date.now() - t0) / 1000;
+    const cpu = {
+      relay: (cpuSeconds(relayPid) - cpu0.relay) / wall,
+      ingester: (cpuSeconds(ingesterPid) - cpu0.ingester) / wall,
+    };
+    // Drain: everything served must be stored, once.
+    let stored = 0;
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const r = await db.query({
+        query: "SELECT count() AS n FROM (SELECT uuid FROM flowlens.flows GROUP BY uuid)",
+        format: "JSONEachRow",
+      });
+      stored = Number(((await r.json()) as { n: string }[])[0].n);
+      if (stored >= served) break;
+      await sleep(1000);
+    }
+    await db.close();
+    // Where flows went, from the relay's own counters.
+    const relayCounters = (await (await fetch(`http://127.0.0.1:${relayMetrics}/metrics`)).text())
+      .split("\n")
+      .filter((l) =>
+        /^flowlens_relay_(flows_received|duplicates_dropped|flows_merged|export\w*|buffer\w*|produce\w*_total|lost\w*)/.test(l),
+      );
+    console.log(`pipeline: relay counters: ${relayCounters.join("; ")}`);
+    console.log(
+      `pipeline: ingester rows inserted ${fmt((await ingester.metric("flowlens_ingester_rows_inserted_total")) ?? 0)}, dead letters ${fmt((await ingester.metric("flowlens_ingester_dead_letters_total")) ?? 0)}`,
+    );
+    const rate = served / opts.seconds;
+    console.log(
+      `pipeline: offered ${fmt(opts.rate)} flows/s for ${opts.seconds} s: source fed ${fmt(fed)}, served ${fmt(served)}, stored ${fmt(stored)} (lost ${fmt(served - stored)})`,
+    );
+    console.log(
+      `pipeline: queryable latency p50 ${fmt(quantile(lags, 0.5) / 1000, 2)} s, p99 ${fmt(quantile(lags, 0.99) / 1000, 2)} s; relay RSS max ${fmt(rssMax, 1)} MiB; CPU relay ${fmt(100 * cpu.relay)}%, ingester ${fmt(100 * cpu.ingester)}%`,
+    );
+    result(
+      "pipeline sustained flows/s, zero loss",
+      `${fmt(served === stored ? rate : 0)}/s`,
+      ">= 100,000/s",
+      served === stored && rate >= 100_000,
+    );
+    result("pipeline queryable latency p99", `${fmt(quantile(lags, 0.99) / 1000, 2)} s`, "<= 5 s", quantile(lags, 0.99) <= 5000);
+
+    // Kafka down: the relay's export buffer fills to its bound and RSS must plateau.
+    await relay.stop();
+    cleanup.shift();
+    const port2 = await freePort();
+    const source2 = startSource(port2, opts.rate, opts.downSeconds);
+    cleanup.unshift(async () => source2.kill());
+    await source2.ready;
+    const relay2 = await startRelay(["--peers", `127.0.0.1:${port2}`, "--kafka-brokers", kafka.brokers, "--buffer-flows", "100000"]);
+    cleanup.unshift(() => relay2.stop());
+    await kafka.stop();
+    const pid2 = relay2.process.process.pid as number;
+    const rss: number[] = [];
+    let done2 = false;
+    void source2.done.then(() => {
+      done2 = true;
+    });
+    while (!done2) {
+      await sleep(1000);
+      rss.push(rssMiB(pid2));
+    }
+    const half = rss.slice(Math.floor(rss.length / 2));
+    console.log(
+      `pipeline: Kafka down ${opts.downSeconds} s at ${fmt(opts.rate)} flows/s, buffer bound 100,000 flows: relay RSS ${rss.map((r) => fmt(r)).join(" ")} MiB`,
+    );
+    const growth = Math.max(...half) - Math.min(...half);
+    result(
+      "relay RSS with Kafka down (second half growth)",
+      `${fmt(growth, 1)} MiB (max ${fmt(Math.max(...rss), 1)} MiB)`,
+      "plateau",
+      growth < 50,
+    );
+    await kafka.start();
+  } finally {
+    for (const c of cleanup) await c().catch(() => {});
+  }
+});
