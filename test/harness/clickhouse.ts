@@ -56,6 +56,17 @@ process.on("exit", () => {
 
 /** Starts a fresh server (empty data dir, free ports); resolves once it answers /ping. */
 export async function startClickHouse(): Promise<ClickHouseServer> {
+  // A port found free can be taken by another process before the server binds it: try new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClickHouseOnce();
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use|bind|Net Exception/i.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startClickHouseOnce(): Promise<ClickHouseServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "flowlens-ch-"));
   live.add(dataDir);
   const httpPort = await freePort();

@@ -70,6 +70,17 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
 
 /** Starts a fresh broker on free ports with its own temporary data dir; resolves once it answers requests. */
 export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaServer> {
+  // A port found free can be taken by another process before the broker binds it: try new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKafkaOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startKafkaOnce(opts: KafkaOptions): Promise<KafkaServer> {
   const partitions = opts.partitions ?? 6;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const port = await freePort();
