@@ -127,18 +127,27 @@ describe("kafka harness", () => {
   it("a broker whose owner process dies without cleaning up is stopped and its data dir removed", async () => {
     const owner = spawn("sleep", ["600"], { stdio: "ignore" });
     const dataDir = mkdtempSync(join(tmpdir(), "flowlens-kafka-owner-"));
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
-      KAFKA_PORT: String(await freePort()),
-      KAFKA_CONTROLLER_PORT: String(await freePort()),
       KAFKA_DATA_DIR: dataDir,
       KAFKA_OWNER_PID: String(owner.pid),
       KAFKA_OWNER_REMOVES_DATA: "1",
     };
     const script = join(KAFKA_DIR, "kafka.sh");
     try {
-      await run(["bash", script, "start"], { env });
-      await run(["bash", script, "wait"], { env, timeoutMs: 90_000 });
+      // Ports found free can be taken before the broker binds them: try new ones, as startKafka does.
+      for (let attempt = 1; ; attempt++) {
+        env.KAFKA_PORT = String(await freePort());
+        env.KAFKA_CONTROLLER_PORT = String(await freePort());
+        try {
+          await run(["bash", script, "start"], { env });
+          await run(["bash", script, "wait"], { env, timeoutMs: 90_000 });
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+          await run(["bash", script, "stop"], { env, allowFail: true });
+        }
+      }
       const pid = Number(readFileSync(join(dataDir, "kafka.pid"), "utf8"));
       owner.kill("SIGKILL");
       await waitFor("the broker to stop after its owner died", async () => !alive(pid), 30_000);
