@@ -1,11 +1,11 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { FlowSchema, GetFlowsRequestSchema, GetFlowsResponseSchema } from "@flowlens/proto";
+import { decodeFlowBatch, encodeFlowBatch, FlowSchema, GetFlowsRequestSchema, GetFlowsResponseSchema } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RingEntry } from "../datapath/decoder.js";
 import { DatapathEvent } from "../datapath/events.js";
 import { LiveRing } from "../flows/ring.js";
-import { createFlowStreamHandlers, decodeFlowBatch, encodeFlowBatch, flowStreamDefinition } from "./flow-stream.js";
+import { createFlowStreamHandlers, flowStreamDefinition } from "./flow-stream.js";
 import type { ObserverState } from "./observer.js";
 
 const EMPTY = Buffer.alloc(0);

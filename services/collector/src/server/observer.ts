@@ -12,7 +12,8 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { timestampToWallNs, wallNsToMono } from "../clock/monotonic.js";
-import { type FlowQuery, lostResponse, type StreamDeps, streamFlows } from "../flows/stream.js";
+import { type FlowQuery, lostResponse, type StreamDeps } from "../flows/stream.js";
+import { serveFlowStream } from "./serve-stream.js";
 
 export interface ObserverState {
   nodeName: string;
@@ -55,70 +56,14 @@ export function createObserverHandlers(state: ObserverState): grpc.UntypedServic
   return {
     // Responses are GetFlowsResponse objects or bytes the collector already encoded.
     GetFlows(call: grpc.ServerWritableStream<GetFlowsRequest, GetFlowsResponse | Uint8Array>) {
-      let q: FlowQuery;
-      try {
-        q = toQuery(call.request);
-      } catch (e) {
-        call.emit("error", status(grpc.status.INVALID_ARGUMENT, (e as Error).message));
-        return;
-      }
-      let cancelled = false;
-      let wake: (() => void) | undefined;
-      const unsubscribe = state.subscribe(() => {
-        const w = wake;
-        wake = undefined;
-        w?.();
-      });
-      const stop = () => {
-        cancelled = true;
-        wake?.();
-      };
-      call.on("cancelled", stop);
-      call.on("close", stop);
-      const sink = {
-        get cancelled() {
-          return cancelled;
-        },
+      serveFlowStream(call as never, state, () => ({
         // grpc-js asks for a drain after 16 queued messages; waiting that often lets a burst lap
         // the reader in the live ring, so queue up to MAX_QUEUED_MESSAGES (bounded) first.
-        send: (resp: GetFlowsResponse | Uint8Array) => {
+        send: (resp) => {
           call.write(resp);
           return call.writableLength < MAX_QUEUED_MESSAGES;
         },
-        drain: () =>
-          new Promise<void>((resolve) => {
-            if (cancelled) return resolve();
-            const done = () => {
-              call.off("drain", done);
-              call.off("cancelled", done);
-              resolve();
-            };
-            call.once("drain", done);
-            call.once("cancelled", done);
-          }),
-      };
-      const deps: StreamDeps = {
-        ...state.deps,
-        waitForData: () =>
-          new Promise<void>((resolve) => {
-            wake = resolve;
-            // Re-check now and then so `until` in the future ends a follow stream.
-            setTimeout(() => {
-              if (wake === resolve) wake = undefined;
-              resolve();
-            }, 1000).unref();
-          }),
-      };
-      streamFlows(q, deps, sink).then(
-        () => {
-          unsubscribe();
-          if (!cancelled) call.end();
-        },
-        (e: Error) => {
-          unsubscribe();
-          if (!cancelled) call.emit("error", status(grpc.status.INTERNAL, `stream flows: ${e.message}`));
-        },
-      );
+      }));
     },
 
     ServerStatus(_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {

@@ -1,24 +1,8 @@
 // Client side of flowlens.FlowStream/GetFlowBatches (proto/flowlens/flow_stream.proto): the flows
 // of GetFlows, many encoded responses per gRPC message. Collectors serve it; Hubble agents do not.
 import { toBinary } from "@bufbuild/protobuf";
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { type GetFlowsRequest, GetFlowsRequestSchema } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-
-/** FlowBatch.responses (field 1, repeated bytes). */
-const F_RESPONSES = 1;
-
-/** The encoded GetFlowsResponses of a FlowBatch (views into its bytes). */
-export function decodeFlowBatch(bytes: Uint8Array): Uint8Array[] {
-  const r = new BinaryReader(bytes);
-  const out: Uint8Array[] = [];
-  while (r.pos < r.len) {
-    const [field, wt] = r.tag();
-    if (field === F_RESPONSES && wt === WireType.LengthDelimited) out.push(r.bytes());
-    else r.skip(wt, field);
-  }
-  return out;
-}
 
 const definition = {
   GetFlowBatches: {

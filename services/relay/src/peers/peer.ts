@@ -2,6 +2,7 @@
 // a little before the last flow it saw and drops the flows it already had (by uuid).
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {
+  decodeFlowBatch,
   flowBytesOfResponse,
   flowExtensionsRequest,
   GetFlowsRequestSchema,
@@ -23,7 +24,7 @@ import { timestampOfNs } from "../server/responses.js";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ObserverClient, observerClient, type PeerTls, unary } from "./client.js";
 import { SeenUuids } from "./dedup.js";
-import { batchClientOn, decodeFlowBatch } from "./flow-batch.js";
+import { batchClientOn } from "./flow-batch.js";
 
 export interface PeerOptions {
   address: string;
