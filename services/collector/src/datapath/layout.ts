@@ -3,11 +3,32 @@
 
 export const ABI_VERSION = 1;
 
-export const RecordKind = { FLOW: 1, DROP: 2, SOCK: 3, RETRANS: 4 } as const;
+export const RecordKind = { FLOW: 1, DROP: 2, SOCK: 3, RETRANS: 4, POLICY: 5 } as const;
 
 export const FlowEventBit = { NEW: 1, TCP_FLAGS: 2, END: 4, PERIODIC: 8 } as const;
 
 export const TcDir = { INGRESS: 0, EGRESS: 1 } as const;
+
+/** enum fl_policy_dir: relative to the subject endpoint. */
+export const PolicyDir = { INGRESS: 0, EGRESS: 1 } as const;
+
+/** enum fl_policy_action */
+export const PolicyAction = { ALLOW: 1, DENY: 2 } as const;
+
+/** enum fl_policy_flag (fl_policy_value.flags) */
+export const PolicyFlag = { AUDIT: 1, L7: 2 } as const;
+
+/** enum fl_verdict: Hubble's Verdict numbers. */
+export const PolicyVerdict = { FORWARDED: 1, DROPPED: 2, AUDIT: 4, REDIRECTED: 5 } as const;
+
+/** enum fl_policy_drop_reason: Hubble's DropReason numbers. */
+export const PolicyDropReason = { POLICY_DENIED: 133, POLICY_DENY: 181 } as const;
+
+/** enum fl_policy_hook */
+export const PolicyHook = { TC: 0, CONNECT: 1, SENDMSG: 2 } as const;
+
+/** enum fl_ct_flag (fl_ct_value.flags) */
+export const CtFlag = { L7: 1, CLOSING: 2 } as const;
 
 export const Stat = {
   RINGBUF_FULL: 0,
@@ -15,6 +36,8 @@ export const Stat = {
   PACKETS: 2,
   RECORDS: 3,
   PARSE_ERRORS: 4,
+  POLICY_DROPS: 5,
+  CT_MAP_FULL: 6,
   MAX: 8,
 } as const;
 
@@ -56,6 +79,47 @@ export const Layout = {
   fl_retrans_record: { size: 64, fields: { hdr: 0, key: 16, tcp_state: 60 } },
   fl_ip_key: { size: 16, fields: { addr: 0 } },
   fl_config: { size: 16, fields: { report_interval_ns: 0, wakeup_threshold_bytes: 8, pad: 12 } },
+  fl_policy_key: {
+    size: 16,
+    fields: { prefixlen: 0, subject_identity: 4, peer_identity: 8, direction: 12, proto: 13, dport: 14 },
+  },
+  fl_policy_value: { size: 8, fields: { rule_id: 0, action: 4, flags: 5, l4_match: 6, pad: 7 } },
+  fl_endpoint_info: { size: 12, fields: { endpoint_id: 0, identity: 4, enforce: 8, audit: 9, pad: 10 } },
+  fl_ipcache_key: { size: 20, fields: { prefixlen: 0, addr: 4 } },
+  fl_ipcache_value: { size: 8, fields: { identity: 0, endpoint_id: 4 } },
+  fl_ct_key: { size: 40, fields: { saddr: 0, daddr: 16, sport: 32, dport: 34, proto: 36, direction: 37, pad: 38 } },
+  fl_ct_value: {
+    size: 32,
+    fields: {
+      created_ns: 0,
+      last_ns: 8,
+      rule_id: 16,
+      subject_identity: 20,
+      endpoint_id: 24,
+      verdict: 28,
+      flags: 29,
+      pad: 30,
+    },
+  },
+  fl_policy_record: {
+    size: 96,
+    fields: {
+      hdr: 0,
+      key: 16,
+      subject_identity: 60,
+      peer_identity: 64,
+      rule_id: 68,
+      direction: 72,
+      verdict: 73,
+      match_type: 74,
+      hook: 75,
+      drop_reason: 76,
+      tcp_flags: 78,
+      pid: 80,
+      endpoint_id: 84,
+      cgroup_id: 88,
+    },
+  },
 } as const;
 
 export type StructName = keyof typeof Layout;
@@ -101,4 +165,16 @@ export const Off = {
   sockCgroup: Layout.fl_sock_record.fields.cgroup_id,
   sockComm: Layout.fl_sock_record.fields.comm,
   retransState: Layout.fl_retrans_record.fields.tcp_state,
+  polSubject: Layout.fl_policy_record.fields.subject_identity,
+  polPeer: Layout.fl_policy_record.fields.peer_identity,
+  polRuleId: Layout.fl_policy_record.fields.rule_id,
+  polDirection: Layout.fl_policy_record.fields.direction,
+  polVerdict: Layout.fl_policy_record.fields.verdict,
+  polMatchType: Layout.fl_policy_record.fields.match_type,
+  polHook: Layout.fl_policy_record.fields.hook,
+  polDropReason: Layout.fl_policy_record.fields.drop_reason,
+  polTcpFlags: Layout.fl_policy_record.fields.tcp_flags,
+  polPid: Layout.fl_policy_record.fields.pid,
+  polEndpointId: Layout.fl_policy_record.fields.endpoint_id,
+  polCgroup: Layout.fl_policy_record.fields.cgroup_id,
 } as const;
