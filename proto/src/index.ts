@@ -6,6 +6,7 @@ export * as flowpb from "../gen/flow/flow_pb.js";
 export * from "../gen/flowlens/endpoints_pb.js";
 export * from "../gen/flowlens/flow_extension_pb.js";
 export * as flowlenspb from "../gen/flowlens/flow_extension_pb.js";
+export * from "../gen/flowlens/policy_pb.js";
 export * from "../gen/observer/observer_pb.js";
 export * as observerpb from "../gen/observer/observer_pb.js";
 export * from "../gen/relay/relay_pb.js";
