@@ -10,7 +10,8 @@
         "src/object.cc",
         "src/links.cc",
         "src/maps.cc",
-        "src/ringbuf.cc"
+        "src/ringbuf.cc",
+        "src/netns.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_DISABLE_CPP_EXCEPTIONS"],

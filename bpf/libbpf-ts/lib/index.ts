@@ -6,6 +6,7 @@ export { closeAll } from "./lifecycle.js";
 export { Link } from "./link.js";
 export { BpfMap, type MapOptions, type UpdateFlag } from "./map.js";
 export type { NativeBinding } from "./native.js";
+export { type NetnsListenOptions, netnsTcpListen, netnsTcpSocket } from "./netns.js";
 export { BpfObject, type OpenOptions } from "./object.js";
 export { BpfProgram, type TcOptions } from "./program.js";
 export { type BatchHandler, RingBufferReader } from "./ringbuf.js";

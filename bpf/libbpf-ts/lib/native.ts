@@ -41,6 +41,11 @@ export interface NativeBinding {
   programAttachCgroup(obj: ObjectHandle, prog: string, cgroupPath: string): LinkHandle;
   programTestRun(obj: ObjectHandle, prog: string, data: Uint8Array, repeat: number): { retval: number; durationNs: number };
   linkClose(link: LinkHandle): void;
+  programAttachNetns(obj: ObjectHandle, prog: string, netnsPath: string): LinkHandle;
+  /** A listening TCP socket created inside the netns at netnsPath; returns its fd (non-blocking). */
+  netnsTcpListen(netnsPath: string, host: string, port: number, backlog: number): number;
+  /** An unconnected non-blocking TCP socket created inside that netns (AF_INET6 dual-stack when ipv6). */
+  netnsTcpSocket(netnsPath: string, ipv6: boolean): number;
 
   mapLookup(fd: number, key: Uint8Array, valueBytes: number): Buffer | undefined;
   mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;

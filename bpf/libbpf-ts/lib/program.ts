@@ -91,6 +91,22 @@ export class BpfProgram {
     );
   }
 
+  /** Attaches an sk_lookup program to a network namespace (a file such as /var/run/netns/NAME). */
+  attachNetns(netnsPath: string): Link {
+    const where = `BpfProgram(${this.name}).attachNetns`;
+    requireString(where, "netnsPath", netnsPath);
+    const obj = this.#owner.loadedHandle(where);
+    return this.#link(
+      `attach ${this.section} to netns ${netnsPath}`,
+      `${this.section} on netns ${netnsPath}`,
+      () => this.#owner.binding.programAttachNetns(obj, this.name, netnsPath),
+      {
+        ENOENT: "no such netns file (ip netns add NAME creates /var/run/netns/NAME)",
+        EINVAL: `program ${this.name} is ${this.type}, or the path is not a network namespace; netns links need SEC("sk_lookup")`,
+      },
+    );
+  }
+
   /** Runs the program once per repeat on `data` (BPF_PROG_TEST_RUN); durationNs is the mean per run. */
   testRun(opts: { data: Uint8Array; repeat?: number }): { retval: number; durationNs: number } {
     const where = `BpfProgram(${this.name}).testRun`;

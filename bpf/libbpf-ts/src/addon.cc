@@ -8,6 +8,8 @@ const napi_type_tag kRingTag = {0x6c6962627066ULL, 0x72696e67ULL};
 
 AddonState* State(Napi::Env env) { return env.GetInstanceData<AddonState>(); }
 
+Napi::Object InitNetns(Napi::Env env, Napi::Object exports);  // netns.cc
+
 namespace {
 
 // Detaches links (tc filters outlive the process otherwise), frees ring buffers, closes objects.
@@ -31,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitLinks(env, exports);
   InitMaps(env, exports);
   InitRingBuf(env, exports);
+  InitNetns(env, exports);
   return exports;
 }
 

@@ -55,6 +55,9 @@ export function fakeBinding(opts: { cpus?: number } = {}): FakeBinding {
     programAttachCgroup: () => hit("programAttachCgroup", handle<LinkHandle>("link")),
     programTestRun: () => hit("programTestRun", { retval: 0, durationNs: 5 }),
     linkClose: () => hit("linkClose"),
+    programAttachNetns: () => hit("programAttachNetns", handle<LinkHandle>("link")),
+    netnsTcpListen: () => hit("netnsTcpListen", 100),
+    netnsTcpSocket: () => hit("netnsTcpSocket", 101),
     mapLookup: (fd, key, bytes) => {
       hit("mapLookup");
       const v = store.get(fd)?.get(Buffer.from(key).toString("hex"));
