@@ -1,4 +1,5 @@
-/* tc programs: per flow direction counters in fl_flows, ring-buffer records only on events. */
+/* Flow accounting for the tc programs (tc.h): per flow direction counters in fl_flows,
+ * ring-buffer records only on events. */
 #ifndef FLOWLENS_FLOW_TC_H
 #define FLOWLENS_FLOW_TC_H
 
@@ -189,40 +190,6 @@ static __always_inline void fl_flow_account(const struct fl_packet *pkt, __u32 l
 		return;
 	st->last_report_ns = now;
 	fl_emit_flow(key, st, events, flags);
-}
-
-/* Shared body of both hooks: parse, account, verdict. The parse result is kept in `pkt` so a
- * policy step can use it before the verdict. */
-static __always_inline int fl_tc_handle(struct __sk_buff *skb, __u8 tc_dir)
-{
-	struct fl_packet pkt;
-	int ret;
-
-	__builtin_memset(&pkt, 0, sizeof(pkt));
-	fl_stat_add(FL_STAT_PACKETS, 1);
-	ret = fl_parse_skb(skb, &pkt);
-	if (ret == FL_PARSE_ERR) {
-		fl_stat_add(FL_STAT_PARSE_ERRORS, 1);
-		return TC_ACT_OK;
-	}
-	if (ret != FL_PARSE_OK)
-		return TC_ACT_OK;
-	pkt.key.ifindex = skb->ifindex;
-	pkt.key.tc_dir = tc_dir;
-	fl_flow_account(&pkt, skb->len);
-	return TC_ACT_OK;
-}
-
-SEC("tc")
-int fl_tc_ingress(struct __sk_buff *skb)
-{
-	return fl_tc_handle(skb, FL_TC_INGRESS);
-}
-
-SEC("tc")
-int fl_tc_egress(struct __sk_buff *skb)
-{
-	return fl_tc_handle(skb, FL_TC_EGRESS);
 }
 
 #endif

@@ -13,6 +13,9 @@
 #include "parse.h"
 #include "endpoint.h"
 #include "flow_tc.h"
+#include "policy.h"
+#include "tc.h"
+#include "sock_policy.h"
 #include "trace_sock.h"
 #include "trace_drop.h"
 #include "trace_retrans.h"
@@ -26,3 +29,4 @@ const struct fl_flow_record *fl_btf_flow __attribute__((unused));
 const struct fl_drop_record *fl_btf_drop __attribute__((unused));
 const struct fl_sock_record *fl_btf_sock __attribute__((unused));
 const struct fl_retrans_record *fl_btf_retrans __attribute__((unused));
+const struct fl_policy_record *fl_btf_policy __attribute__((unused));

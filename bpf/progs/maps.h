@@ -32,6 +32,51 @@ struct {
 	__type(value, __u32);
 } fl_endpoint_ips SEC(".maps");
 
+/* ---- Policy (docs/policy.md); every map below is pinned and filled by the collector. ---- */
+
+/* Policy entries: (subject, peer, direction, proto, dport prefix) -> verdict. LPM tries must not
+ * be preallocated. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fl_policy_key);
+	__type(value, struct fl_policy_value);
+} fl_policy SEC(".maps");
+
+/* Address -> identity: endpoint /32 and /128, host addresses (1), CIDR identities. Miss = world. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fl_ipcache_key);
+	__type(value, struct fl_ipcache_value);
+} fl_ipcache SEC(".maps");
+
+/* Connections admitted by policy (or seen in a direction nobody enforces). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct fl_ct_key);
+	__type(value, struct fl_ct_value);
+} fl_ct SEC(".maps");
+
+/* Host-side ifindex of an endpoint's veth -> the endpoint (subject of tc decisions). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fl_endpoint_info);
+} fl_endpoints SEC(".maps");
+
+/* cgroup v2 id of an endpoint's cgroup -> the endpoint (subject of socket-hook decisions). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct fl_endpoint_info);
+} fl_cgroups SEC(".maps");
+
 /* Read-only config in .rodata, set by name "fl_cfg" before load. */
 const volatile struct fl_config fl_cfg = {
 	.report_interval_ns = 5000000000ULL,

@@ -1,10 +1,13 @@
 /* Golden bytes of the kernel/user ABI: one record of each kind, filled field by field, so the TS
  * decoder can be checked against what a C compiler lays out from bpf/include/flowlens/abi.h.
  *
- * Usage: golden [records|config|ipkey] [--hex]     (default: records, binary on stdout)
+ * Usage: golden [records|config|ipkey|policy] [--hex]     (default: records, binary on stdout)
  *   records: fl_flow_record (152) + fl_drop_record (80) + fl_sock_record (96)
  *            + fl_retrans_record (64), concatenated, 392 bytes, in that order
  *   config:  struct fl_config (16 bytes)      ipkey: struct fl_ip_key (16 bytes)
+ *   policy:  fl_policy_record (96) + fl_policy_key (16) + fl_policy_value (8)
+ *            + fl_endpoint_info (12) + fl_ipcache_key (20) + fl_ipcache_value (8)
+ *            + fl_ct_key (40) + fl_ct_value (32), concatenated, 232 bytes
  *   --hex:   one line per struct, lowercase hex, no separators
  * Every byte not listed below (padding, unused address bytes, the rest of comm) is zero.
  * Integers are little-endian (x86) except where abi.h says network byte order (addresses).
@@ -37,6 +40,20 @@
  * fl_retrans_record: hdr.kind = 4, len = 64, key = KEY_V6, tcp_state = 1 (TCP_ESTABLISHED)
  * fl_config: report_interval_ns = 5000000000, wakeup_threshold_bytes = 65536, pad = 0
  * fl_ip_key: addr = 10.1.2.3 (0a 01 02 03, then 12 zero bytes)
+ * fl_policy_record: hdr.kind = 5, len = 96, key = KEY_V4, subject_identity = 70000,
+ *   peer_identity = 2, rule_id = 0x01020304 (16909060), direction = 1 (EGRESS), verdict = 2
+ *   (DROPPED), match_type = 3 (L4), hook = 1 (CONNECT), drop_reason = 181, tcp_flags = 0x02,
+ *   pid = 0x12345 (74565), endpoint_id = 7, cgroup_id = 0x123456789abc (20015998343868)
+ * fl_policy_key: prefixlen = 90, subject_identity = 70000, peer_identity = 0x80000001
+ *   (2147483649), direction = 0, proto = 6, dport = 8080 in network order (bytes 1f 90)
+ * fl_policy_value: rule_id = 42, action = 2 (DENY), flags = 3 (AUDIT|L7), l4_match = 2, pad = 0
+ * fl_endpoint_info: endpoint_id = 7, identity = 70000, enforce = 3, audit = 2, pad = 0
+ * fl_ipcache_key: prefixlen = 120, addr = ::ffff:10.1.2.0 (10 zero bytes, ff ff, 0a 01 02 00)
+ * fl_ipcache_value: identity = 0x80000001, endpoint_id = 0
+ * fl_ct_key: saddr = 10.1.2.3, daddr = 10.4.5.6, sport = 43210, dport = 8080, proto = 6,
+ *   direction = 1, pad = 0
+ * fl_ct_value: created_ns = 1000000001, last_ns = 2000000002, rule_id = 42,
+ *   subject_identity = 70000, endpoint_id = 7, verdict = 5 (REDIRECTED), flags = 3 (L7|CLOSING)
  */
 #include <linux/types.h>
 #include <stdio.h>
@@ -132,6 +149,95 @@ static void fill_retrans(struct fl_retrans_record *r)
 	r->tcp_state = 1;
 }
 
+static int put(const void *buf, size_t len, int hex);
+
+/* The policy structs, back to back, as the "policy" mode documents them. */
+static int put_policy(int hex)
+{
+	static const __u8 v4a[4] = { 10, 1, 2, 3 }, v4b[4] = { 10, 4, 5, 6 }, net[4] = { 10, 1, 2, 0 };
+	struct fl_policy_record rec;
+	struct fl_policy_key pk;
+	struct fl_policy_value pv;
+	struct fl_endpoint_info ep;
+	struct fl_ipcache_key ik;
+	struct fl_ipcache_value iv;
+	struct fl_ct_key ck;
+	struct fl_ct_value cv;
+	int rc = 0;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&pk, 0, sizeof(pk));
+	memset(&pv, 0, sizeof(pv));
+	memset(&ep, 0, sizeof(ep));
+	memset(&ik, 0, sizeof(ik));
+	memset(&iv, 0, sizeof(iv));
+	memset(&ck, 0, sizeof(ck));
+	memset(&cv, 0, sizeof(cv));
+
+	fill_hdr(&rec.hdr, FL_REC_POLICY, sizeof(rec));
+	fill_key_v4(&rec.key);
+	rec.subject_identity = 70000;
+	rec.peer_identity = 2;
+	rec.rule_id = 0x01020304;
+	rec.direction = FL_POL_EGRESS;
+	rec.verdict = FL_VERDICT_DROPPED;
+	rec.match_type = 3;
+	rec.hook = FL_HOOK_CONNECT;
+	rec.drop_reason = FL_DROP_POLICY_DENY;
+	rec.tcp_flags = FL_TCP_SYN;
+	rec.pid = 0x12345;
+	rec.endpoint_id = 7;
+	rec.cgroup_id = 0x123456789abcULL;
+
+	pk.prefixlen = 90;
+	pk.subject_identity = 70000;
+	pk.peer_identity = 0x80000001;
+	pk.direction = FL_POL_INGRESS;
+	pk.proto = 6;
+	pk.dport = (__u16)((8080 >> 8) | ((8080 & 0xff) << 8)); /* network order on little-endian */
+
+	pv.rule_id = 42;
+	pv.action = FL_POL_DENY;
+	pv.flags = FL_POLF_AUDIT | FL_POLF_L7;
+	pv.l4_match = 2;
+
+	ep.endpoint_id = 7;
+	ep.identity = 70000;
+	ep.enforce = 3;
+	ep.audit = 2;
+
+	ik.prefixlen = 120;
+	ik.addr[10] = 0xff;
+	ik.addr[11] = 0xff;
+	memcpy(&ik.addr[12], net, 4);
+	iv.identity = 0x80000001;
+
+	memcpy(ck.saddr, v4a, 4);
+	memcpy(ck.daddr, v4b, 4);
+	ck.sport = 43210;
+	ck.dport = 8080;
+	ck.proto = 6;
+	ck.direction = FL_POL_EGRESS;
+
+	cv.created_ns = 1000000001ULL;
+	cv.last_ns = 2000000002ULL;
+	cv.rule_id = 42;
+	cv.subject_identity = 70000;
+	cv.endpoint_id = 7;
+	cv.verdict = FL_VERDICT_REDIRECTED;
+	cv.flags = FL_CTF_L7 | FL_CTF_CLOSING;
+
+	rc |= put(&rec, sizeof(rec), hex);
+	rc |= put(&pk, sizeof(pk), hex);
+	rc |= put(&pv, sizeof(pv), hex);
+	rc |= put(&ep, sizeof(ep), hex);
+	rc |= put(&ik, sizeof(ik), hex);
+	rc |= put(&iv, sizeof(iv), hex);
+	rc |= put(&ck, sizeof(ck), hex);
+	rc |= put(&cv, sizeof(cv), hex);
+	return rc;
+}
+
 static int put(const void *buf, size_t len, int hex)
 {
 	const unsigned char *b = buf;
@@ -158,10 +264,11 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hex") == 0)
 			hex = 1;
-		else if (!strcmp(argv[i], "records") || !strcmp(argv[i], "config") || !strcmp(argv[i], "ipkey"))
+		else if (!strcmp(argv[i], "records") || !strcmp(argv[i], "config") || !strcmp(argv[i], "ipkey") ||
+			 !strcmp(argv[i], "policy"))
 			what = argv[i];
 		else {
-			fprintf(stderr, "golden: unknown argument '%s' (use records|config|ipkey and --hex)\n", argv[i]);
+			fprintf(stderr, "golden: unknown argument '%s' (use records|config|ipkey|policy and --hex)\n", argv[i]);
 			return 2;
 		}
 	}
@@ -187,6 +294,8 @@ int main(int argc, char **argv)
 		cfg.report_interval_ns = 5000000000ULL;
 		cfg.wakeup_threshold_bytes = 65536;
 		rc |= put(&cfg, sizeof(cfg), hex);
+	} else if (!strcmp(what, "policy")) {
+		rc |= put_policy(hex);
 	} else {
 		static const __u8 a[4] = { 10, 1, 2, 3 };
 
