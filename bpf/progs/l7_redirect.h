@@ -5,9 +5,13 @@
 #ifndef FLOWLENS_L7_REDIRECT_H
 #define FLOWLENS_L7_REDIRECT_H
 
-/* The proxy's listening socket per endpoint: key endpoint id, value the socket (user space writes
- * the fd; lookups from user space return the socket cookie). The proxy registers each listener;
- * a closed socket leaves the map by itself, so a dead proxy leaves no entry behind. */
+/* The proxy's listening sockets: key endpoint id for its IPv4 listener (127.0.0.1), endpoint id |
+ * FL_L7_SOCK_V6 for its IPv6 one (::1) — a socket bound to ::1 is IPv6-only, and sk_assign takes
+ * only a socket of the connection's family (or a dual-stack one bound to ::, which would listen on
+ * every address of the pod). Value: the socket (user space writes the fd; lookups from user space
+ * return the socket cookie). A closed socket leaves the map by itself: a dead proxy leaves no entry. */
+#define FL_L7_SOCK_V6 0x80000000u
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
 	__uint(max_entries, 4096);
@@ -62,7 +66,7 @@ int fl_sk_lookup(struct bpf_sk_lookup *ctx)
 	ct = bpf_map_lookup_elem(&fl_ct, &ck);
 	if (!ct || !(ct->flags & FL_CTF_L7))
 		return SK_PASS; /* not ours: the normal listener lookup goes on */
-	endpoint_id = ct->endpoint_id;
+	endpoint_id = ct->endpoint_id | (ctx->family == AF_INET6 ? FL_L7_SOCK_V6 : 0);
 	sk = bpf_map_lookup_elem(&fl_l7_socks, &endpoint_id);
 	if (!sk)
 		return SK_DROP; /* fail closed: no proxy, the client gets a reset */

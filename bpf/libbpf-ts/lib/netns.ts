@@ -7,7 +7,7 @@ import { type NativeBinding, nativeBinding } from "./native.js";
 import { requireString, requireUint } from "./validate.js";
 
 export interface NetnsListenOptions {
-  /** Address to bind inside the netns; default "::1" (dual-stack: also takes IPv4 connections handed over by sk_lookup). */
+  /** Address to bind inside the netns; default "127.0.0.1". A socket bound to "::1" takes IPv6 only, one bound to "::" both. */
   host?: string;
   /** Default 0: any free port. */
   port?: number;
@@ -25,7 +25,7 @@ const HINTS = {
 export function netnsTcpListen(netnsPath: string, opts: NetnsListenOptions = {}): number {
   const where = "netnsTcpListen";
   requireString(where, "netnsPath", netnsPath);
-  const host = opts.host ?? "::1";
+  const host = opts.host ?? "127.0.0.1";
   if (isIP(host) === 0) throw new TypeError(`${where}: opts.host must be an IP address, got ${JSON.stringify(host)}`);
   const port = requireUint(where, "opts.port", opts.port ?? 0, 0xffff);
   const backlog = requireUint(where, "opts.backlog", opts.backlog ?? 511, 0x7fff_ffff, 1);

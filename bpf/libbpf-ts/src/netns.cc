@@ -65,8 +65,8 @@ bool ParseAddr(const std::string& host, int port, sockaddr_storage* ss, socklen_
   return false;
 }
 
-// A non-blocking TCP socket of family; AF_INET6 ones also take IPv4 (v4-mapped), so one listener
-// serves both families. Returns the fd or -errno.
+// A non-blocking TCP socket of family; AF_INET6 ones are dual-stack (IPv4 as v4-mapped) unless
+// bound to a specific IPv6 address. Returns the fd or -errno.
 int NewTcpSocket(int family) {
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (fd < 0) return -errno;
