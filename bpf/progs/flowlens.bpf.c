@@ -16,6 +16,7 @@
 #include "policy.h"
 #include "tc.h"
 #include "sock_policy.h"
+#include "l7_redirect.h"
 #include "trace_sock.h"
 #include "trace_drop.h"
 #include "trace_retrans.h"
