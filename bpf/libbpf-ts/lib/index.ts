@@ -3,7 +3,7 @@ import { type NativeBinding, nativeBinding } from "./native.js";
 
 export { errnoCode, LibbpfError } from "./errors.js";
 export { closeAll } from "./lifecycle.js";
-export { Link } from "./link.js";
+export { Link, type LinkInfo, type UpdatableProgram } from "./link.js";
 export { BpfMap, type MapOptions, type UpdateFlag } from "./map.js";
 export type { NativeBinding } from "./native.js";
 export { type NetnsListenOptions, netnsTcpListen, netnsTcpSocket } from "./netns.js";

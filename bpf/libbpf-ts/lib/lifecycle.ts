@@ -18,7 +18,7 @@ export function untrack(resource: Closeable): void {
 
 /**
  * Closes every reader, link, object and pinned map that is still open, newest first, so tc filters and
- * clsact qdiscs we created do not outlive the process. Applications with their own SIGINT/SIGTERM
+ * clsact qdiscs we created do not outlive the process (kept tc filters and pinned links do: by design). Applications with their own SIGINT/SIGTERM
  * handlers must call this from them; without such handlers the facade does it itself.
  */
 export function closeAll(): void {

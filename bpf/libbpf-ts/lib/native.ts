@@ -36,11 +36,28 @@ export interface NativeBinding {
   objectMaps(obj: ObjectHandle): NativeMapInfo[];
   objectClose(obj: ObjectHandle): void;
 
-  programAttachTc(obj: ObjectHandle, prog: string, ifindex: number, ingress: boolean, priority: number, handle: number): LinkHandle;
+  /** keep: closing the link (or process exit) forgets the filter instead of detaching it. */
+  programAttachTc(
+    obj: ObjectHandle,
+    prog: string,
+    ifindex: number,
+    ingress: boolean,
+    priority: number,
+    handle: number,
+    keep: boolean,
+  ): LinkHandle;
   programAttachTracepoint(obj: ObjectHandle, prog: string, category: string, name: string): LinkHandle;
   programAttachCgroup(obj: ObjectHandle, prog: string, cgroupPath: string): LinkHandle;
   programTestRun(obj: ObjectHandle, prog: string, data: Uint8Array, repeat: number): { retval: number; durationNs: number };
   linkClose(link: LinkHandle): void;
+  /** Removes the attachment now (kept tc filter; bpf_link via BPF_LINK_DETACH, even when pinned) and closes the handle. */
+  linkDetach(link: LinkHandle): void;
+  linkPin(link: LinkHandle, path: string): void;
+  linkUnpin(link: LinkHandle): void;
+  linkOpenPinned(path: string): LinkHandle;
+  linkUpdate(link: LinkHandle, obj: ObjectHandle, prog: string): void;
+  /** Removes the tc filter at (ifindex, direction, handle, priority); false when none was there. */
+  tcDetach(ifindex: number, ingress: boolean, handle: number, priority: number): boolean;
   programAttachNetns(obj: ObjectHandle, prog: string, netnsPath: string): LinkHandle;
   /** A listening TCP socket created inside the netns at netnsPath; returns its fd (non-blocking). */
   netnsTcpListen(netnsPath: string, host: string, port: number, backlog: number): number;

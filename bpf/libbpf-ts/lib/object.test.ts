@@ -58,7 +58,22 @@ describe("configuration before load", () => {
     const { obj } = open();
     expect(() => obj.setMapMaxEntries("counts", 0)).toThrow(/n must be between 1 and 4294967295, got 0/);
     expect(() => obj.setMapMaxEntries("nope", 8)).toThrow(/find map nope .*ENOENT — available maps: counts, per_cpu, events/);
-    expect(obj.reusePinnedMap("counts", "/sys/fs/bpf/x")).toBe(true);
+    expect(obj.reusePinnedMap("counts", "/sys/fs/bpf/x/counts")).toBe(true);
+  });
+
+  it("refuses a pinned map whose definition differs, naming the differences", () => {
+    const { binding, obj } = open();
+    expect(() => obj.reusePinnedMap("counts", "/sys/fs/bpf/x/other")).toThrow(
+      "reuse pinned map /sys/fs/bpf/x/other for counts: EINVAL — the pinned map is incompatible: valueSize 4 pinned, 8 wanted, maxEntries 8 pinned, 16 wanted",
+    );
+    expect(binding.calls).not.toContain("objectReusePinnedMap");
+    expect(binding.calls.filter((c) => c === "mapClose")).toHaveLength(1); // the probe's fd
+  });
+
+  it("says false when nothing is pinned", () => {
+    const { binding, obj } = open();
+    binding.failNext("mapOpenPinned", 2);
+    expect(obj.reusePinnedMap("counts", "/sys/fs/bpf/x/counts")).toBe(false);
   });
 
   it("appends the verifier log to load errors", () => {
@@ -120,6 +135,48 @@ describe("programs and links", () => {
       "objectClose",
     ]);
     expect(() => obj.program("on_tc")).toThrow(/program: the object is closed/);
+  });
+
+  it("keeps a tc filter on close when asked, and detach() removes it", () => {
+    const { binding, obj } = open();
+    obj.load();
+    const kept = obj.program("on_tc").attachTc(3, "ingress", { keep: true });
+    expect(kept.kept).toBe(true);
+    expect(() => obj.program("on_tc").attachTc(3, "ingress", { keep: 1 as unknown as boolean })).toThrow(/opts.keep must be a boolean/);
+    expect(() => kept.pin("/sys/fs/bpf/x")).toThrow(/tc filters are not bpf_links; attach with keep to make them last/);
+    kept.detach();
+    kept.detach();
+    expect(binding.calls.filter((c) => c.startsWith("link"))).toEqual(["linkDetach"]);
+  });
+
+  it("pins, unpins, updates and detaches bpf links", () => {
+    const { binding, obj } = open();
+    obj.load();
+    const link = obj.program("on_tp").attachTracepoint("sched", "sched_switch");
+    expect(link.pinPath).toBeUndefined();
+    expect(() => link.unpin()).toThrow(/unpin: the link is not pinned/);
+    link.pin("/sys/fs/bpf/x/l");
+    expect(link.pinPath).toBe("/sys/fs/bpf/x/l");
+    link.update(obj.program("on_tp"));
+    link.detach(); // unpins first
+    expect(link.closed).toBe(true);
+    expect(() => link.update(obj.program("on_tp"))).toThrow(/update: the link is closed/);
+    expect(binding.calls.filter((c) => c.startsWith("link"))).toEqual(["linkPin", "linkUpdate", "linkUnpin", "linkDetach"]);
+  });
+
+  it("opens pinned links and detaches tc filters by place", async () => {
+    const { Link } = await import("./link.js");
+    const binding = fakeBinding();
+    const link = Link.openPinned("/sys/fs/bpf/x/l", { binding });
+    expect(link.pinPath).toBe("/sys/fs/bpf/x/l");
+    link.close();
+    expect(Link.detachTc(5, "egress", { binding })).toBe(true);
+    expect(() => Link.detachTc(0, "egress", { binding })).toThrow(/ifindex must be between 1/);
+    binding.failNext("linkOpenPinned", 2);
+    expect(() => Link.openPinned("/sys/fs/bpf/none", { binding })).toThrow(
+      "open pinned link /sys/fs/bpf/none: ENOENT — nothing is pinned there",
+    );
+    expect(binding.calls).toEqual(["linkOpenPinned", "linkClose", "tcDetach", "linkOpenPinned"]);
   });
 
   it("closeAll closes what is still open", () => {

@@ -4,7 +4,7 @@ import { call, errnoOf, LibbpfError } from "./errors.js";
 import { type Closeable, track, untrack } from "./lifecycle.js";
 import type { Link } from "./link.js";
 import { BpfMap } from "./map.js";
-import { type NativeBinding, nativeBinding, type ObjectHandle } from "./native.js";
+import { type NativeBinding, type NativeMapInfo, nativeBinding, type ObjectHandle } from "./native.js";
 import { BpfProgram, type ProgramOwner } from "./program.js";
 import { requireBytes, requireString, requireUint } from "./validate.js";
 
@@ -83,15 +83,32 @@ export class BpfObject implements Closeable {
     call(`set max entries of map ${mapName}`, () => this.#binding.objectSetMapMaxEntries(this.#handle, mapName, n));
   }
 
-  /** Before load(): use the map pinned at pinPath instead of creating one. false when nothing is pinned there. */
+  /**
+   * Before load(): use the map pinned at pinPath instead of creating one. false when nothing is
+   * pinned there. Throws (errno EINVAL) when the pinned map's type, key/value size or max entries
+   * differ from this object's definition (after setMapMaxEntries), naming what differs.
+   */
   reusePinnedMap(mapName: string, pinPath: string): boolean {
     const where = this.#beforeLoad("reusePinnedMap");
     requireString(where, "mapName", mapName);
     requireString(where, "pinPath", pinPath);
-    this.#requireMap(mapName);
-    return call(`reuse pinned map ${pinPath} for ${mapName}`, () => this.#binding.objectReusePinnedMap(this.#handle, mapName, pinPath), {
-      EINVAL: `the pinned map's type, key/value size or max entries differ from ${mapName} in ${this.path}`,
-    });
+    const want = this.#requireMap(mapName);
+    const op = `reuse pinned map ${pinPath} for ${mapName}`;
+    let pinned: NativeMapInfo;
+    try {
+      pinned = this.#binding.mapOpenPinned(pinPath);
+    } catch (e) {
+      if ((e as { errno?: number }).errno === errnoOf("ENOENT")) return false;
+      return call(op, () => {
+        throw e;
+      });
+    }
+    this.#binding.mapClose(pinned.fd);
+    const diffs = (["type", "keySize", "valueSize", "maxEntries"] as const)
+      .filter((f) => pinned[f] !== want[f])
+      .map((f) => `${f} ${pinned[f]} pinned, ${want[f]} wanted`);
+    if (diffs.length > 0) throw new LibbpfError(op, errnoOf("EINVAL"), `the pinned map is incompatible: ${diffs.join(", ")}`);
+    return call(op, () => this.#binding.objectReusePinnedMap(this.#handle, mapName, pinPath));
   }
 
   load(): void {

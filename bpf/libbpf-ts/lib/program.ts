@@ -1,6 +1,6 @@
 // BpfProgram: attaches one loaded program (tc, tracepoint, cgroup) or runs it with BPF_PROG_TEST_RUN.
 import { call } from "./errors.js";
-import { Link } from "./link.js";
+import { Link, type LinkInfo } from "./link.js";
 import type { LinkHandle, NativeBinding, ObjectHandle } from "./native.js";
 import { requireBytes, requireOneOf, requireString, requireUint } from "./validate.js";
 
@@ -20,6 +20,12 @@ export interface TcOptions {
   handle?: number;
   /** Interface name, only used in messages. */
   ifname?: string;
+  /**
+   * Keep the filter when the link closes or the process ends (enforcement that must outlive a
+   * restart); Link.detach() or Link.detachTc() removes it. The next attach with the same handle and
+   * priority replaces it in place.
+   */
+  keep?: boolean;
 }
 
 export class BpfProgram {
@@ -38,7 +44,8 @@ export class BpfProgram {
 
   /**
    * Attaches as a direct-action tc filter on a clsact qdisc (created if missing, kept if it existed).
-   * Closing the link removes the filter, and the clsact too when this process created it.
+   * Closing the link removes the filter, and the clsact too when this process created it — unless
+   * opts.keep: then both stay.
    */
   attachTc(ifindex: number, direction: "ingress" | "egress", opts: TcOptions = {}): Link {
     const where = `BpfProgram(${this.name}).attachTc`;
@@ -47,16 +54,19 @@ export class BpfProgram {
     const priority = requireUint(where, "opts.priority", opts.priority ?? 1, 0xffff, 1);
     const handle = requireUint(where, "opts.handle", opts.handle ?? 1, 0xffff_ffff, 1);
     if (opts.ifname !== undefined) requireString(where, "opts.ifname", opts.ifname);
+    if (opts.keep !== undefined && typeof opts.keep !== "boolean") throw new TypeError(`${where}: opts.keep must be a boolean`);
+    const keep = opts.keep ?? false;
     const target = `ifindex ${ifindex}${opts.ifname ? ` (${opts.ifname})` : ""}`;
     const obj = this.#owner.loadedHandle(where);
     return this.#link(
       `attach tc ${direction} to ${target}`,
       `tc ${direction} on ${target}`,
-      () => this.#owner.binding.programAttachTc(obj, this.name, ifindex, direction === "ingress", priority, handle),
+      () => this.#owner.binding.programAttachTc(obj, this.name, ifindex, direction === "ingress", priority, handle, keep),
       {
         ENODEV: `no interface has ifindex ${ifindex} in this network namespace`,
         EINVAL: `program ${this.name} is ${this.type}; tc needs a SEC("tc") / sched_cls program`,
       },
+      { kind: "tc", kept: keep },
     );
   }
 
@@ -120,9 +130,14 @@ export class BpfProgram {
     });
   }
 
-  #link(op: string, description: string, attach: () => LinkHandle, hints: Record<string, string>): Link {
+  /** @internal for Link.update(): the binding and object handle that own this program */
+  nativeTarget(where: string): { binding: NativeBinding; obj: ObjectHandle } {
+    return { binding: this.#owner.binding, obj: this.#owner.loadedHandle(where) };
+  }
+
+  #link(op: string, description: string, attach: () => LinkHandle, hints: Record<string, string>, info: LinkInfo = { kind: "bpf" }): Link {
     const handle = call(op, attach, hints);
-    const link = new Link(this.#owner.binding, handle, description, (l) => this.#owner.release(l));
+    const link = new Link(this.#owner.binding, handle, description, (l) => this.#owner.release(l), info);
     this.#owner.adopt(link);
     return link;
   }

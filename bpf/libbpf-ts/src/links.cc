@@ -1,9 +1,11 @@
-// Attachments: tc (clsact) filters, tracepoints, cgroup hooks, plus BPF_PROG_TEST_RUN; links detach on close.
+// Attachments: tc (clsact) filters, tracepoints, cgroup hooks, plus BPF_PROG_TEST_RUN; links detach on close,
+// except kept tc filters and pinned bpf_links, which outlive the process until detached or unpinned.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <map>
+#include <set>
 #include <mutex>
 
 #include "common.h"
@@ -18,6 +20,8 @@ struct ClsactUse {
 };
 std::mutex clsactMu;
 std::map<int, ClsactUse> clsacts;
+// Tc links attached with keep: closing them forgets the filter instead of detaching it.
+std::set<LinkHandle*> keptTc;
 
 bpf_tc_hook TcHook(int ifindex, bpf_tc_attach_point point) {
   bpf_tc_hook hook{};
@@ -62,6 +66,7 @@ Napi::Value AttachTc(const Napi::CallbackInfo& info) {
   bool ingress = info[3].As<Napi::Boolean>().Value();
   uint32_t priority = info[4].As<Napi::Number>().Uint32Value();
   uint32_t handle = info[5].As<Napi::Number>().Uint32Value();
+  bool keep = info.Length() > 6 && info[6].IsBoolean() && info[6].As<Napi::Boolean>().Value();
   ClearLog();
 
   std::lock_guard<std::mutex> lock(clsactMu);
@@ -91,8 +96,14 @@ Napi::Value AttachTc(const Napi::CallbackInfo& info) {
     ThrowErrno(env, "attach tc filter", err);
     return env.Undefined();
   }
-  use.refs++;
   auto* link = new LinkHandle();
+  if (keep) {
+    use.created = false;  // a filter that outlives us lives in this clsact: never delete it
+    if (use.refs == 0) clsacts.erase(ifindex);
+    keptTc.insert(link);
+  } else {
+    use.refs++;
+  }
   link->kind = LinkHandle::Kind::Tc;
   link->owner = owner;
   link->ifindex = ifindex;
@@ -102,11 +113,22 @@ Napi::Value AttachTc(const Napi::CallbackInfo& info) {
   return NewLink(env, link);
 }
 
-void DetachTc(LinkHandle* link) {
+// Removes one filter; false when it was not there (or the interface is gone).
+bool DetachTcFilter(int ifindex, bool ingress, uint32_t handle, uint32_t priority) {
+  bpf_tc_hook hook = TcHook(ifindex, ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+  bpf_tc_opts opts = TcOpts(handle, priority);
+  return bpf_tc_detach(&hook, &opts) == 0;
+}
+
+// detach: remove the filter even when the link is kept (closing a kept link only forgets it).
+void DetachTc(LinkHandle* link, bool detach) {
   std::lock_guard<std::mutex> lock(clsactMu);
+  if (keptTc.erase(link) > 0) {
+    if (detach) DetachTcFilter(link->ifindex, link->ingress, link->handle, link->priority);
+    return;
+  }
   bpf_tc_hook hook = TcHook(link->ifindex, link->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-  bpf_tc_opts opts = TcOpts(link->handle, link->priority);
-  bpf_tc_detach(&hook, &opts);  // ENOENT/ENODEV: the filter or interface is already gone
+  DetachTcFilter(link->ifindex, link->ingress, link->handle, link->priority);  // gone already: fine
   auto it = clsacts.find(link->ifindex);
   if (it == clsacts.end()) return;
   if (--it->second.refs > 0) return;
@@ -170,6 +192,97 @@ Napi::Value LinkClose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Removes the attachment now (kept tc filter, pinned bpf_link: BPF_LINK_DETACH), then closes the handle.
+Napi::Value LinkDetach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LinkHandle* link = Unwrap<LinkHandle>(info, 0, &kLinkTag, "link");
+  if (link == nullptr) return env.Undefined();
+  State(env)->links.erase(link);
+  if (link->kind == LinkHandle::Kind::Tc) {
+    DetachTc(link, true);
+    link->closed = true;
+    return env.Undefined();
+  }
+  int err = bpf_link__detach(link->link);
+  CloseLink(link);
+  if (err && err != -ENOENT) ThrowErrno(env, "detach link", err);
+  return env.Undefined();
+}
+
+LinkHandle* BpfLinkArg(const Napi::CallbackInfo& info, const char* op) {
+  LinkHandle* link = Unwrap<LinkHandle>(info, 0, &kLinkTag, "link");
+  if (link == nullptr) return nullptr;
+  if (link->kind != LinkHandle::Kind::BpfLink) {
+    ThrowErrno(info.Env(), std::string(op) + " (tc filters are not bpf_links)", EOPNOTSUPP);
+    return nullptr;
+  }
+  return link;
+}
+
+Napi::Value LinkPin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LinkHandle* link = BpfLinkArg(info, "pin link");
+  if (link == nullptr) return env.Undefined();
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  ClearLog();
+  int err = bpf_link__pin(link->link, path.c_str());
+  if (err) ThrowErrno(env, "pin link", err);
+  return env.Undefined();
+}
+
+Napi::Value LinkUnpin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LinkHandle* link = BpfLinkArg(info, "unpin link");
+  if (link == nullptr) return env.Undefined();
+  int err = bpf_link__unpin(link->link);
+  if (err) ThrowErrno(env, "unpin link", err);
+  return env.Undefined();
+}
+
+// A link pinned in bpffs (by this or an earlier process); closing the handle leaves the pin in force.
+Napi::Value LinkOpenPinned(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  ClearLog();
+  bpf_link* l = bpf_link__open(path.c_str());
+  if (l == nullptr) {
+    ThrowErrno(env, "open pinned link " + path, errno);
+    return env.Undefined();
+  }
+  auto* link = new LinkHandle();
+  link->link = l;
+  return NewLink(env, link);
+}
+
+// Swaps the program of a live link atomically (BPF_LINK_UPDATE): no moment without a program.
+Napi::Value LinkUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LinkHandle* link = BpfLinkArg(info, "update link");
+  if (link == nullptr) return env.Undefined();
+  ObjectHandle* h = Unwrap<ObjectHandle>(info, 1, &kObjectTag, "BPF object");
+  if (h == nullptr) return env.Undefined();
+  std::string name = info[2].As<Napi::String>().Utf8Value();
+  bpf_program* prog = bpf_object__find_program_by_name(h->obj, name.c_str());
+  if (prog == nullptr) {
+    ThrowErrno(env, "find program " + name, ENOENT);
+    return env.Undefined();
+  }
+  ClearLog();
+  int err = bpf_link__update_program(link->link, prog);
+  if (err) ThrowErrno(env, "update link program", err);
+  return env.Undefined();
+}
+
+// Removes a tc filter by its place (a filter a previous process kept); false when none was there.
+Napi::Value TcDetach(const Napi::CallbackInfo& info) {
+  int ifindex = info[0].As<Napi::Number>().Int32Value();
+  bool ingress = info[1].As<Napi::Boolean>().Value();
+  uint32_t handle = info[2].As<Napi::Number>().Uint32Value();
+  uint32_t priority = info[3].As<Napi::Number>().Uint32Value();
+  std::lock_guard<std::mutex> lock(clsactMu);
+  return Napi::Boolean::New(info.Env(), DetachTcFilter(ifindex, ingress, handle, priority));
+}
+
 Napi::Value TestRun(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bpf_program* prog = FindProgram(info, nullptr);
@@ -199,7 +312,7 @@ void CloseLink(LinkHandle* link) {
   if (link->closed) return;
   link->closed = true;
   if (link->kind == LinkHandle::Kind::Tc) {
-    DetachTc(link);
+    DetachTc(link, false);
   } else {
     bpf_link__destroy(link->link);
     link->link = nullptr;
@@ -223,5 +336,11 @@ Napi::Object InitLinks(Napi::Env env, Napi::Object exports) {
   exports.Set("programAttachCgroup", Napi::Function::New(env, AttachCgroup));
   exports.Set("programTestRun", Napi::Function::New(env, TestRun));
   exports.Set("linkClose", Napi::Function::New(env, LinkClose));
+  exports.Set("linkDetach", Napi::Function::New(env, LinkDetach));
+  exports.Set("linkPin", Napi::Function::New(env, LinkPin));
+  exports.Set("linkUnpin", Napi::Function::New(env, LinkUnpin));
+  exports.Set("linkOpenPinned", Napi::Function::New(env, LinkOpenPinned));
+  exports.Set("linkUpdate", Napi::Function::New(env, LinkUpdate));
+  exports.Set("tcDetach", Napi::Function::New(env, TcDetach));
   return exports;
 }

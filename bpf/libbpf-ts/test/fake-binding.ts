@@ -55,6 +55,12 @@ export function fakeBinding(opts: { cpus?: number } = {}): FakeBinding {
     programAttachCgroup: () => hit("programAttachCgroup", handle<LinkHandle>("link")),
     programTestRun: () => hit("programTestRun", { retval: 0, durationNs: 5 }),
     linkClose: () => hit("linkClose"),
+    linkDetach: () => hit("linkDetach"),
+    linkPin: () => hit("linkPin"),
+    linkUnpin: () => hit("linkUnpin"),
+    linkOpenPinned: () => hit("linkOpenPinned", handle<LinkHandle>("link")),
+    linkUpdate: () => hit("linkUpdate"),
+    tcDetach: () => hit("tcDetach", true),
     programAttachNetns: () => hit("programAttachNetns", handle<LinkHandle>("link")),
     netnsTcpListen: () => hit("netnsTcpListen", 100),
     netnsTcpSocket: () => hit("netnsTcpSocket", 101),
@@ -77,7 +83,12 @@ export function fakeBinding(opts: { cpus?: number } = {}): FakeBinding {
     },
     mapLookupBatch: () => hit("mapLookupBatch", undefined),
     mapPin: () => hit("mapPin"),
-    mapOpenPinned: () => hit("mapOpenPinned", { name: "pinned", type: "hash", keySize: 4, valueSize: 4, maxEntries: 8, fd: 20 }),
+    // A pin named like one of the maps ("/sys/fs/bpf/x/counts") has that map's definition.
+    mapOpenPinned: (path) =>
+      hit("mapOpenPinned", {
+        ...(maps.find((m) => path.endsWith(`/${m.name}`)) ?? { name: "pinned", type: "hash", keySize: 4, valueSize: 4, maxEntries: 8 }),
+        fd: 20,
+      }),
     mapInfo: (fd) => maps.find((m) => m.fd === fd) ?? maps[0],
     mapClose: () => hit("mapClose"),
     possibleCpus: () => opts.cpus ?? 4,
