@@ -3,10 +3,10 @@
 import type { Flow } from "@flowlens/proto";
 import type { DatapathStats } from "./datapath/datapath.js";
 import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
-import type { DatapathEvent } from "./datapath/events.js";
 import { type LostEntry, LostSource } from "./datapath/lost.js";
 import { type Endpoint, EndpointRegistry } from "./endpoints/registry.js";
 import { DecodeBackpressure } from "./flows/backpressure.js";
+import type { FlowEntry } from "./flows/entry.js";
 import { FlowFactsBuilder } from "./flows/facts.js";
 import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
@@ -116,7 +116,7 @@ export class Collector {
     this.deps.log(`endpoint ${ep.namespace}/${ep.name} removed`);
   }
 
-  flowOf(ev: DatapathEvent): Flow {
+  flowOf(ev: FlowEntry): Flow {
     return this.flows.object(ev);
   }
 

@@ -2,14 +2,26 @@
 // table, feeds the side tables and pushes flow-worthy events into the live ring. Hot path:
 // no per-record allocation beyond the event object itself.
 
+import { DerivedKind, type FlowEntry } from "../flows/entry.js";
 import type { LiveRing } from "../flows/ring.js";
 import { addrToString } from "../net/ip.js";
+import { VerdictCounters } from "../policy/counters.js";
+import { RuleTable } from "../policy/rule-table.js";
+import { MATCH_TYPE_LABEL, PolicyEvent } from "../policy/verdict-flows.js";
 import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
 import { DatapathEvent } from "./events.js";
-import { ABI_VERSION, FlowEventBit, Layout, Off, RecordKind } from "./layout.js";
+import { ABI_VERSION, FlowEventBit, Layout, Off, PolicyDir, PolicyVerdict, RecordKind } from "./layout.js";
 import type { LostEntry } from "./lost.js";
 
-export type RingEntry = DatapathEvent | LostEntry;
+export type RingEntry = FlowEntry | LostEntry;
+
+/** policy_verdicts_total's action label of a record verdict (REDIRECTED is forwarded at L3/L4). */
+const ACTION: Record<number, string> = {
+  [PolicyVerdict.FORWARDED]: "forwarded",
+  [PolicyVerdict.REDIRECTED]: "forwarded",
+  [PolicyVerdict.DROPPED]: "dropped",
+  [PolicyVerdict.AUDIT]: "audit",
+};
 
 const TCP_SYN_SENT = 2;
 
@@ -19,6 +31,7 @@ const RECORD_SIZE: Record<number, number> = {
   [RecordKind.DROP]: Layout.fl_drop_record.size,
   [RecordKind.SOCK]: Layout.fl_sock_record.size,
   [RecordKind.RETRANS]: Layout.fl_retrans_record.size,
+  [RecordKind.POLICY]: Layout.fl_policy_record.size,
 };
 
 export class RecordDecoder {
@@ -26,7 +39,21 @@ export class RecordDecoder {
   /** connect() in progress: the source port is not chosen yet, so keyed by local|remote|rport. */
   readonly connecting = new BoundedTable<ProcessInfo>(16384);
   readonly retransmits = new BoundedTable<number>(65536);
-  readonly counts = { records: 0, flows: 0, drops: 0, sock: 0, retrans: 0, malformed: 0, flowsStarted: 0, flowsEnded: 0 };
+  readonly counts = {
+    records: 0,
+    flows: 0,
+    drops: 0,
+    sock: 0,
+    retrans: 0,
+    policy: 0,
+    malformed: 0,
+    flowsStarted: 0,
+    flowsEnded: 0,
+  };
+  /** policy_verdicts_total and drop_total. */
+  readonly verdicts = new VerdictCounters();
+  /** The rule table in force at a time (set by the policy engine; rule ids mean nothing without it). */
+  rulesAt: (tsNs: number) => RuleTable = () => RuleTable.EMPTY;
 
   constructor(private readonly ring: LiveRing<RingEntry>) {}
 
@@ -56,7 +83,11 @@ export class RecordDecoder {
         break;
       case RecordKind.DROP:
         this.counts.drops++;
+        this.verdicts.kernelDrop(buf.readUInt32LE(off + Off.dropReason), buf[off + Off.proto]);
         this.ring.push(new DatapathEvent(kind, buf, off, ts), ts);
+        break;
+      case RecordKind.POLICY:
+        this.policyRecord(buf, off, ts);
         break;
       case RecordKind.SOCK:
         this.sockRecord(buf, off);
@@ -76,6 +107,20 @@ export class RecordDecoder {
     if (events & FlowEventBit.NEW) this.counts.flowsStarted++;
     if (events & FlowEventBit.END) this.counts.flowsEnded++;
     this.ring.push(new DatapathEvent(RecordKind.FLOW, buf, off, ts), ts);
+  }
+
+  /** A decision: its policy-verdict flow and, when it dropped, the drop flow Cilium also sends. */
+  private policyRecord(buf: Buffer, off: number, ts: number): void {
+    this.counts.policy++;
+    const rules = this.rulesAt(ts);
+    this.ring.push(new PolicyEvent(RecordKind.POLICY, buf, off, ts, rules), ts);
+    const verdict = buf[off + Off.polVerdict];
+    const direction = buf[off + Off.polDirection] === PolicyDir.INGRESS ? "ingress" : "egress";
+    this.verdicts.verdict(direction, MATCH_TYPE_LABEL[buf[off + Off.polMatchType]] ?? "none", ACTION[verdict] ?? "forwarded");
+    if (verdict === PolicyVerdict.DROPPED) {
+      this.verdicts.drop(buf.readUInt16LE(off + Off.polDropReason), buf[off + Off.proto]);
+      this.ring.push(new PolicyEvent(DerivedKind.POLICY_DROP, buf, off, ts, rules), ts);
+    }
   }
 
   private tuple(buf: Buffer, off: number): string {

@@ -52,6 +52,7 @@ export class EndpointRegistry extends EventEmitter<RegistryEvents> {
   private readonly byKey = new Map<string, Endpoint>();
   private readonly byIp = new Map<string, Endpoint>();
   private readonly byIfindex = new Map<number, Endpoint>();
+  private readonly byIdMap = new Map<number, Endpoint>();
   private readonly past: PastVersion[] = [];
   private nextId = 1;
 
@@ -87,6 +88,13 @@ export class EndpointRegistry extends EventEmitter<RegistryEvents> {
     const cur = this.byIfindex.get(ifindex);
     if (cur && cur.sinceNs <= tsNs) return cur;
     return this.pastMatch(tsNs, (ep) => ep.ifindex === ifindex);
+  }
+
+  /** The endpoint with local id `id` at monotonic time `tsNs` (policy records name their subject by id). */
+  byIdAt(id: number, tsNs: number): Endpoint | undefined {
+    const cur = this.byIdMap.get(id);
+    if (cur && cur.sinceNs <= tsNs) return cur;
+    return this.pastMatch(tsNs, (ep) => ep.id === id);
   }
 
   private pastMatch(tsNs: number, pred: (ep: Endpoint) => boolean): Endpoint | undefined {
@@ -148,12 +156,14 @@ export class EndpointRegistry extends EventEmitter<RegistryEvents> {
     this.byKey.set(EndpointRegistry.key(ep.namespace, ep.name), ep);
     for (const ip of ep.ips) this.byIp.set(ip, ep);
     this.byIfindex.set(ep.ifindex, ep);
+    this.byIdMap.set(ep.id, ep);
   }
 
   private retire(ep: Endpoint, untilNs: number): void {
     this.byKey.delete(EndpointRegistry.key(ep.namespace, ep.name));
     for (const ip of ep.ips) if (this.byIp.get(ip) === ep) this.byIp.delete(ip);
     if (this.byIfindex.get(ep.ifindex) === ep) this.byIfindex.delete(ep.ifindex);
+    if (this.byIdMap.get(ep.id) === ep) this.byIdMap.delete(ep.id);
     this.past.push({ ep, untilNs });
     if (this.past.length > HISTORY_LIMIT) this.past.splice(0, this.past.length - HISTORY_LIMIT);
   }

@@ -10,12 +10,14 @@ import {
   FlowType,
   GetFlowsResponseSchema,
   IPVersion,
+  L7FlowType,
   TraceObservationPoint,
   TrafficDirection,
   Verdict,
 } from "@flowlens/proto";
 import { describe, expect, it } from "vitest";
 import { timestampFromWallNs } from "../clock/monotonic.js";
+import type { FlowPolicyRef } from "../policy/rule-table.js";
 import { ProtoWriter } from "../wire/writer.js";
 import { RESPONSE, writeExtensionField, writeFlowFields, writeTimestamp } from "./encode.js";
 import type { EndpointFacts, FlowFacts } from "./facts.js";
@@ -120,6 +122,51 @@ const cases: [string, FlowFacts][] = [
     },
   ],
   [
+    "policy verdict denied by an explicit deny, with the policy named",
+    {
+      ...tcp,
+      verdict: Verdict.DROPPED,
+      dropReason: DropReason.POLICY_DENY,
+      dropReasonDesc: DropReason.POLICY_DENY,
+      isReply: false,
+      eventType: 5,
+      eventSubType: 0,
+      traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
+      policy: {
+        matchType: 2,
+        ingressAllowedBy: [],
+        egressAllowedBy: [],
+        ingressDeniedBy: [
+          {
+            name: "deny-app3",
+            namespace: "default",
+            kind: "CiliumNetworkPolicy",
+            labels: ["k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy", "k8s:io.cilium.k8s.policy.name=deny-app3"],
+            revision: 7,
+          },
+          { name: "cw", namespace: "", kind: "CiliumClusterwideNetworkPolicy", labels: [], revision: 2 ** 40 },
+        ],
+        egressDeniedBy: [],
+      },
+    },
+  ],
+  [
+    "L7 HTTP response with latency",
+    {
+      ...tcp,
+      type: FlowType.L7,
+      eventType: 129,
+      eventSubType: 0,
+      summary: "",
+      l7: {
+        type: L7FlowType.RESPONSE,
+        latencyNs: 1_250_000,
+        http: { code: 403, method: "GET", url: "http://app1/restricted", protocol: "HTTP/1.1" },
+      },
+      policy: { matchType: 0, ingressAllowedBy: [], egressAllowedBy: [], ingressDeniedBy: [], egressDeniedBy: [] },
+    },
+  ],
+  [
     "long and non-ASCII labels (nested lengths over 127 bytes)",
     { ...tcp, source: { ...web, labels: ["x".repeat(300), "équipe=réseau", "k=✓"] } },
   ],
@@ -157,6 +204,16 @@ function reference(f: FlowFacts, uuid: string) {
     ...(f.ifindex ? { interface: { index: f.ifindex, name: f.ifname } } : {}),
     cgroupId: BigInt(f.cgroupId),
     Summary: f.summary,
+    ...(f.l7 ? { l7: { type: f.l7.type, latencyNs: BigInt(f.l7.latencyNs), record: { case: "http" as const, value: f.l7.http } } } : {}),
+    ...(f.policy
+      ? {
+          policyMatchType: f.policy.matchType,
+          ingressAllowedBy: f.policy.ingressAllowedBy.map(pol),
+          egressAllowedBy: f.policy.egressAllowedBy.map(pol),
+          ingressDeniedBy: f.policy.ingressDeniedBy.map(pol),
+          egressDeniedBy: f.policy.egressDeniedBy.map(pol),
+        }
+      : {}),
     extensions: anyPack(
       FlowExtensionSchema,
       create(FlowExtensionSchema, {
@@ -175,6 +232,10 @@ function reference(f: FlowFacts, uuid: string) {
       }),
     ),
   });
+}
+
+function pol(p: FlowPolicyRef) {
+  return { name: p.name, namespace: p.namespace, kind: p.kind, labels: [...p.labels], revision: BigInt(p.revision) };
 }
 
 function flags(bits: number) {

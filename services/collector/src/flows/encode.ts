@@ -12,16 +12,20 @@ import {
   FlowExtensionSchema,
   FlowSchema,
   GetFlowsResponseSchema,
+  HTTPSchema,
   ICMPv4Schema,
   IPSchema,
   Layer4Schema,
+  Layer7Schema,
   NetworkInterfaceSchema,
+  PolicySchema,
   TCPFlagsSchema,
   TCPSchema,
   UDPSchema,
 } from "@flowlens/proto";
+import type { FlowPolicyRef } from "../policy/rule-table.js";
 import type { ProtoWriter } from "../wire/writer.js";
-import type { EndpointFacts, ExtensionFacts, FlowFacts } from "./facts.js";
+import type { EndpointFacts, ExtensionFacts, FlowFacts, L7Facts } from "./facts.js";
 
 function numbers<const K extends string>(schema: DescMessage, names: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -55,6 +59,12 @@ const FLOW = numbers(FlowSchema, [
   "cgroupId",
   "Summary",
   "extensions",
+  "policyMatchType",
+  "ingressAllowedBy",
+  "egressAllowedBy",
+  "ingressDeniedBy",
+  "egressDeniedBy",
+  "l7",
 ]);
 const TS = numbers(TimestampSchema, ["seconds", "nanos"]);
 const ETH = numbers(EthernetSchema, ["source", "destination"]);
@@ -67,6 +77,9 @@ const FLAGS = numbers(TCPFlagsSchema, ["FIN", "SYN", "RST", "PSH", "ACK", "URG",
 const EP = numbers(EndpointSchema, ["ID", "identity", "namespace", "labels", "podName"]);
 const EVT = numbers(CiliumEventTypeSchema, ["type", "subType"]);
 const IFACE = numbers(NetworkInterfaceSchema, ["index", "name"]);
+const POLICY = numbers(PolicySchema, ["name", "namespace", "labels", "revision", "kind"]);
+const L7 = numbers(Layer7Schema, ["type", "latencyNs", "http"]);
+const HTTP = numbers(HTTPSchema, ["code", "method", "url", "protocol"]);
 const BOOL = numbers(BoolValueSchema, ["value"]);
 const ANY = numbers(AnySchema, ["typeUrl", "value"]);
 const EXT = numbers(FlowExtensionSchema, [
@@ -131,6 +144,31 @@ function writeL4(w: ProtoWriter, f: FlowFacts): void {
   w.end(at);
 }
 
+function writePolicies(w: ProtoWriter, field: number, list: readonly FlowPolicyRef[]): void {
+  for (const p of list) {
+    const at = w.begin(field);
+    w.string(POLICY.name, p.name);
+    w.string(POLICY.namespace, p.namespace);
+    for (const l of p.labels) w.string(POLICY.labels, l);
+    w.uint(POLICY.revision, p.revision);
+    w.string(POLICY.kind, p.kind);
+    w.end(at);
+  }
+}
+
+function writeL7(w: ProtoWriter, l7: L7Facts): void {
+  const at = w.begin(FLOW.l7);
+  w.uint(L7.type, l7.type);
+  w.uint(L7.latencyNs, l7.latencyNs);
+  const http = w.begin(L7.http);
+  w.uint(HTTP.code, l7.http.code);
+  w.string(HTTP.method, l7.http.method);
+  w.string(HTTP.url, l7.http.url);
+  w.string(HTTP.protocol, l7.http.protocol);
+  w.end(http);
+  w.end(at);
+}
+
 /** The fields of flow.Flow, extensions excepted (see writeExtensionField). */
 export function writeFlowFields(w: ProtoWriter, f: FlowFacts, uuid: string): void {
   writeTimestamp(w, FLOW.time, f.timeNs);
@@ -174,6 +212,15 @@ export function writeFlowFields(w: ProtoWriter, f: FlowFacts, uuid: string): voi
   w.uint(FLOW.cgroupId, f.cgroupId);
   w.string(FLOW.uuid, uuid);
   w.string(FLOW.Summary, f.summary);
+  if (f.l7) writeL7(w, f.l7);
+  const p = f.policy;
+  if (p) {
+    w.uint(FLOW.policyMatchType, p.matchType);
+    writePolicies(w, FLOW.ingressAllowedBy, p.ingressAllowedBy);
+    writePolicies(w, FLOW.egressAllowedBy, p.egressAllowedBy);
+    writePolicies(w, FLOW.ingressDeniedBy, p.ingressDeniedBy);
+    writePolicies(w, FLOW.egressDeniedBy, p.egressDeniedBy);
+  }
 }
 
 /** Flow.extensions: google.protobuf.Any holding a flowlens.FlowExtension. */

@@ -1,6 +1,15 @@
 // What a datapath event says as a flow, in plain values: the one place that decides pod names,
 // directions, verdicts and reasons. The wire encoder turns these facts into flow.Flow bytes.
-import { DropReason, FlowEvent, FlowType, IPVersion, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
+import {
+  DropReason,
+  FlowEvent,
+  FlowType,
+  IPVersion,
+  type L7FlowType,
+  TraceObservationPoint,
+  TrafficDirection,
+  Verdict,
+} from "@flowlens/proto";
 import { monoToWallNs } from "../clock/monotonic.js";
 import type { RecordDecoder } from "../datapath/decoder.js";
 import type { DatapathEvent } from "../datapath/events.js";
@@ -8,12 +17,16 @@ import { FlowEventBit, Off, RecordKind, TcDir } from "../datapath/layout.js";
 import { ReservedIdentity } from "../endpoints/identity.js";
 import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
 import { addrToString, macToString } from "../net/ip.js";
+import { type L7Event, l7Facts } from "../policy/l7-flows.js";
+import type { FlowPolicyRef } from "../policy/rule-table.js";
+import { type PolicyEvent, policyFacts } from "../policy/verdict-flows.js";
 import { tupleKey } from "../process/tuples.js";
+import { DerivedKind, type FlowEntry } from "./entry.js";
 import type { KernelDropReasons } from "./kernel-drop-reasons.js";
 import { icmpSummary, tcpSummary } from "./summary.js";
 
 /** Cilium monitor event types and trace sub-types (Hubble's event_type filter uses them). */
-export const CiliumEvent = { DROP: 1, TRACE: 4 } as const;
+export const CiliumEvent = { DROP: 1, TRACE: 4, POLICY_VERDICT: 5, ACCESS_LOG: 129 } as const;
 const TraceSub = { TO_ENDPOINT: 0, FROM_ENDPOINT: 5, FROM_NETWORK: 10, TO_NETWORK: 11 } as const;
 const IPPROTO = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
 
@@ -42,6 +55,22 @@ export interface ExtensionFacts {
   kernelDropReasonName: string;
   /** TCP flag bits seen in this direction, -1 when not a flow record. */
   tcpFlagsSeen: number;
+}
+
+/** Policy verdicts: Cilium's policy_match_type and the policies that allowed or denied. */
+export interface PolicyFacts {
+  matchType: number;
+  ingressAllowedBy: readonly FlowPolicyRef[];
+  egressAllowedBy: readonly FlowPolicyRef[];
+  ingressDeniedBy: readonly FlowPolicyRef[];
+  egressDeniedBy: readonly FlowPolicyRef[];
+}
+
+/** An HTTP request or response the L7 proxy checked (flow.Layer7). */
+export interface L7Facts {
+  type: L7FlowType;
+  latencyNs: number;
+  http: { code: number; method: string; url: string; protocol: string };
 }
 
 export interface FlowFacts {
@@ -75,6 +104,8 @@ export interface FlowFacts {
   cgroupId: number;
   summary: string;
   ext: ExtensionFacts;
+  policy?: PolicyFacts;
+  l7?: L7Facts;
 }
 
 export interface FactsContext {
@@ -86,14 +117,14 @@ export interface FactsContext {
   ifname(ifindex: number): string;
 }
 
-const HOST: EndpointFacts = { id: 0, identity: ReservedIdentity.HOST, namespace: "", podName: "", labels: ["reserved:host"] };
-const WORLD: EndpointFacts = { id: 0, identity: ReservedIdentity.WORLD, namespace: "", podName: "", labels: ["reserved:world"] };
+export const HOST: EndpointFacts = { id: 0, identity: ReservedIdentity.HOST, namespace: "", podName: "", labels: ["reserved:host"] };
+export const WORLD: EndpointFacts = { id: 0, identity: ReservedIdentity.WORLD, namespace: "", podName: "", labels: ["reserved:world"] };
 
-function endpointFacts(ep: Endpoint): EndpointFacts {
+export function endpointFacts(ep: Endpoint): EndpointFacts {
   return { id: ep.id, identity: ep.identity, namespace: ep.namespace, podName: ep.name, labels: ep.labelStrings };
 }
 
-function l4Kind(proto: number): L4Kind {
+export function l4Kind(proto: number): L4Kind {
   switch (proto) {
     case IPPROTO.TCP:
       return "TCP";
@@ -108,7 +139,7 @@ function l4Kind(proto: number): L4Kind {
   }
 }
 
-function summaryOf(l4: L4Kind, sport: number, dport: number, flagBits: number): string {
+export function summaryOf(l4: L4Kind, sport: number, dport: number, flagBits: number): string {
   switch (l4) {
     case "TCP":
       return tcpSummary(flagBits);
@@ -133,23 +164,35 @@ function eventList(bits: number): FlowEvent[] {
 }
 
 export class FlowFactsBuilder {
-  constructor(private readonly ctx: FactsContext) {}
+  constructor(readonly ctx: FactsContext) {}
 
-  /** `local`: the endpoint on whose veth the packet was seen, when `ip` is its own side. */
-  /** The endpoint that had `ip` when the event happened (flows may be read much later). */
-  private endpointFor(ip: string, tsNs: number, local: Endpoint | undefined): EndpointFacts {
+  /**
+   * The endpoint that had `ip` when the event happened (flows may be read much later). `local`:
+   * the endpoint on whose veth the packet was seen, when `ip` is its own side.
+   */
+  endpointFor(ip: string, tsNs: number, local: Endpoint | undefined): EndpointFacts {
     // Link-local addresses are not declared, but on the endpoint's own veth they are its own.
     const ep = this.ctx.registry.byAddressAt(ip, tsNs) ?? (local && ip.startsWith("fe80:") ? local : undefined);
     if (ep) return endpointFacts(ep);
     return this.ctx.hostIps.has(ip) ? HOST : WORLD;
   }
 
-  facts(ev: DatapathEvent): FlowFacts {
-    return ev.kind === RecordKind.DROP ? this.drop(ev) : this.trace(ev);
+  facts(entry: FlowEntry): FlowFacts {
+    switch (entry.kind) {
+      case RecordKind.DROP:
+        return this.drop(entry as DatapathEvent);
+      case RecordKind.POLICY:
+      case DerivedKind.POLICY_DROP:
+        return policyFacts(this, entry as PolicyEvent);
+      case DerivedKind.L7:
+        return l7Facts(this, entry as L7Event);
+      default:
+        return this.trace(entry as DatapathEvent);
+    }
   }
 
-  /** What trace and drop events share: addresses, ports, endpoints, process. */
-  private common(ev: DatapathEvent, flagBits: number, observed: Endpoint | undefined, leaving: boolean) {
+  /** What kernel records share: addresses, ports, endpoints, process. */
+  common(ev: DatapathEvent, flagBits: number, observed: Endpoint | undefined, leaving: boolean) {
     const v = ev.ipVersion;
     const srcIp = addrToString(ev.buf, ev.off + Off.saddr, v);
     const dstIp = addrToString(ev.buf, ev.off + Off.daddr, v);

@@ -2,9 +2,9 @@
 // client), its GetFlowsResponse bytes, and — only for clients with filters — a Flow object.
 import { fromBinary } from "@bufbuild/protobuf";
 import { type Flow, FlowSchema } from "@flowlens/proto";
-import type { DatapathEvent } from "../datapath/events.js";
 import { ProtoWriter } from "../wire/writer.js";
 import { RESPONSE, writeExtensionField, writeFlowFields, writeTimestamp } from "./encode.js";
+import type { FlowEntry } from "./entry.js";
 import type { FlowFactsBuilder } from "./facts.js";
 
 export interface EncodedFlow {
@@ -23,7 +23,7 @@ export class FlowView {
     private readonly nodeName: string,
   ) {}
 
-  encoded(ev: DatapathEvent): EncodedFlow {
+  encoded(ev: FlowEntry): EncodedFlow {
     if (ev.encoded === undefined) {
       const f = this.facts.facts(ev);
       const w = this.w.reset();
@@ -36,7 +36,7 @@ export class FlowView {
   }
 
   /** The Flow as an object (filters, tests); decoded from the same bytes clients get. */
-  object(ev: DatapathEvent): Flow {
+  object(ev: FlowEntry): Flow {
     if (ev.built === undefined) {
       const e = this.encoded(ev);
       ev.built = fromBinary(FlowSchema, Buffer.concat([e.flow, e.ext]));
@@ -45,7 +45,7 @@ export class FlowView {
   }
 
   /** GetFlowsResponse{flow, node_name, time} as bytes. */
-  response(ev: DatapathEvent, withExtensions: boolean): Uint8Array {
+  response(ev: FlowEntry, withExtensions: boolean): Uint8Array {
     const e = this.encoded(ev);
     const w = this.w.reset();
     const at = w.begin(RESPONSE.flow);

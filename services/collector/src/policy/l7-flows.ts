@@ -1,0 +1,100 @@
+// HTTP requests the L7 proxy checked, as Hubble's L7 flows (Cilium's access-log events, type
+// 129): method, url, code, latency and the verdict, between the endpoints the collector knows.
+import { FlowEvent, FlowType, IPVersion, L7FlowType, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
+import { monoToWallNs } from "../clock/monotonic.js";
+import { DerivedKind, type FlowEntry } from "../flows/entry.js";
+import { CiliumEvent, type FlowFacts, type FlowFactsBuilder } from "../flows/facts.js";
+import type { RuleTable } from "./rule-table.js";
+import { policyLists } from "./verdict-flows.js";
+
+/** What the proxy reports about one request or its response. */
+export interface L7Record {
+  type: "request" | "response";
+  /** Client (source) and server (destination) of the connection. */
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  method: string;
+  url: string;
+  /** "HTTP/1.1" */
+  protocol: string;
+  /** Response status; 403 for a denied request (the proxy answers it), 0 for a request record. */
+  code: number;
+  /** Request to response, 0 for a request record. */
+  latencyNs: number;
+  /** DROPPED when the request was denied (answered with 403 by the proxy). */
+  verdict: "FORWARDED" | "DROPPED";
+  /** The rule that allowed it; 0 = none (denied). */
+  ruleId: number;
+}
+
+export class L7Event implements FlowEntry {
+  readonly kind = DerivedKind.L7;
+  encoded: unknown = undefined;
+  built: unknown = undefined;
+  constructor(
+    /** CLOCK_MONOTONIC ns when the proxy saw it. */
+    readonly tsNs: number,
+    readonly rec: L7Record,
+    readonly rules: RuleTable,
+  ) {}
+}
+
+export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
+  const r = ev.rec;
+  const v6 = r.srcIp.includes(":");
+  const verdict = r.verdict === "DROPPED" ? Verdict.DROPPED : Verdict.FORWARDED;
+  const isReply = r.type === "response";
+  const policies = policyLists(0, verdict, 0, ev.rules.policiesOf(r.ruleId));
+  return {
+    timeNs: monoToWallNs(ev.tsNs),
+    verdict,
+    dropReason: 0,
+    dropReasonDesc: 0,
+    ethSrc: "",
+    ethDst: "",
+    srcIp: r.srcIp,
+    dstIp: r.dstIp,
+    ipVersion: v6 ? IPVersion.IPv6 : IPVersion.IPv4,
+    l4: "TCP",
+    sport: r.srcPort,
+    dport: r.dstPort,
+    tcpFlags: 0,
+    source: b.endpointFor(r.srcIp, ev.tsNs, undefined),
+    destination: b.endpointFor(r.dstIp, ev.tsNs, undefined),
+    type: FlowType.L7,
+    nodeName: b.ctx.nodeName,
+    isReply,
+    eventType: CiliumEvent.ACCESS_LOG,
+    eventSubType: 0,
+    // L7 rules are ingress rules of the server endpoint.
+    trafficDirection: TrafficDirection.INGRESS,
+    traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
+    ifindex: 0,
+    ifname: "",
+    cgroupId: 0,
+    // Hubble's printers build the text from l7.http.
+    summary: "",
+    ext: {
+      packets: 0,
+      bytes: 0,
+      firstNs: 0,
+      lastNs: 0,
+      rttNs: 0,
+      retransmits: 0,
+      pid: 0,
+      comm: "",
+      events: verdict === Verdict.DROPPED ? [FlowEvent.DROP] : [],
+      kernelDropReason: 0,
+      kernelDropReasonName: "",
+      tcpFlagsSeen: -1,
+    },
+    policy: policies,
+    l7: {
+      type: isReply ? L7FlowType.RESPONSE : L7FlowType.REQUEST,
+      latencyNs: r.latencyNs,
+      http: { code: r.code, method: r.method, url: r.url, protocol: r.protocol },
+    },
+  };
+}
