@@ -14,6 +14,12 @@ export interface MetricSources {
   /** Failures of periodic work (sweep, drain) since start. */
   errors(): number;
   endpoints(): number;
+  /** Policy decisions by direction, match type and action (Hubble's policy_verdicts_total labels). */
+  policyVerdicts?(): { direction: string; match: string; action: string; value: number }[];
+  /** Drops (policy and kernel) by Hubble drop reason and protocol. */
+  drops?(): { reason: string; protocol: string; value: number }[];
+  /** Policies applied on this node. */
+  policies?(): number;
 }
 
 export function createMetrics(src: MetricSources): Registry {
@@ -86,6 +92,34 @@ export function createMetrics(src: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(src.endpoints());
+    },
+  });
+  new Counter({
+    name: "flowlens_policy_verdicts_total",
+    help: "Policy decisions: new connections allowed, denied or audited (direction, policy match type, action)",
+    labelNames: ["direction", "match", "action"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const v of src.policyVerdicts?.() ?? []) this.inc({ direction: v.direction, match: v.match, action: v.action }, v.value);
+    },
+  });
+  new Counter({
+    name: "flowlens_drop_total",
+    help: "Dropped packets and refused socket calls, by Hubble drop reason (POLICY_DENIED, POLICY_DENY, kernel reasons) and protocol",
+    labelNames: ["reason", "protocol"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of src.drops?.() ?? []) this.inc({ reason: d.reason, protocol: d.protocol }, d.value);
+    },
+  });
+  new Gauge({
+    name: "flowlens_policies",
+    help: "Network policies applied on this node",
+    registers: [registry],
+    collect() {
+      this.set(src.policies?.() ?? 0);
     },
   });
   return registry;

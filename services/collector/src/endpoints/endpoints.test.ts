@@ -24,6 +24,25 @@ describe("identities", () => {
   it("stay out of the reserved range", () => {
     for (let i = 0; i < 1000; i++) expect(identityFor("ns", { i: String(i) })).toBeGreaterThanOrEqual(256);
   });
+  it("are refused when a different label set already has the same number", () => {
+    // Find two label sets whose hashes collide (a birthday search over ~2^31 numbers).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const id = identityFor("default", { n: String(i) });
+      const prev = seen.get(id);
+      if (prev !== undefined) pair = [prev, String(i)];
+      seen.set(id, String(i));
+    }
+    const reg = new EndpointRegistry();
+    const spec = (name: string, n: string) => ({ name, namespace: "default", labels: { n }, netns: name, interface: `v${name}` });
+    reg.upsert(spec("a", pair[0]), { ifindex: 1, ips: ["10.1.0.1"] });
+    reg.upsert(spec("same", pair[0]), { ifindex: 3, ips: ["10.1.0.3"] }); // same labels: same identity, fine
+    expect(() => reg.upsert(spec("b", pair[1]), { ifindex: 2, ips: ["10.1.0.2"] })).toThrow(
+      new RegExp(`labels \\{io.kubernetes.pod.namespace=default,n=${pair[1]}\\} of default/b get identity \\d+, which endpoint default/a`),
+    );
+    expect(reg.get("default", "b")).toBeUndefined();
+  });
   it("carry the namespace as a label", () => {
     expect(identityLabels("shop", { app: "x" })).toEqual(["app=x", "io.kubernetes.pod.namespace=shop"]);
   });

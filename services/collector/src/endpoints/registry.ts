@@ -122,13 +122,16 @@ export class EndpointRegistry extends EventEmitter<RegistryEvents> {
         throw new EndpointConflictError(`address ${ip} already belongs to endpoint ${owner.namespace}/${owner.name}`);
     }
     if (old && sameFacts(old, spec, facts.ifindex, ips)) return old;
+    const identity = identityFor(spec.namespace, spec.labels);
+    const labelStrings = identityLabels(spec.namespace, spec.labels);
+    this.checkIdentity(key, identity, labelStrings, old);
     const ep: Endpoint = {
       id: old?.id ?? this.nextId++,
-      identity: identityFor(spec.namespace, spec.labels),
+      identity,
       name: spec.name,
       namespace: spec.namespace,
       labels: { ...spec.labels },
-      labelStrings: identityLabels(spec.namespace, spec.labels),
+      labelStrings,
       netns: spec.netns,
       interface: spec.interface,
       ifindex: facts.ifindex,
@@ -142,6 +145,20 @@ export class EndpointRegistry extends EventEmitter<RegistryEvents> {
     if (old) this.emit("updated", old, ep);
     else this.emit("added", ep);
     return ep;
+  }
+
+  /**
+   * Identities are hashes of label sets: two different sets may (rarely) get the same number, and
+   * policy would then treat them as one. Such a label set is refused, naming both.
+   */
+  private checkIdentity(key: string, identity: number, labelStrings: string[], old: Endpoint | undefined): void {
+    const mine = labelStrings.join(",");
+    for (const other of this.byKey.values()) {
+      if (other === old || other.identity !== identity || other.labelStrings.join(",") === mine) continue;
+      throw new EndpointConflictError(
+        `labels {${mine}} of ${key} get identity ${identity}, which endpoint ${other.namespace}/${other.name} with different labels {${other.labelStrings.join(",")}} already has: add or change a label of either`,
+      );
+    }
   }
 
   remove(namespace: string, name: string): Endpoint | undefined {
