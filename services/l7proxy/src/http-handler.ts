@@ -1,0 +1,151 @@
+// One endpoint's HTTP: every request (each one on a keep-alive connection too) is checked with
+// matchHttp against the endpoint's current L7 rules. Allowed: forwarded unchanged (method, path,
+// raw headers, streamed body) to the original destination, response streamed back. Denied: 403
+// "Access denied", the connection stays open. Upstream failures: 503 and close, never a hang.
+import { type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { matchHttp } from "@flowlens/policy";
+import type { L7EndpointConfig } from "./config-file.js";
+import type { L7HttpEvent, L7Verdict } from "./event.js";
+import { type Log, reason } from "./log.js";
+import { UpstreamAgent } from "./upstream.js";
+
+const IPPROTO_TCP = 6;
+const DENIED_BODY = "Access denied\r\n";
+
+export interface HandlerDeps {
+  /** The endpoint's current configuration (it changes under open connections). */
+  endpoint(): L7EndpointConfig;
+  /** Client identity (fl_ipcache). */
+  identityOf(ip: string): number;
+  emit(ev: L7HttpEvent): void;
+  log: Log;
+}
+
+interface Conn {
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  family: 4 | 6;
+  peer: number;
+  agent?: UpstreamAgent;
+}
+
+const plain = (ip: string | undefined) => (ip?.startsWith("::ffff:") ? ip.slice(7) : (ip ?? ""));
+
+/** Wires request handling into a server whose listener sk_lookup feeds. */
+export function serveEndpoint(server: Server, deps: HandlerDeps): void {
+  const conns = new WeakMap<Socket, Conn>();
+  server.on("connection", (socket: Socket) => {
+    const srcIp = plain(socket.remoteAddress);
+    const conn: Conn = {
+      srcIp,
+      srcPort: socket.remotePort ?? 0,
+      dstIp: plain(socket.localAddress),
+      dstPort: socket.localPort ?? 0,
+      family: socket.localAddress?.includes(":") && !socket.localAddress.startsWith("::ffff:") ? 6 : 4,
+      peer: deps.identityOf(srcIp),
+    };
+    conns.set(socket, conn);
+    socket.on("close", () => conn.agent?.destroy());
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const conn = conns.get(req.socket);
+    if (!conn) {
+      res.destroy();
+      return;
+    }
+    try {
+      handle(req, res, conn, deps);
+    } catch (e) {
+      deps.log(`request ${req.method} ${req.url} from ${conn.srcIp}:${conn.srcPort}: ${reason(e)}`);
+      if (!res.headersSent) unavailable(res);
+      else res.destroy();
+    }
+  });
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, conn: Conn, deps: HandlerDeps): void {
+  const ep = deps.endpoint();
+  const method = req.method ?? "";
+  const url = req.url ?? "";
+  const started = process.hrtime.bigint();
+  const port = ep.ports.find((p) => p.port === conn.dstPort && p.proto === IPPROTO_TCP);
+  if (!port)
+    deps.log.once(`noport:${ep.endpointId}:${conn.dstPort}`, `${ep.name}: port ${conn.dstPort} has no L7 rules here; denying its requests`);
+  const decision = port ? matchHttp(port, conn.peer, method, url) : { allowed: false, ruleId: 0 };
+  const verdict: L7Verdict = decision.allowed ? "FORWARDED" : ep.auditIngress ? "AUDIT" : "DROPPED";
+  const event = (type: "REQUEST" | "RESPONSE", code: number, latencyNs?: number): L7HttpEvent => ({
+    time: Math.round((performance.timeOrigin + performance.now()) * 1e6),
+    endpointId: ep.endpointId,
+    subjectIdentity: ep.identity,
+    peerIdentity: conn.peer,
+    srcIp: conn.srcIp,
+    srcPort: conn.srcPort,
+    dstIp: conn.dstIp,
+    dstPort: conn.dstPort,
+    method,
+    url,
+    protocol: `HTTP/${req.httpVersion}`,
+    code,
+    verdict,
+    ruleId: decision.ruleId,
+    type,
+    ...(latencyNs === undefined ? {} : { latencyNs }),
+  });
+
+  if (verdict === "DROPPED") {
+    deps.emit(event("REQUEST", 403));
+    res.writeHead(403, { "content-type": "text/plain", "content-length": Buffer.byteLength(DENIED_BODY) });
+    res.end(DENIED_BODY); // an unread request body is drained by node, so the connection stays usable
+    return;
+  }
+  deps.emit(event("REQUEST", 0));
+
+  conn.agent ??= new UpstreamAgent(ep.netns, conn.family);
+  const upstream = request({
+    agent: conn.agent,
+    host: conn.dstIp,
+    port: conn.dstPort,
+    method,
+    path: url,
+    headers: req.rawHeaders,
+    setHost: false,
+  });
+  let answered = false;
+  upstream.on("response", (up) => {
+    answered = true;
+    deps.emit(event("RESPONSE", up.statusCode ?? 0, Number(process.hrtime.bigint() - started)));
+    res.sendDate = false; // the server's own headers go back as they came
+    res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
+    up.pipe(res);
+    up.on("error", () => res.destroy());
+    up.on("aborted", () => res.destroy());
+  });
+  upstream.on("error", (e) => {
+    if (answered || res.headersSent) {
+      res.destroy();
+      return;
+    }
+    answered = true;
+    deps.log.once(
+      `upstream:${ep.endpointId}:${conn.dstPort}`,
+      `${ep.name}: upstream ${conn.dstIp}:${conn.dstPort}: ${reason(e)}; answering 503`,
+    );
+    deps.emit(event("RESPONSE", 503, Number(process.hrtime.bigint() - started)));
+    unavailable(res);
+  });
+  upstream.on("response", () => deps.log.clear(`upstream:${ep.endpointId}:${conn.dstPort}`));
+  req.pipe(upstream);
+  req.on("aborted", () => upstream.destroy());
+  res.on("close", () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+}
+
+function unavailable(res: ServerResponse): void {
+  const body = "upstream connect error\r\n";
+  res.writeHead(503, { "content-type": "text/plain", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.end(body);
+}

@@ -1,0 +1,58 @@
+// flowlens-l7proxy --state-dir DIR: serves every L7 endpoint named in DIR/l7/config.json until
+// SIGTERM/SIGINT. Started detached by the collector, or by hand; one per state directory.
+import { mkdirSync } from "node:fs";
+import { l7Paths } from "./config-file.js";
+import { createLog, reason } from "./log.js";
+import { isL7Proxy, readPid, removePid, writePid } from "./pidfile.js";
+import { createL7Proxy } from "./proxy.js";
+
+const USAGE = "usage: flowlens-l7proxy [--state-dir DIR]   (default /var/lib/flowlens)";
+const log = createLog();
+
+function parseArgs(argv: string[]): { stateDir: string } {
+  let stateDir = "/var/lib/flowlens";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--state-dir" && argv[i + 1]) stateDir = argv[++i];
+    else if (a.startsWith("--state-dir=")) stateDir = a.slice(12);
+    else if (a === "-h" || a === "--help") {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else {
+      process.stderr.write(`flowlens-l7proxy: unknown argument "${a}"\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
+  return { stateDir };
+}
+
+function main(): void {
+  const { stateDir } = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) {
+    process.stderr.write("flowlens-l7proxy enters endpoint network namespaces and uses pinned BPF maps: run it as root\n");
+    process.exit(1);
+  }
+  const paths = l7Paths(stateDir);
+  mkdirSync(paths.dir, { recursive: true });
+  const other = readPid(paths.pidFile);
+  if (other !== undefined && other !== process.pid && isL7Proxy(other, stateDir)) {
+    process.stderr.write(`flowlens-l7proxy: another proxy (pid ${other}) already serves ${stateDir}\n`);
+    process.exit(1);
+  }
+  writePid(paths.pidFile);
+  // A bug in one request must not take enforcement down for every endpoint.
+  process.on("uncaughtException", (e) => log(`unexpected error: ${reason(e)}`));
+  const proxy = createL7Proxy({ stateDir, log });
+  proxy.start();
+  log(`flowlens-l7proxy pid ${process.pid} serving ${paths.config}`);
+  const stop = (sig: string) => {
+    log(`${sig}: stopping (new L7 connections are refused until a proxy runs again)`);
+    proxy.close();
+    removePid(paths.pidFile);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main();
