@@ -1,0 +1,255 @@
+// The node's policies: what is applied, where each came from, persisted so a restart re-applies
+// them. Every change is all-or-nothing: the whole new set is parsed and compiled first; only when
+// that succeeds is it written to disk, swapped in and installed into the kernel maps.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { type Policy, type PolicyDocument, type PolicyError, type PolicyRef, parsePolicyDocuments } from "@flowlens/policy";
+
+/** Origin of policies applied through the gRPC service (the others carry their --policies path). */
+export const API_ORIGIN = "api";
+
+export interface StoredPolicy {
+  policy: Policy;
+  /** Store revision when this policy was last applied. */
+  revision: number;
+  appliedAtMs: number;
+  /** API_ORIGIN or the --policies path it was read from. */
+  origin: string;
+}
+
+/** Compiles a whole policy set against the current endpoints; install() makes it the enforced one. */
+export interface PolicyInstaller {
+  prepare(set: readonly StoredPolicy[]): { ok: true; install(): void } | { ok: false; errors: PolicyError[] };
+}
+
+export interface ApplyResult {
+  applied: StoredPolicy[];
+  errors: PolicyError[];
+}
+
+/** Deleting or changing a policy that belongs to another origin (a --policies file). */
+export class PolicyOriginError extends Error {}
+
+export interface StoreOptions {
+  /** `<state-dir>/policies`; undefined: nothing is persisted. */
+  dir?: string;
+  installer: PolicyInstaller;
+  log(msg: string): void;
+  now?(): number;
+}
+
+export function policyKey(ref: PolicyRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/** `ns/name` or `name` (clusterwide), as messages and the CLI print a policy. */
+export function policyName(ref: PolicyRef): string {
+  return ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+}
+
+/** Rules of a policy as `policy list` counts them: ingress, egress and deny entries of every spec. */
+export function ruleCount(p: Policy): number {
+  return p.rules.reduce((n, r) => n + r.ingress.length + r.egress.length + r.ingressDeny.length + r.egressDeny.length, 0);
+}
+
+/** Persisted file of a policy: names are DNS labels/subdomains, so "_" separates safely. */
+function fileName(ref: PolicyRef): string {
+  const kind = ref.kind === "CiliumClusterwideNetworkPolicy" ? "ccnp" : "cnp";
+  return `${kind}_${ref.namespace}_${ref.name}.yaml`;
+}
+
+const HEADER = /^# flowlens policy: revision (\d+), applied (\S+)\n/;
+
+function originText(origin: string): string {
+  return origin === API_ORIGIN ? "the API (flowlens policy apply)" : `--policies ${origin}`;
+}
+
+export class PolicyStore {
+  private byKey = new Map<string, StoredPolicy>();
+  private rev = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Sorted by kind, namespace, name. */
+  list(): StoredPolicy[] {
+    return [...this.byKey.values()].sort(
+      (a, b) =>
+        a.policy.ref.kind.localeCompare(b.policy.ref.kind) ||
+        a.policy.ref.namespace.localeCompare(b.policy.ref.namespace) ||
+        a.policy.ref.name.localeCompare(b.policy.ref.name),
+    );
+  }
+
+  /** `kind` "" finds a namespaced policy first, then a clusterwide one of that name. */
+  get(name: string, namespace: string, kind = ""): StoredPolicy | undefined {
+    const ns = namespace || "default";
+    if (kind === "" || kind === "CiliumNetworkPolicy") {
+      const p = this.byKey.get(policyKey({ kind: "CiliumNetworkPolicy", namespace: ns, name }));
+      if (p || kind !== "") return p;
+    }
+    if (kind === "" || kind === "CiliumClusterwideNetworkPolicy")
+      return this.byKey.get(policyKey({ kind: "CiliumClusterwideNetworkPolicy", namespace: "", name }));
+    return undefined;
+  }
+
+  /** Adds or replaces the policies of `docs` (origin API_ORIGIN: persisted). */
+  apply(docs: PolicyDocument[], origin = API_ORIGIN): ApplyResult {
+    const parsed = parsePolicyDocuments(docs);
+    if (parsed.errors.length) return { applied: [], errors: parsed.errors };
+    if (parsed.policies.length === 0) {
+      const source = docs.map((d) => d.source).join(", ") || "(no documents)";
+      return {
+        applied: [],
+        errors: [{ source, path: "", message: "no CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy in the input" }],
+      };
+    }
+    return this.change(parsed.policies, origin, false);
+  }
+
+  /** The policies of one --policies path become exactly `docs` (those no longer there are removed). */
+  replaceOrigin(origin: string, docs: PolicyDocument[]): ApplyResult {
+    const parsed = parsePolicyDocuments(docs);
+    if (parsed.errors.length) return { applied: [], errors: parsed.errors };
+    return this.change(parsed.policies, origin, true);
+  }
+
+  /** Removes an API policy; undefined when there is none. Throws PolicyOriginError for a file's policy. */
+  delete(name: string, namespace: string, kind = ""): StoredPolicy | undefined {
+    const found = this.get(name, namespace, kind);
+    if (!found) return undefined;
+    if (found.origin !== API_ORIGIN)
+      throw new PolicyOriginError(`policy ${policyName(found.policy.ref)} comes from ${originText(found.origin)}: remove it from there`);
+    const next = new Map(this.byKey);
+    next.delete(policyKey(found.policy.ref));
+    const errors = this.commit(next, [], [found]);
+    if (errors) throw new Error(errors.map((e) => e.message).join("; "));
+    return found;
+  }
+
+  /** Re-applies the persisted policies (start-up). A file that does not parse is skipped, each error logged. */
+  load(): void {
+    const dir = this.opts.dir;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    const next = new Map<string, StoredPolicy>();
+    for (const f of readdirSync(dir).sort()) {
+      if (!f.endsWith(".yaml")) continue;
+      const path = join(dir, f);
+      const text = readFileSync(path, "utf8");
+      const header = HEADER.exec(text);
+      const { policies, errors } = parsePolicyDocuments([{ source: path, text }]);
+      for (const e of errors)
+        this.opts.log(`persisted policy skipped: ${e.source}${e.line ? `:${e.line}` : ""}: ${e.path ? `${e.path}: ` : ""}${e.message}`);
+      for (const policy of policies) {
+        const revision = header ? Number(header[1]) : 0;
+        const appliedAtMs = header ? Date.parse(header[2]) || 0 : 0;
+        next.set(policyKey(policy.ref), { policy, revision, appliedAtMs, origin: API_ORIGIN });
+        this.rev = Math.max(this.rev, revision);
+      }
+    }
+    if (next.size === 0) return;
+    const prep = this.opts.installer.prepare([...this.byKey.values(), ...next.values()]);
+    if (!prep.ok) {
+      for (const e of prep.errors) this.opts.log(`persisted policies not applied: ${e.message}`);
+      return;
+    }
+    for (const [k, v] of next) this.byKey.set(k, v);
+    prep.install();
+    this.opts.log(`re-applied ${next.size} persisted policies from ${dir}`);
+  }
+
+  private change(policies: Policy[], origin: string, replace: boolean): ApplyResult {
+    const errors: PolicyError[] = [];
+    for (const p of policies) {
+      const existing = this.byKey.get(policyKey(p.ref));
+      if (existing && existing.origin !== origin)
+        errors.push({
+          source: p.source,
+          path: "metadata.name",
+          line: p.line,
+          message: `policy ${policyName(p.ref)} (${p.ref.kind}) already comes from ${originText(existing.origin)}: rename it or remove it there first`,
+        });
+    }
+    if (errors.length) return { applied: [], errors };
+    const revision = this.rev + 1;
+    const appliedAtMs = this.now();
+    const next = new Map(this.byKey);
+    const removed: StoredPolicy[] = [];
+    if (replace) {
+      const keep = new Set(policies.map((p) => policyKey(p.ref)));
+      for (const [k, s] of this.byKey)
+        if (s.origin === origin && !keep.has(k)) {
+          next.delete(k);
+          removed.push(s);
+        }
+    }
+    const written: StoredPolicy[] = [];
+    for (const policy of policies) {
+      const key = policyKey(policy.ref);
+      const old = this.byKey.get(key);
+      // Unchanged text keeps its revision and time: re-reading a file is not a change.
+      if (old && old.policy.text === policy.text) continue;
+      const s = { policy, revision, appliedAtMs, origin };
+      next.set(key, s);
+      written.push(s);
+    }
+    if (written.length || removed.length) {
+      const failed = this.commit(next, written, removed);
+      if (failed) return { applied: [], errors: failed };
+    }
+    return { applied: policies.map((p) => next.get(policyKey(p.ref)) as StoredPolicy), errors: [] };
+  }
+
+  /** Compile, persist, swap, install — in that order, so a failure before the swap changes nothing. */
+  private commit(next: Map<string, StoredPolicy>, written: StoredPolicy[], removed: StoredPolicy[]): PolicyError[] | undefined {
+    const prep = this.opts.installer.prepare([...next.values()]);
+    if (!prep.ok) return prep.errors;
+    this.persist(
+      written.filter((s) => s.origin === API_ORIGIN),
+      removed.filter((s) => s.origin === API_ORIGIN),
+    );
+    this.byKey = next;
+    this.rev += 1;
+    prep.install();
+    return undefined;
+  }
+
+  /** One file per policy; each written to a temporary name, synced and renamed over the old one. */
+  private persist(written: StoredPolicy[], removed: StoredPolicy[]): void {
+    const dir = this.opts.dir;
+    if (!dir || (written.length === 0 && removed.length === 0)) return;
+    mkdirSync(dir, { recursive: true });
+    const staged: [tmp: string, final: string][] = [];
+    try {
+      for (const s of written) {
+        const final = join(dir, fileName(s.policy.ref));
+        const tmp = `${final}.tmp-${process.pid}`;
+        const header = `# flowlens policy: revision ${s.revision}, applied ${new Date(s.appliedAtMs).toISOString()}\n`;
+        const fd = openSync(tmp, "w", 0o600);
+        try {
+          writeSync(fd, header + s.policy.text);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        staged.push([tmp, final]);
+      }
+    } catch (e) {
+      for (const [tmp] of staged) rmSync(tmp, { force: true });
+      throw new Error(`persist policies in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const [tmp, final] of staged) renameSync(tmp, final);
+    for (const s of removed) rmSync(join(dir, fileName(s.policy.ref)), { force: true });
+  }
+}
