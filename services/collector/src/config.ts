@@ -18,6 +18,46 @@ export interface CollectorConfig {
   drainIntervalMs: number;
   /** Server certificate, key and the CA clients' certificates must chain to (mTLS); all or none. */
   tls?: { cert: string; key: string; ca: string };
+  /** bpffs directory of the pinned maps and links (enforcement outlives the collector). */
+  pinPath: string;
+  /** Node-local state (persisted policies). */
+  stateDir: string;
+}
+
+export const DEFAULT_PIN_PATH = "/sys/fs/bpf/flowlens";
+export const DEFAULT_STATE_DIR = "/var/lib/flowlens";
+
+/** A pin path must be an absolute path inside a bpffs mount (conventionally under /sys/fs/bpf). */
+function pinPathArg(v: string): string {
+  if (!v.startsWith("/") || v.split("/").includes("..") || v.replace(/\/+$/, "") === "/sys/fs/bpf")
+    throw new InvalidArgumentError(`--pin-path must be an absolute directory below the bpffs mount, e.g. /sys/fs/bpf/flowlens, got "${v}"`);
+  return v.replace(/\/+$/, "");
+}
+
+function stateDirArg(v: string): string {
+  if (!v.startsWith("/")) throw new InvalidArgumentError(`--state-dir must be an absolute path, got "${v}"`);
+  return v.replace(/\/+$/, "") || "/";
+}
+
+export interface UninstallConfig {
+  pinPath: string;
+  stateDir: string;
+}
+
+/** `flowlens-collector uninstall [--pin-path P] [--state-dir D]` (argv after "uninstall"). */
+export function parseUninstallArgs(argv: string[]): UninstallConfig {
+  const cmd = new Command("flowlens-collector uninstall")
+    .description(
+      "Removes what outlives the collector: tc filters of its endpoints, socket-hook links, pinned maps (and stops the L7 proxy)",
+    )
+    .option("--pin-path <dir>", "bpffs directory of the pinned maps and links", pinPathArg, DEFAULT_PIN_PATH)
+    .option("--state-dir <dir>", "node-local state directory", stateDirArg, DEFAULT_STATE_DIR)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showSuggestionAfterError();
+  cmd.parse(argv, { from: "user" });
+  const o = cmd.opts();
+  return { pinPath: o.pinPath, stateDir: o.stateDir };
 }
 
 const DEFAULT_OBJECT = fileURLToPath(new URL("../../../bpf/.output/flowlens.bpf.o", import.meta.url));
@@ -64,6 +104,8 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     .option("--tls-cert <file>", "server certificate (PEM); with --tls-key and --tls-ca, clients must present a certificate")
     .option("--tls-key <file>", "server private key (PEM)")
     .option("--tls-ca <file>", "CA that signs client certificates (PEM)")
+    .option("--pin-path <dir>", "bpffs directory of the pinned maps and links", pinPathArg, DEFAULT_PIN_PATH)
+    .option("--state-dir <dir>", "node-local state (persisted policies)", stateDirArg, DEFAULT_STATE_DIR)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
@@ -88,5 +130,7 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     flowIdleTimeoutMs: o.flowIdleTimeout,
     drainIntervalMs: o.drainInterval,
     tls: tlsGiven ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined,
+    pinPath: o.pinPath,
+    stateDir: o.stateDir,
   };
 }

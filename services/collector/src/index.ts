@@ -6,17 +6,22 @@ import { HealthImplementation } from "grpc-health-check";
 import { closeAll } from "libbpf-ts";
 import { syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
-import { type CollectorConfig, parseCollectorArgs } from "./config.js";
+import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
 import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
+import { cgroupV2Root } from "./datapath/pins.js";
+import { uninstall } from "./datapath/uninstall.js";
 import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
 import { EndpointRegistry } from "./endpoints/registry.js";
 import { EndpointsFile, reconcile } from "./endpoints/source.js";
 import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
+import { syncEndpoints } from "./policy/endpoint-sync.js";
+import { PolicyMaps } from "./policy/maps.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
 import { createObserverHandlers } from "./server/observer.js";
+import { uninstallHooks } from "./uninstall-hooks.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
 
@@ -80,6 +85,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       reportIntervalMs: cfg.reportIntervalMs,
       flowIdleTimeoutMs: cfg.flowIdleTimeoutMs,
       drainIntervalMs: cfg.drainIntervalMs,
+      pinPath: cfg.pinPath,
     },
     collector.decoder,
     (e) => collector.pushLost(e),
@@ -99,10 +105,25 @@ async function main(cfg: CollectorConfig): Promise<void> {
   };
   process.on("SIGINT", () => shutdown(0));
   process.on("SIGTERM", () => shutdown(0));
+  // Adopts what the pinned maps hold; endpoint facts reach them before tc is attached (listener order).
+  const policyMaps = new PolicyMaps(datapath.policyMaps(), { log });
+  policyMaps.refreshHostAddresses();
+  setInterval(() => policyMaps.refreshHostAddresses(), 10_000).unref();
+  syncEndpoints(registry, policyMaps, { cgroupRoot: cgroupV2Root(), log });
   collector.useDatapath(datapath);
+  // Endpoints that left while no collector ran: their entries and kept filters go once every
+  // endpoint had time to come back (from the file or the API).
+  setTimeout(() => {
+    const gone = policyMaps.pruneAdopted();
+    for (const ifindex of gone.ifindexes) datapath.detachStaleInterface(ifindex);
+    if (gone.ifindexes.length + gone.cgroups.length + gone.ips > 0)
+      log(
+        `removed state of endpoints gone since the last run: ${gone.ifindexes.length} interfaces, ${gone.cgroups.length} cgroups, ${gone.ips} addresses`,
+      );
+  }, 30_000).unref();
   for (const ifname of cfg.interfaces) {
     const ifindex = await ifindexOf(ifname);
-    datapath.attachInterface(ifindex, ifname);
+    datapath.attachInterface(ifindex, ifname, { keep: false });
     hostInterfaces.set(ifindex, ifname);
   }
 
@@ -162,17 +183,36 @@ async function main(cfg: CollectorConfig): Promise<void> {
   log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}, ${registry.list().length} endpoints`);
 }
 
-let cfg: CollectorConfig;
-try {
-  cfg = parseCollectorArgs(process.argv.slice(2));
-} catch (e) {
-  const err = e as { code?: string; exitCode?: number; message: string };
-  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
-  if (!err.code?.startsWith("commander.")) process.stderr.write(`flowlens-collector: ${err.message}\n`);
-  process.exit(2);
+async function runUninstall(argv: string[]): Promise<void> {
+  const u = parseUninstallArgs(argv);
+  if (process.getuid?.() !== 0) throw new Error("uninstall removes tc filters, links and pins: run it as root");
+  await uninstall({ ...u, log }, uninstallHooks);
 }
-main(cfg).catch((e: Error) => {
-  process.stderr.write(`flowlens-collector: ${e.message}\n`);
-  closeAll();
-  process.exit(1);
-});
+
+if (process.argv[2] === "uninstall") {
+  runUninstall(process.argv.slice(3)).then(
+    () => process.exit(0),
+    (e: { code?: string; message: string }) => {
+      if (e.code === "commander.helpDisplayed") process.exit(0);
+      if (!e.code?.startsWith("commander.")) process.stderr.write(`flowlens-collector uninstall: ${e.message}\n`);
+      process.exit(e.code?.startsWith("commander.") ? 2 : 1);
+    },
+  );
+} else startCollector();
+
+function startCollector(): void {
+  let cfg: CollectorConfig;
+  try {
+    cfg = parseCollectorArgs(process.argv.slice(2));
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message: string };
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
+    if (!err.code?.startsWith("commander.")) process.stderr.write(`flowlens-collector: ${err.message}\n`);
+    process.exit(2);
+  }
+  main(cfg).catch((e: Error) => {
+    process.stderr.write(`flowlens-collector: ${e.message}\n`);
+    closeAll();
+    process.exit(1);
+  });
+}

@@ -1,14 +1,19 @@
-// Owns the kernel side: loads flowlens.bpf.o, attaches tc to interfaces and the tracepoints,
-// drains the ring buffer into the decoder, reads the loss counters and sweeps idle flows.
+// Owns the kernel side: loads flowlens.bpf.o with its maps pinned under the pin path, attaches tc
+// to interfaces (endpoint filters stay when the collector exits), the socket hooks and the
+// tracepoints, drains the ring buffer into the decoder, reads the loss counters and sweeps idle
+// flows and policy connection-tracking entries.
 import { existsSync } from "node:fs";
-import { type BpfMap, BpfObject, type Link, RingBufferReader } from "libbpf-ts";
+import { type BpfMap, BpfObject, Link, RingBufferReader } from "libbpf-ts";
 import { monoNowNs } from "../clock/monotonic.js";
 import { addrToKey } from "../net/ip.js";
+import { defaultCtTimeouts, sweepCt } from "../policy/ct-sweep.js";
+import type { PolicyMapSet } from "../policy/maps.js";
 import { BatchQueue } from "./batch-queue.js";
 import type { RecordDecoder } from "./decoder.js";
 import { ABI_VERSION, FlowEventBit, Layout, RecordKind, Stat } from "./layout.js";
 import { LostEntry, LostSource } from "./lost.js";
 import { ensureMounts } from "./mounts.js";
+import { attachSocketHooks, cgroupV2Root, pinMaps, reusePinnedMaps } from "./pins.js";
 
 export interface DatapathOptions {
   objectPath: string;
@@ -20,7 +25,17 @@ export interface DatapathOptions {
   drainIntervalMs: number;
   flowIdleTimeoutMs: number;
   sweepIntervalMs: number;
+  /** bpffs directory of the pinned maps and links (--pin-path); no default, so tests never share it. */
+  pinPath: string;
+  /** Policy CT entries are swept this often (a full map scan). */
+  ctSweepIntervalMs: number;
+  /** cgroup v2 root for the socket hooks; undefined = found in /proc/mounts, "" = no socket hooks. */
+  cgroupRoot?: string;
 }
+
+/** tc filter handle and priority of the collector's programs: a restart replaces them in place. */
+export const TC_HANDLE = 1;
+export const TC_PRIORITY = 1;
 
 export const defaultDatapathOptions = {
   ringBytes: 4 * 1024 * 1024,
@@ -30,9 +45,18 @@ export const defaultDatapathOptions = {
   drainIntervalMs: 50,
   flowIdleTimeoutMs: 15000,
   sweepIntervalMs: 2000,
-} satisfies Omit<DatapathOptions, "objectPath">;
+  ctSweepIntervalMs: 10_000,
+} satisfies Omit<DatapathOptions, "objectPath" | "pinPath">;
 
-export type DatapathStats = { ringbufFull: number; flowMapFull: number; packets: number; records: number; parseErrors: number };
+export type DatapathStats = {
+  ringbufFull: number;
+  flowMapFull: number;
+  packets: number;
+  records: number;
+  parseErrors: number;
+  policyDrops: number;
+  ctMapFull: number;
+};
 
 const TRACEPOINTS: [prog: string, category: string, name: string][] = [
   ["fl_sock_state", "sock", "inet_sock_set_state"],
@@ -43,13 +67,16 @@ const TRACEPOINTS: [prog: string, category: string, name: string][] = [
 export class Datapath {
   private readonly links = new Map<number, Link[]>();
   private readonly tpLinks: Link[] = [];
+  private readonly sockLinks: Link[] = [];
   private readonly reader: RingBufferReader;
   private readonly queue: BatchQueue;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly flowsMap: BpfMap;
   private readonly statsMap: BpfMap;
   private readonly ipsMap: BpfMap;
+  private readonly ctMap: BpfMap;
   private lastRingbufFull = 0;
+  private lastCtSweepNs = 0;
   private closed = false;
 
   private constructor(
@@ -63,7 +90,13 @@ export class Datapath {
     this.flowsMap = obj.map("fl_flows");
     this.statsMap = obj.map("fl_stats");
     this.ipsMap = obj.map("fl_endpoint_ips");
+    this.ctMap = obj.map("fl_ct");
+    // Losses counted by an earlier run (the counters are pinned) were reported then.
+    this.lastRingbufFull = this.stats().ringbufFull;
     for (const [prog, cat, name] of TRACEPOINTS) this.tpLinks.push(obj.program(prog).attachTracepoint(cat, name));
+    const cgroupRoot = opts.cgroupRoot ?? cgroupV2Root();
+    if (cgroupRoot) this.sockLinks.push(...attachSocketHooks(obj, opts.pinPath, cgroupRoot, log));
+    else if (opts.cgroupRoot === undefined) log("no cgroup v2 hierarchy mounted: socket-level policy (connect/sendmsg) is off");
     this.queue = new BatchQueue(
       decoder,
       (n) => pushLost(new LostEntry(LostSource.EVENTS_QUEUE, n, monoNowNs())),
@@ -79,6 +112,7 @@ export class Datapath {
     this.timers.push(setInterval(() => this.guard("drain ring buffer", () => this.reader.consume()), opts.drainIntervalMs));
     this.timers.push(setInterval(() => this.guard("read loss counters", () => this.checkLosses()), 1000));
     this.timers.push(setInterval(() => this.guard("sweep idle flows", () => this.sweep()), opts.sweepIntervalMs));
+    this.timers.push(setInterval(() => this.guard("sweep policy connections", () => this.sweepConnections()), opts.sweepIntervalMs));
     for (const t of this.timers) t.unref();
   }
 
@@ -102,7 +136,9 @@ export class Datapath {
       obj.setRodata("fl_cfg", cfg);
       obj.setMapMaxEntries("fl_events", opts.ringBytes);
       obj.setMapMaxEntries("fl_flows", opts.flowMapEntries);
+      const toPin = reusePinnedMaps(obj, opts.pinPath, log);
       obj.load();
+      pinMaps(obj, toPin, opts.pinPath);
       return new Datapath(obj, opts, decoder, pushLost, log, hold);
     } catch (e) {
       obj.close();
@@ -125,27 +161,55 @@ export class Datapath {
   /** Entries left in fl_flows after the last sweep. */
   activeFlows = 0;
 
-  attachInterface(ifindex: number, ifname: string): void {
+  /**
+   * Attaches the tc programs (replacing ours of an earlier run in place). Endpoint interfaces keep
+   * their filters when the collector exits (policy goes on); `keep: false` (observed host
+   * interfaces) detaches them on exit.
+   */
+  attachInterface(ifindex: number, ifname: string, opts: { keep?: boolean } = {}): void {
     if (this.links.has(ifindex)) return;
-    const ing = this.obj.program("fl_tc_ingress").attachTc(ifindex, "ingress", { ifname });
+    const tc = { ifname, keep: opts.keep ?? true, handle: TC_HANDLE, priority: TC_PRIORITY };
+    const ing = this.obj.program("fl_tc_ingress").attachTc(ifindex, "ingress", tc);
     try {
-      const eg = this.obj.program("fl_tc_egress").attachTc(ifindex, "egress", { ifname });
+      const eg = this.obj.program("fl_tc_egress").attachTc(ifindex, "egress", tc);
       this.links.set(ifindex, [ing, eg]);
     } catch (e) {
-      ing.close();
+      ing.detach();
       throw e;
     }
   }
 
+  /** Removes the tc filters of an interface (kept ones too): the endpoint is gone. */
   detachInterface(ifindex: number): void {
     for (const l of this.links.get(ifindex) ?? []) {
       try {
-        l.close();
+        l.detach();
       } catch {
         // The interface may be gone already, and its filters with it.
       }
     }
     this.links.delete(ifindex);
+  }
+
+  /** Removes filters an earlier run kept on an interface this run never attached (an endpoint that left meanwhile). */
+  detachStaleInterface(ifindex: number): void {
+    if (this.links.has(ifindex)) return;
+    for (const dir of ["ingress", "egress"] as const) Link.detachTc(ifindex, dir, { handle: TC_HANDLE, priority: TC_PRIORITY });
+  }
+
+  /** The pinned policy maps, for the map writer (policy/maps.ts). */
+  policyMaps(): PolicyMapSet {
+    return {
+      policy: this.obj.map("fl_policy"),
+      ipcache: this.obj.map("fl_ipcache"),
+      endpoints: this.obj.map("fl_endpoints"),
+      cgroups: this.obj.map("fl_cgroups"),
+    };
+  }
+
+  /** Socket hooks attached (0 without a cgroup v2 hierarchy). */
+  get socketHooks(): number {
+    return this.sockLinks.length;
   }
 
   attachedInterfaces(): number[] {
@@ -178,6 +242,8 @@ export class Datapath {
       packets: sum(Stat.PACKETS),
       records: sum(Stat.RECORDS),
       parseErrors: sum(Stat.PARSE_ERRORS),
+      policyDrops: sum(Stat.POLICY_DROPS),
+      ctMapFull: sum(Stat.CT_MAP_FULL),
     };
   }
 
@@ -246,6 +312,19 @@ export class Datapath {
     return ending.length;
   }
 
+  /** Expires idle fl_ct entries, at most once per ctSweepIntervalMs; returns how many. */
+  sweepConnections(force = false): number {
+    const now = monoNowNs();
+    if (!force && now - this.lastCtSweepNs < this.opts.ctSweepIntervalMs * 1e6) return 0;
+    this.lastCtSweepNs = now;
+    const { entries, expired } = sweepCt(this.ctMap, now, defaultCtTimeouts);
+    this.trackedConnections = entries - expired;
+    return expired;
+  }
+
+  /** Entries left in fl_ct after the last connection sweep. */
+  trackedConnections = 0;
+
   /** Every fl_flows entry: one batch syscall per chunk where the kernel supports it. */
   private *flowEntries(): Generator<[Buffer, Buffer]> {
     const batch = this.flowsMap.lookupBatch();
@@ -268,9 +347,11 @@ export class Datapath {
       // closing anyway
     }
     this.reader.close();
-    for (const ifindex of [...this.links.keys()]) this.detachInterface(ifindex);
-    for (const l of this.tpLinks) l.close();
+    // Closing forgets kept tc filters and pinned socket-hook links: they stay in force.
+    for (const links of this.links.values()) for (const l of links) l.close();
+    this.links.clear();
+    for (const l of [...this.tpLinks, ...this.sockLinks]) l.close();
     this.obj.close();
-    this.log("datapath detached");
+    this.log(`datapath closed; maps and policy stay pinned under ${this.opts.pinPath}`);
   }
 }
