@@ -8,7 +8,6 @@ import { syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
 import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
 import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
-import { cgroupV2Root } from "./datapath/pins.js";
 import { uninstall } from "./datapath/uninstall.js";
 import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
 import { EndpointRegistry } from "./endpoints/registry.js";
@@ -16,7 +15,6 @@ import { EndpointsFile, reconcile } from "./endpoints/source.js";
 import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
-import { syncEndpoints } from "./policy/endpoint-sync.js";
 import { PolicyMaps } from "./policy/maps.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
@@ -105,11 +103,11 @@ async function main(cfg: CollectorConfig): Promise<void> {
   };
   process.on("SIGINT", () => shutdown(0));
   process.on("SIGTERM", () => shutdown(0));
-  // Adopts what the pinned maps hold; endpoint facts reach them before tc is attached (listener order).
+  // The map writer adopts what the pinned maps hold (a restart rewrites only what changed); the
+  // policy engine writes policies and endpoints through it.
   const policyMaps = new PolicyMaps(datapath.policyMaps(), { log });
   policyMaps.refreshHostAddresses();
   setInterval(() => policyMaps.refreshHostAddresses(), 10_000).unref();
-  syncEndpoints(registry, policyMaps, { cgroupRoot: cgroupV2Root(), log });
   collector.useDatapath(datapath);
   // Endpoints that left while no collector ran: their entries and kept filters go once every
   // endpoint had time to come back (from the file or the API).
