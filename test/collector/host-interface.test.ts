@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TraceObservationPoint, TrafficDirection } from "@flowlens/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_BIN, type Collector, runCli, startCollector } from "../harness/collector.js";
+import { COLLECTOR_BIN, type Collector, collectorState, runCli, startCollector } from "../harness/collector.js";
 import { observerClient, waitForFlows } from "../harness/observer.js";
 import { createPods, type Pods, spawnBackground } from "../harness/pods.js";
 import { waitFor } from "../harness/run.js";
@@ -48,7 +48,8 @@ describe("host interfaces", () => {
 describe("unix socket", () => {
   it("serves the Observer API on a unix socket", async () => {
     const sock = join(dir, "collector.sock");
-    const p = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", `unix:${sock}`, "--metrics-address", ""]);
+    const state = collectorState();
+    const p = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", `unix:${sock}`, "--metrics-address", "", ...state.args]);
     try {
       await waitFor("unix socket", async () => existsSync(sock), 20_000);
       const st = await runCli(["status", "--server", `unix:${sock}`]);
@@ -56,6 +57,7 @@ describe("unix socket", () => {
       expect(st.stdout).toMatch(/Healthcheck .*Ok/);
     } finally {
       await p.kill();
+      await state.cleanup();
     }
   });
 });

@@ -1,8 +1,12 @@
 // Runs the real collector daemon and the flowlens CLI as child processes for end-to-end tests.
+// Every collector gets its own --pin-path and --state-dir (its pinned maps, kept tc filters and
+// socket-hook links outlive it by design), removed with `flowlens-collector uninstall` when it stops.
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { type Spawned, spawnBackground } from "./pods.js";
-import { type RunResult, run, sleep } from "./run.js";
+import { type RunResult, run, runSync, sleep } from "./run.js";
 import { REPO_ROOT } from "./topology.js";
 
 export const COLLECTOR_BIN = resolve(REPO_ROOT, "services/collector/bin/flowlens-collector.js");
@@ -15,7 +19,10 @@ export interface Collector {
   process: Spawned;
   /** Everything the collector printed so far. */
   output(): string;
+  /** Stops it (SIGTERM, then SIGKILL) and, unless started with a caller's state, uninstalls its pins. */
   stop(): Promise<void>;
+  pinPath: string;
+  stateDir: string;
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -40,16 +47,66 @@ const canConnect = (port: number) =>
     s.on("error", () => ok(false));
   });
 
+/** A test collector's pin path and state dir; cleanup() uninstalls and removes both. */
+export interface CollectorState {
+  pinPath: string;
+  stateDir: string;
+  /** --pin-path and --state-dir for the collector's command line. */
+  args: string[];
+  /** Runs `flowlens-collector uninstall` for them (filters, links, pins) and removes the state dir. */
+  cleanup(): Promise<void>;
+}
+
 const running = new Set<Spawned>();
+const states = new Set<CollectorState>();
+let stateSeq = 0;
+
+function uninstallArgv(st: { pinPath: string; stateDir: string }): string[] {
+  return ["node", COLLECTOR_BIN, "uninstall", "--pin-path", st.pinPath, "--state-dir", st.stateDir];
+}
+
 process.on("exit", () => {
   for (const p of running) p.process.kill("SIGKILL");
+  for (const st of states) {
+    runSync(uninstallArgv(st));
+    rmSync(st.stateDir, { recursive: true, force: true });
+  }
 });
 
-/** Starts flowlens-collector on a free port with extra args; resolves once the port accepts connections. */
-export async function startCollector(args: string[], timeoutMs = 20_000): Promise<Collector> {
+/**
+ * A fresh --pin-path (under /sys/fs/bpf, unique to this process) and --state-dir (a temp dir). Pass
+ * the same state to several collectors to test a restart that adopts the pinned state; call cleanup()
+ * (also done at process exit) when the last one stopped.
+ */
+export function collectorState(): CollectorState {
+  const pinPath = `/sys/fs/bpf/flowlens-test-${process.pid}-${++stateSeq}`;
+  const stateDir = mkdtempSync(join(tmpdir(), "flowlens-state-"));
+  const st: CollectorState = {
+    pinPath,
+    stateDir,
+    args: ["--pin-path", pinPath, "--state-dir", stateDir],
+    async cleanup() {
+      if (!states.delete(st)) return;
+      const r = await run(uninstallArgv(st), { allowFail: true, timeoutMs: 30_000 });
+      rmSync(stateDir, { recursive: true, force: true });
+      if (r.code !== 0) throw new Error(`flowlens-collector uninstall --pin-path ${pinPath} failed: ${r.stderr.trim()}`);
+    },
+  };
+  states.add(st);
+  return st;
+}
+
+/**
+ * Starts flowlens-collector on a free port with extra args; resolves once the port accepts
+ * connections. With opts.state the collector uses that pin path and state dir and the caller cleans
+ * up; without, it gets its own, uninstalled by stop().
+ */
+export async function startCollector(args: string[], timeoutMs = 20_000, opts: { state?: CollectorState } = {}): Promise<Collector> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const proc = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", address, ...args]);
+  const own = opts.state ? undefined : collectorState();
+  const state = opts.state ?? (own as CollectorState);
+  const proc = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", address, ...state.args, ...args]);
   running.add(proc);
   let exitCode: number | null | undefined;
   void proc.exited.then((code) => {
@@ -59,10 +116,12 @@ export async function startCollector(args: string[], timeoutMs = 20_000): Promis
   const stop = async () => {
     await proc.kill();
     running.delete(proc);
+    await own?.cleanup();
   };
   const deadline = Date.now() + timeoutMs;
   while (!(await canConnect(port))) {
     if (exitCode !== undefined) {
+      await own?.cleanup();
       throw new Error(`collector exited (code ${exitCode}) before listening on ${address}: ${proc.output().trim() || "(no output)"}`);
     }
     if (Date.now() > deadline) {
@@ -71,7 +130,7 @@ export async function startCollector(args: string[], timeoutMs = 20_000): Promis
     }
     await sleep(100);
   }
-  return { address, port, process: proc, output: proc.output, stop };
+  return { address, port, process: proc, output: proc.output, stop, pinPath: state.pinPath, stateDir: state.stateDir };
 }
 
 /** Runs `flowlens <args>` to completion (never rejects on a non-zero exit; check code). */

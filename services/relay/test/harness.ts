@@ -16,7 +16,7 @@ import {
   type ServerStatusResponse,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { COLLECTOR_BIN, freePort } from "../../../test/harness/collector.js";
+import { COLLECTOR_BIN, collectorState, freePort } from "../../../test/harness/collector.js";
 import { type Spawned, spawnBackground } from "../../../test/harness/pods.js";
 import { run, sleep } from "../../../test/harness/run.js";
 import { REPO_ROOT } from "../../../test/harness/topology.js";
@@ -79,11 +79,30 @@ async function startListening(
   return { address, port, process: proc, output: proc.output, stop };
 }
 
-/** A collector on a given (or free) port, attached to the endpoints file's pods once it says "serving". */
+/**
+ * A collector on a given (or free) port, attached to the endpoints file's pods once it says "serving".
+ * It has its own pin path and state dir, uninstalled when it stops.
+ */
 export async function startCollectorAt(args: string[], port?: number): Promise<Daemon> {
-  return startListening("collector", ["node", COLLECTOR_BIN, "--metrics-address", "", ...args], port ?? (await freePort()), (o) =>
-    o.includes("serving"),
-  );
+  const state = collectorState();
+  try {
+    const d = await startListening(
+      "collector",
+      ["node", COLLECTOR_BIN, "--metrics-address", "", ...state.args, ...args],
+      port ?? (await freePort()),
+      (o) => o.includes("serving"),
+    );
+    return {
+      ...d,
+      stop: async () => {
+        await d.stop();
+        await state.cleanup();
+      },
+    };
+  } catch (e) {
+    await state.cleanup();
+    throw e;
+  }
 }
 
 export async function startRelay(args: string[], port?: number): Promise<Daemon> {
