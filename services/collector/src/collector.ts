@@ -1,6 +1,7 @@
 // Wires the collector together: endpoints -> datapath, ring-buffer records -> live ring,
 // live ring -> Observer API. Takes its dependencies; only index.ts reads flags and opens sockets.
 import type { Flow } from "@flowlens/proto";
+import { wallNsToMono } from "./clock/monotonic.js";
 import type { DatapathStats } from "./datapath/datapath.js";
 import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
 import { type LostEntry, LostSource } from "./datapath/lost.js";
@@ -11,6 +12,7 @@ import { FlowFactsBuilder } from "./flows/facts.js";
 import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { LiveRing } from "./flows/ring.js";
+import { L7Event, l7RecordOf, type ProxyHttpEvent } from "./policy/l7-flows.js";
 import type { ObserverState } from "./server/observer.js";
 
 /** What the collector needs of the kernel side (the real one is Datapath; tests may fake it). */
@@ -81,6 +83,15 @@ export class Collector {
       this.onRemoved(old);
       this.onAdded(ep);
     });
+  }
+
+  /** An HTTP request or response the L7 proxy checked: an L7 flow, counted in policy_verdicts_total. */
+  pushL7(e: ProxyHttpEvent): void {
+    const tsNs = wallNsToMono(e.time);
+    const rec = l7RecordOf(e);
+    this.ring.push(new L7Event(tsNs, rec, this.decoder.rulesAt(tsNs)), tsNs);
+    this.ring.notify();
+    if (rec.type === "request") this.decoder.verdicts.verdict("ingress", "l7/http", rec.verdict.toLowerCase());
   }
 
   countLost(source: number, count: number): void {
@@ -169,6 +180,7 @@ export class Collector {
       [LostSource.KERNEL_RING]: "kernel_ring",
       [LostSource.EVENTS_QUEUE]: "events_queue",
       [LostSource.LIVE_RING]: "live_ring",
+      [LostSource.L7_PROXY]: "l7_proxy",
     };
     return Object.fromEntries([...this.lost].map(([s, n]) => [names[s] ?? String(s), n]));
   }

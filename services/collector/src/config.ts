@@ -22,6 +22,10 @@ export interface CollectorConfig {
   pinPath: string;
   /** Node-local state (persisted policies). */
   stateDir: string;
+  /** --policies FILE|DIR: policies read at start and re-read when they change. */
+  policies?: string;
+  /** --policy-audit-mode: every policy deny only audits (verdict AUDIT, traffic passes). */
+  policyAuditMode: boolean;
 }
 
 export const DEFAULT_PIN_PATH = "/sys/fs/bpf/flowlens";
@@ -106,6 +110,8 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     .option("--tls-ca <file>", "CA that signs client certificates (PEM)")
     .option("--pin-path <dir>", "bpffs directory of the pinned maps and links", pinPathArg, DEFAULT_PIN_PATH)
     .option("--state-dir <dir>", "node-local state (persisted policies)", stateDirArg, DEFAULT_STATE_DIR)
+    .option("--policies <file|dir>", "CiliumNetworkPolicy YAML file or directory (*.yaml, *.yml, *.json), re-read when it changes")
+    .option("--policy-audit-mode", "audit every policy: would-be drops pass and are reported with verdict AUDIT", false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
@@ -132,5 +138,7 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     tls: tlsGiven ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined,
     pinPath: o.pinPath,
     stateDir: o.stateDir,
+    policies: o.policies,
+    policyAuditMode: o.policyAuditMode === true,
   };
 }

@@ -1,6 +1,12 @@
 // flowlens-collector: reads flags, opens the datapath and the sockets, runs until a signal.
 import { readdirSync, readFileSync } from "node:fs";
-import { Endpoints as EndpointsService, grpcServiceDefinition, observerServiceDefinition } from "@flowlens/proto";
+import { join } from "node:path";
+import {
+  Endpoints as EndpointsService,
+  grpcServiceDefinition,
+  observerServiceDefinition,
+  Policies as PoliciesService,
+} from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { closeAll } from "libbpf-ts";
@@ -8,6 +14,7 @@ import { syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
 import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
 import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
+import { cgroupV2Root } from "./datapath/pins.js";
 import { uninstall } from "./datapath/uninstall.js";
 import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
 import { EndpointRegistry } from "./endpoints/registry.js";
@@ -15,10 +22,14 @@ import { EndpointsFile, reconcile } from "./endpoints/source.js";
 import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
+import { cgroupIdOf, PolicyEngine } from "./policy/engine.js";
 import { PolicyMaps } from "./policy/maps.js";
+import { PolicyFiles } from "./policy/policy-files.js";
+import { PolicyStore } from "./policy/store.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
 import { createObserverHandlers } from "./server/observer.js";
+import { createPolicyHandlers } from "./server/policy.js";
 import { uninstallHooks } from "./uninstall-hooks.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
@@ -108,6 +119,18 @@ async function main(cfg: CollectorConfig): Promise<void> {
   const policyMaps = new PolicyMaps(datapath.policyMaps(), { log });
   policyMaps.refreshHostAddresses();
   setInterval(() => policyMaps.refreshHostAddresses(), 10_000).unref();
+  // Policies: compiled against the registry's endpoints and written through the map writer; rule
+  // ids in verdict records are read against the compilation in force when the kernel decided.
+  const cgroupRoot = cgroupV2Root();
+  const engine = new PolicyEngine({
+    registry,
+    audit: cfg.policyAuditMode,
+    log,
+    maps: policyMaps,
+    cgroupId: (path) => cgroupIdOf(path, cgroupRoot),
+  });
+  collector.decoder.rulesAt = (tsNs) => engine.rules.at(tsNs);
+  const store = new PolicyStore({ dir: join(cfg.stateDir, "policies"), installer: engine, log });
   collector.useDatapath(datapath);
   // Endpoints that left while no collector ran: their entries and kept filters go once every
   // endpoint had time to come back (from the file or the API).
@@ -135,6 +158,23 @@ async function main(cfg: CollectorConfig): Promise<void> {
     }
     file.watch();
   }
+  // Persisted and --policies policies, then the first write of the maps: until now a restart's
+  // pinned maps kept enforcing what they held.
+  try {
+    store.load();
+  } catch (e) {
+    log(`persisted policies: ${(e as Error).message}`);
+  }
+  let policyFiles: PolicyFiles | undefined;
+  if (cfg.policies) {
+    policyFiles = new PolicyFiles(cfg.policies, store, log);
+    policyFiles.load();
+    policyFiles.watch();
+  }
+  engine.start();
+  log(
+    `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, maps written in ${engine.lastInstallMs.toFixed(1)} ms`,
+  );
 
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
@@ -144,6 +184,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     grpcServiceDefinition(EndpointsService),
     createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name))),
   );
+  server.addService(grpcServiceDefinition(PoliciesService), createPolicyHandlers(store, engine));
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
   new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
   await new Promise<void>((resolve, reject) =>
@@ -163,6 +204,9 @@ async function main(cfg: CollectorConfig): Promise<void> {
       lost: () => collector.lostByName(),
       errors: () => collector.datapathErrors(),
       endpoints: () => registry.list().length,
+      policyVerdicts: () => collector.decoder.verdicts.verdictTotals(),
+      drops: () => collector.decoder.verdicts.dropTotals((r) => collector.deps.dropReasons.hubble(r)),
+      policies: () => store.size,
     });
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
   }

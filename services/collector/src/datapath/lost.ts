@@ -7,6 +7,8 @@ export const LostSource = {
   EVENTS_QUEUE: 2,
   /** The live ring overwrote entries before a reader got to them. */
   LIVE_RING: 3,
+  /** The L7 proxy dropped request events while the collector was not reading them. */
+  L7_PROXY: 4,
 } as const;
 
 export class LostEntry {

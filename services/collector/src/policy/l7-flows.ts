@@ -23,10 +23,49 @@ export interface L7Record {
   code: number;
   /** Request to response, 0 for a request record. */
   latencyNs: number;
-  /** DROPPED when the request was denied (answered with 403 by the proxy). */
-  verdict: "FORWARDED" | "DROPPED";
+  /** DROPPED: denied and answered 403 by the proxy. AUDIT: the rules deny it, but audit mode let it pass. */
+  verdict: "FORWARDED" | "DROPPED" | "AUDIT";
   /** The rule that allowed it; 0 = none (denied). */
   ruleId: number;
+}
+
+/** One event of the proxy (@flowlens/l7proxy's L7HttpEvent, read from its events socket). */
+export interface ProxyHttpEvent {
+  /** Wall clock ns. */
+  time: number;
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  method: string;
+  /** Path and query, as on the request line. */
+  url: string;
+  protocol: string;
+  code: number;
+  verdict: "FORWARDED" | "DROPPED" | "AUDIT";
+  ruleId: number;
+  type: "REQUEST" | "RESPONSE";
+  latencyNs?: number;
+}
+
+/** The proxy sees no Host it could trust: the URL names the address the client connected to, as Cilium's does. */
+export function l7RecordOf(e: ProxyHttpEvent): L7Record {
+  const host = e.dstIp.includes(":") ? `[${e.dstIp}]` : e.dstIp;
+  const port = e.dstPort === 80 ? "" : `:${e.dstPort}`;
+  return {
+    type: e.type === "RESPONSE" ? "response" : "request",
+    srcIp: e.srcIp,
+    srcPort: e.srcPort,
+    dstIp: e.dstIp,
+    dstPort: e.dstPort,
+    method: e.method,
+    url: `http://${host}${port}${e.url}`,
+    protocol: e.protocol,
+    code: e.code,
+    latencyNs: e.latencyNs ?? 0,
+    verdict: e.verdict,
+    ruleId: e.ruleId,
+  };
 }
 
 export class L7Event implements FlowEntry {
@@ -44,7 +83,7 @@ export class L7Event implements FlowEntry {
 export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
   const r = ev.rec;
   const v6 = r.srcIp.includes(":");
-  const verdict = r.verdict === "DROPPED" ? Verdict.DROPPED : Verdict.FORWARDED;
+  const verdict = r.verdict === "DROPPED" ? Verdict.DROPPED : r.verdict === "AUDIT" ? Verdict.AUDIT : Verdict.FORWARDED;
   const isReply = r.type === "response";
   const policies = policyLists(0, verdict, 0, ev.rules.policiesOf(r.ruleId));
   return {

@@ -1,0 +1,280 @@
+// Keeps the kernel in step with the policies and the endpoints: compiles the policy set against the
+// node's endpoints, writes the result (policy entries, default-deny states, endpoint and cgroup
+// subjects, address identities) through the map writer, hands the L7 ports to the proxy's
+// supervisor, and records each compilation's rules so verdict records can name their policies.
+// Recompiles when an endpoint appears, leaves or changes; a policy change installs synchronously,
+// so "Apply returned" means "the maps say so".
+import { statSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import {
+  type CompiledPolicy,
+  compilePolicies,
+  type PolicyEndpoint,
+  type PolicyError,
+  type TraceResult,
+  tracePolicy,
+} from "@flowlens/policy";
+import { monoNowNs } from "../clock/monotonic.js";
+import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
+import { derivedLabels, type FlowPolicyRef, RuleHistory, RuleTable } from "./rule-table.js";
+import { type PolicyInstaller, policyKey, type StoredPolicy } from "./store.js";
+
+/** What the engine needs of the map writer (PolicyMaps in maps.ts). */
+export interface PolicyMapsPort {
+  applyCompiled(c: CompiledPolicy): unknown;
+  setEndpoint(ifindex: number, info: { endpointId: number; identity: number }): void;
+  deleteEndpoint(ifindex: number): void;
+  setCgroup(cgroupId: bigint, info: { endpointId: number; identity: number }): void;
+  deleteCgroup(cgroupId: bigint): void;
+  setIpIdentity(ip: string, identity: number, endpointId: number): void;
+  deleteIp(ip: string): void;
+}
+
+/** What the engine needs of the L7 proxy's supervisor: the endpoints with L7 ports and their rules. */
+export interface L7Port {
+  update(compiled: CompiledPolicy, endpoints: readonly Endpoint[]): void;
+}
+
+export interface EngineDeps {
+  registry: EndpointRegistry;
+  /** --policy-audit-mode: every deny only audits. */
+  audit: boolean;
+  log(msg: string): void;
+  maps?: PolicyMapsPort;
+  l7?: L7Port;
+  /** Resolves an endpoint's `cgroup` (absolute, or relative to the cgroup v2 root) to its id. */
+  cgroupId?(path: string): bigint;
+}
+
+/** cgroup v2 id of a cgroup directory: its inode number (what bpf_get_current_cgroup_id returns). */
+export function cgroupIdOf(path: string, root: string | undefined): bigint {
+  const dir = isAbsolute(path) || !root ? path : join(root, path);
+  try {
+    return statSync(dir, { bigint: true }).ino;
+  } catch (e) {
+    throw new Error(
+      `cgroup ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} — create it or fix the endpoint's "cgroup"`,
+    );
+  }
+}
+
+export interface TraceAnswer {
+  result: TraceResult;
+  fromIdentity: number;
+  toIdentity: number;
+  /** Policies of the deciding rule, as flows name them. */
+  policies: readonly FlowPolicyRef[];
+}
+
+/** A trace request that cannot be answered: bad arguments, or (notFound) an unknown pod. */
+export class TraceError extends Error {
+  constructor(
+    message: string,
+    readonly notFound = false,
+  ) {
+    super(message);
+  }
+}
+
+export class PolicyEngine implements PolicyInstaller {
+  readonly rules = new RuleHistory();
+  private set: readonly StoredPolicy[] = [];
+  private compiled: CompiledPolicy = compilePolicies([], []);
+  /** What was written per endpoint, to remove exactly that when it changes or leaves. */
+  private readonly written = new Map<string, { ifindex: number; cgroup?: bigint; ips: string[] }>();
+  private pending: NodeJS.Immediate | undefined;
+  /** Endpoints whose cgroup could not be resolved, by key, with the reason (logged once). */
+  private readonly cgroupErrors = new Map<string, string>();
+  /** Time the last install took, for logs and tests. */
+  lastInstallMs = 0;
+  /** Until start(), installs only record the set: the adopted (pinned) maps stay as they are. */
+  private started = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /**
+   * Starts writing the kernel maps and following the registry. Call it once the endpoints and the
+   * persisted policies are loaded: before that, a restart's pinned maps keep enforcing what they held.
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const reg = this.deps.registry;
+    reg.on("added", () => this.schedule());
+    reg.on("removed", () => this.schedule());
+    reg.on("updated", () => this.schedule());
+    this.install(this.set, this.compile(this.set));
+  }
+
+  get current(): CompiledPolicy {
+    return this.compiled;
+  }
+
+  prepare(set: readonly StoredPolicy[]): { ok: true; install(): void } | { ok: false; errors: PolicyError[] } {
+    let compiled: CompiledPolicy;
+    try {
+      compiled = this.compile(set);
+    } catch (e) {
+      return { ok: false, errors: [{ source: "", path: "", message: `compile: ${(e as Error).message}` }] };
+    }
+    return { ok: true, install: () => this.install(set, compiled) };
+  }
+
+  private compile(set: readonly StoredPolicy[]): CompiledPolicy {
+    return compilePolicies(
+      set.map((s) => s.policy),
+      this.policyEndpoints(),
+      { audit: this.deps.audit },
+    );
+  }
+
+  /** One entry per identity: endpoints sharing labels share an identity. */
+  private policyEndpoints(): PolicyEndpoint[] {
+    const byIdentity = new Map<number, PolicyEndpoint>();
+    for (const ep of this.deps.registry.list())
+      if (!byIdentity.has(ep.identity)) byIdentity.set(ep.identity, { identity: ep.identity, namespace: ep.namespace, labels: ep.labels });
+    return [...byIdentity.values()];
+  }
+
+  /** Endpoint changes arrive one by one (an endpoints file adds many): recompile once after them. */
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.recompile();
+    });
+  }
+
+  /** Recompiles the current set against the endpoints now (also on a timer-free path for tests). */
+  recompile(): void {
+    if (this.pending) {
+      clearImmediate(this.pending);
+      this.pending = undefined;
+    }
+    try {
+      this.install(this.set, this.compile(this.set));
+    } catch (e) {
+      this.deps.log(`policy: recompile after an endpoint change failed, the maps keep the previous state: ${(e as Error).message}`);
+    }
+  }
+
+  private install(set: readonly StoredPolicy[], compiled: CompiledPolicy): void {
+    if (!this.started) {
+      this.set = set;
+      this.compiled = compiled;
+      return;
+    }
+    const start = monoNowNs();
+    const maps = this.deps.maps;
+    // Taken first: should a map write fail, the next endpoint change retries this set.
+    this.set = set;
+    this.compiled = compiled;
+    // Rule ids of records stamped from now on mean this compilation's rules.
+    this.rules.push(this.ruleTable(start, set, compiled));
+    // Entries and default-deny states first, so an endpoint written below is enforced at once.
+    maps?.applyCompiled(compiled);
+    this.syncEndpoints();
+    try {
+      this.deps.l7?.update(compiled, this.deps.registry.list());
+    } catch (e) {
+      this.deps.log(`policy: L7 proxy update failed: ${(e as Error).message}`);
+    }
+    this.lastInstallMs = (monoNowNs() - start) / 1e6;
+  }
+
+  private ruleTable(sinceNs: number, set: readonly StoredPolicy[], c: CompiledPolicy): RuleTable {
+    const revisions = new Map(set.map((s) => [policyKey(s.policy.ref), s.revision]));
+    const refs = new Map<string, FlowPolicyRef>();
+    const policies = c.rules.map((r) =>
+      r.policies.map((p) => {
+        const k = policyKey(p);
+        let ref = refs.get(k);
+        if (!ref) {
+          ref = { ...p, labels: derivedLabels(p.name, p.namespace, p.kind), revision: revisions.get(k) ?? 0 };
+          refs.set(k, ref);
+        }
+        return ref;
+      }),
+    );
+    return new RuleTable(
+      sinceNs,
+      policies,
+      c.rules.map((r) => r.description),
+    );
+  }
+
+  /** fl_endpoints, fl_cgroups and the endpoint addresses of fl_ipcache, as a diff of what was written. */
+  private syncEndpoints(): void {
+    const maps = this.deps.maps;
+    if (!maps) return;
+    const seen = new Set<string>();
+    for (const ep of this.deps.registry.list()) {
+      const key = `${ep.namespace}/${ep.name}`;
+      seen.add(key);
+      const info = { endpointId: ep.id, identity: ep.identity };
+      const old = this.written.get(key);
+      const cgroup = this.cgroupOf(key, ep);
+      // Addresses first: a peer must resolve to its identity before its subject state says enforce.
+      for (const ip of ep.ips) maps.setIpIdentity(ip, ep.identity, ep.id);
+      for (const ip of old?.ips ?? []) if (!ep.ips.includes(ip) && this.deps.registry.byAddress(ip) === undefined) maps.deleteIp(ip);
+      if (old && old.ifindex !== ep.ifindex && this.deps.registry.byInterface(old.ifindex) === undefined) maps.deleteEndpoint(old.ifindex);
+      maps.setEndpoint(ep.ifindex, info);
+      if (old?.cgroup !== undefined && old.cgroup !== cgroup) maps.deleteCgroup(old.cgroup);
+      if (cgroup !== undefined) maps.setCgroup(cgroup, info);
+      this.written.set(key, { ifindex: ep.ifindex, cgroup, ips: [...ep.ips] });
+    }
+    for (const [key, old] of this.written) {
+      if (seen.has(key)) continue;
+      this.written.delete(key);
+      this.cgroupErrors.delete(key);
+      if (this.deps.registry.byInterface(old.ifindex) === undefined) maps.deleteEndpoint(old.ifindex);
+      if (old.cgroup !== undefined) maps.deleteCgroup(old.cgroup);
+      for (const ip of old.ips) if (this.deps.registry.byAddress(ip) === undefined) maps.deleteIp(ip);
+    }
+  }
+
+  private cgroupOf(key: string, ep: Endpoint): bigint | undefined {
+    if (!ep.cgroup || !this.deps.cgroupId) return undefined;
+    try {
+      const id = this.deps.cgroupId(ep.cgroup);
+      this.cgroupErrors.delete(key);
+      return id;
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (this.cgroupErrors.get(key) !== msg) this.deps.log(`endpoint ${key}: socket-level policy off: ${msg}`);
+      this.cgroupErrors.set(key, msg);
+      return undefined;
+    }
+  }
+
+  /** `policy trace` between two local endpoints ("ns/name" or "name"), from the installed compilation. */
+  trace(q: { fromPod: string; toPod: string; dport: number; protocol: string; httpMethod?: string; httpPath?: string }): TraceAnswer {
+    const from = this.endpoint(q.fromPod, "from");
+    const to = this.endpoint(q.toPod, "to");
+    if (!Number.isInteger(q.dport) || q.dport < 1 || q.dport > 65535) throw new TraceError(`dport ${q.dport} is not a port (1-65535)`);
+    const proto = (q.protocol || "TCP").toUpperCase();
+    if (proto !== "TCP" && proto !== "UDP") throw new TraceError(`protocol "${q.protocol}" is not TCP or UDP`);
+    if ((q.httpMethod === undefined) !== (q.httpPath === undefined))
+      throw new TraceError("give both an HTTP method and an HTTP path, or neither");
+    const result = tracePolicy(this.compiled, {
+      from: { identity: from.identity, name: `${from.namespace}/${from.name}` },
+      to: { identity: to.identity, name: `${to.namespace}/${to.name}` },
+      dport: q.dport,
+      proto: proto as "TCP" | "UDP",
+      httpMethod: q.httpMethod,
+      httpPath: q.httpPath,
+    });
+    const policies = result.rule ? this.rules.current.policiesOf(result.rule.ruleId) : [];
+    return { result, fromIdentity: from.identity, toIdentity: to.identity, policies };
+  }
+
+  private endpoint(ref: string, which: string): Endpoint {
+    const parts = ref.split("/");
+    if (ref === "" || parts.length > 2 || parts.some((p) => p === ""))
+      throw new TraceError(`${which} pod "${ref}" is not NAMESPACE/NAME or NAME`);
+    const [ns, name] = parts.length === 2 ? parts : ["default", parts[0]];
+    const ep = this.deps.registry.get(ns, name);
+    if (!ep) throw new TraceError(`${which} pod ${ns}/${name} is not an endpoint of this node (see flowlens endpoint list)`, true);
+    return ep;
+  }
+}

@@ -1,0 +1,140 @@
+// The flowlens.Policies gRPC service: apply, list, get, delete and trace the node's policies.
+// Apply answers only once the kernel maps hold the new set: returned means enforced.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  type ApplyPoliciesRequest,
+  ApplyPoliciesResponseSchema,
+  type DeletePolicyRequest,
+  DeletePolicyResponseSchema,
+  DropReason,
+  type GetPolicyRequest,
+  GetPolicyResponseSchema,
+  ListPoliciesResponseSchema,
+  type PolicySummary,
+  PolicySummarySchema,
+  type TracePolicyRequest,
+  TracePolicyResponseSchema,
+  Verdict,
+} from "@flowlens/proto";
+import * as grpc from "@grpc/grpc-js";
+import { type PolicyEngine, TraceError } from "../policy/engine.js";
+import { PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/store.js";
+
+export function summaryOf(s: StoredPolicy): PolicySummary {
+  const ref = s.policy.ref;
+  return create(PolicySummarySchema, {
+    name: ref.name,
+    namespace: ref.namespace,
+    kind: ref.kind,
+    revision: BigInt(s.revision),
+    audit: s.policy.audit,
+    rules: ruleCount(s.policy),
+    appliedAt: timestampFromMs(s.appliedAtMs),
+    origin: s.origin,
+  });
+}
+
+const VERDICT: Record<string, Verdict> = {
+  FORWARDED: Verdict.FORWARDED,
+  DROPPED: Verdict.DROPPED,
+  AUDIT: Verdict.AUDIT,
+  REDIRECTED: Verdict.REDIRECTED,
+};
+
+type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
+
+/** Runs a handler; an unexpected exception becomes INTERNAL with its message, never a crash. */
+function guarded<Req>(method: string, fn: Unary<Req>): Unary<Req> {
+  return (call, cb) => {
+    try {
+      fn(call, cb);
+    } catch (e) {
+      cb({ code: grpc.status.INTERNAL, details: `${method}: ${(e as Error).message}` });
+    }
+  };
+}
+
+export function createPolicyHandlers(store: PolicyStore, engine: PolicyEngine): grpc.UntypedServiceImplementation {
+  const notFound = (name: string, namespace: string, kind: string) =>
+    `policy ${namespace ? `${namespace}/` : ""}${name}${kind ? ` (${kind})` : ""} not found (see flowlens policy list)`;
+  return {
+    Apply: guarded<ApplyPoliciesRequest>("apply", (call, cb) => {
+      const docs = call.request.documents.map((d) => ({ source: d.source || "-", text: d.yaml }));
+      if (docs.length === 0) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "no policy documents in the request" });
+      const res = store.apply(docs);
+      cb(
+        null,
+        create(ApplyPoliciesResponseSchema, {
+          applied: res.applied.map(summaryOf),
+          errors: res.errors.map((e) => ({ file: e.source, path: e.path, line: e.line ?? 0, reason: e.message })),
+          revision: BigInt(store.revision),
+        }),
+      );
+    }),
+
+    List: guarded("list", (_call, cb) => {
+      cb(null, create(ListPoliciesResponseSchema, { policies: store.list().map(summaryOf), revision: BigInt(store.revision) }));
+    }),
+
+    Get: guarded<GetPolicyRequest>("get", (call, cb) => {
+      const { name, namespace, kind } = call.request;
+      if (!name) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "a policy name is required" });
+      const s = store.get(name, namespace, kind);
+      if (!s) return cb({ code: grpc.status.NOT_FOUND, details: notFound(name, namespace || "default", kind) });
+      cb(null, create(GetPolicyResponseSchema, { policy: summaryOf(s), yaml: s.policy.text }));
+    }),
+
+    Delete: guarded<DeletePolicyRequest>("delete", (call, cb) => {
+      const { name, namespace, kind } = call.request;
+      if (!name) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "a policy name is required" });
+      let s: StoredPolicy | undefined;
+      try {
+        s = store.delete(name, namespace, kind);
+      } catch (e) {
+        if (e instanceof PolicyOriginError) return cb({ code: grpc.status.FAILED_PRECONDITION, details: e.message });
+        throw e;
+      }
+      if (!s) return cb({ code: grpc.status.NOT_FOUND, details: notFound(name, namespace || "default", kind) });
+      cb(null, create(DeletePolicyResponseSchema, { deleted: summaryOf(s), revision: BigInt(store.revision) }));
+    }),
+
+    Trace: guarded<TracePolicyRequest>("trace", (call, cb) => {
+      const r = call.request;
+      let answer: ReturnType<PolicyEngine["trace"]>;
+      try {
+        answer = engine.trace({
+          fromPod: r.fromPod,
+          toPod: r.toPod,
+          dport: r.dport,
+          protocol: r.protocol,
+          httpMethod: r.httpMethod || undefined,
+          httpPath: r.httpPath || undefined,
+        });
+      } catch (e) {
+        if (e instanceof TraceError)
+          return cb({ code: e.notFound ? grpc.status.NOT_FOUND : grpc.status.INVALID_ARGUMENT, details: e.message });
+        throw e;
+      }
+      const t = answer.result;
+      cb(
+        null,
+        create(TracePolicyResponseSchema, {
+          verdict: VERDICT[t.verdict] ?? Verdict.VERDICT_UNKNOWN,
+          dropReason: t.dropReason ? DropReason[t.dropReason] : DropReason.DROP_REASON_UNKNOWN,
+          rule: t.rule && t.rule.ruleId !== 0 ? t.rule.description : "",
+          policies: answer.policies.map((p) => ({
+            name: p.name,
+            namespace: p.namespace,
+            kind: p.kind,
+            labels: [...p.labels],
+            revision: BigInt(p.revision),
+          })),
+          lines: t.lines,
+          fromIdentity: answer.fromIdentity,
+          toIdentity: answer.toIdentity,
+        }),
+      );
+    }),
+  };
+}
