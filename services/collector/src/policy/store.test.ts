@@ -5,28 +5,7 @@ import type { PolicyError } from "@flowlens/policy";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PolicyFiles } from "./policy-files.js";
 import { API_ORIGIN, type PolicyInstaller, PolicyOriginError, PolicyStore, type StoredPolicy } from "./store.js";
-
-export function cnp(name: string, opts: { namespace?: string; app?: string; port?: string | number; audit?: boolean } = {}): string {
-  const ns = opts.namespace ? `\n  namespace: ${opts.namespace}` : "";
-  const ann = opts.audit ? `\n  annotations:\n    flowlens.io/audit-mode: "true"` : "";
-  return `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata:
-  name: ${name}${ns}${ann}
-spec:
-  endpointSelector:
-    matchLabels:
-      app: ${opts.app ?? "app1"}
-  ingress:
-    - fromEndpoints:
-        - matchLabels:
-            app: app2
-      toPorts:
-        - ports:
-            - port: "${opts.port ?? 80}"
-              protocol: TCP
-`;
-}
+import { cnp } from "./testkit.js";
 
 /** Records what was installed; `reject` makes the next prepare fail like a compile error. */
 class FakeInstaller implements PolicyInstaller {
