@@ -138,3 +138,49 @@ export function ipcacheValue(identity: number, endpointId: number): Buffer {
   b.writeUInt32LE(endpointId >>> 0, IV.endpoint_id);
   return b;
 }
+
+export interface CtKeyFields {
+  saddr: string;
+  daddr: string;
+  /** Host order; ICMP type and code for ICMP. */
+  sport: number;
+  dport: number;
+  proto: number;
+  direction: "ingress" | "egress";
+}
+
+/** fl_ct_key of a connection as the deciding subject saw its first packet (addresses as in fl_flow_key). */
+export function ctKey(k: CtKeyFields): Buffer {
+  const F = Layout.fl_ct_key.fields;
+  const b = Buffer.alloc(Layout.fl_ct_key.size);
+  addrToKey(k.saddr).copy(b, F.saddr);
+  addrToKey(k.daddr).copy(b, F.daddr);
+  b.writeUInt16LE(k.sport, F.sport);
+  b.writeUInt16LE(k.dport, F.dport);
+  b[F.proto] = k.proto;
+  b[F.direction] = k.direction === "ingress" ? PolicyDir.INGRESS : PolicyDir.EGRESS;
+  return b;
+}
+
+export interface CtValueFields {
+  createdNs: bigint;
+  lastNs: bigint;
+  ruleId: number;
+  subjectIdentity: number;
+  endpointId: number;
+  verdict: number;
+  flags: number;
+}
+
+export function decodeCtValue(b: Buffer): CtValueFields {
+  const F = Layout.fl_ct_value.fields;
+  return {
+    createdNs: b.readBigUInt64LE(F.created_ns),
+    lastNs: b.readBigUInt64LE(F.last_ns),
+    ruleId: b.readUInt32LE(F.rule_id),
+    subjectIdentity: b.readUInt32LE(F.subject_identity),
+    endpointId: b.readUInt32LE(F.endpoint_id),
+    verdict: b[F.verdict],
+    flags: b[F.flags],
+  };
+}
