@@ -44,7 +44,7 @@
  *   peer_identity = 2, rule_id = 0x01020304 (16909060), direction = 1 (EGRESS), verdict = 2
  *   (DROPPED), match_type = 3 (L4), hook = 1 (CONNECT), drop_reason = 181, tcp_flags = 0x02,
  *   pid = 0x12345 (74565), endpoint_id = 7, cgroup_id = 0x123456789abc (20015998343868)
- * fl_policy_key: prefixlen = 90, subject_identity = 70000, peer_identity = 0x80000001
+ * fl_policy_key: prefixlen = 96, subject_identity = 70000, peer_identity = 0x80000001
  *   (2147483649), direction = 0, proto = 6, dport = 8080 in network order (bytes 1f 90)
  * fl_policy_value: rule_id = 42, action = 2 (DENY), flags = 3 (AUDIT|L7), l4_match = 2, pad = 0
  * fl_endpoint_info: endpoint_id = 7, identity = 70000, enforce = 3, audit = 2, pad = 0
@@ -189,7 +189,7 @@ static int put_policy(int hex)
 	rec.endpoint_id = 7;
 	rec.cgroup_id = 0x123456789abcULL;
 
-	pk.prefixlen = 90;
+	pk.prefixlen = 96;
 	pk.subject_identity = 70000;
 	pk.peer_identity = 0x80000001;
 	pk.direction = FL_POL_INGRESS;

@@ -5,6 +5,16 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LiveRing } from "../flows/ring.js";
 import { addrToString, macToString } from "../net/ip.js";
+import {
+  ctKey,
+  decodeCtValue,
+  decodeEndpointInfo,
+  endpointInfo,
+  ipcacheKey,
+  ipcacheValue,
+  policyKey,
+  policyValue,
+} from "../policy/keys.js";
 import { RecordDecoder, type RingEntry } from "./decoder.js";
 import { DatapathEvent } from "./events.js";
 import { Layout, Off, RecordKind } from "./layout.js";
@@ -117,5 +127,65 @@ describe("decoder against golden bytes from C", () => {
     expect(cfg.length).toBe(Layout.fl_config.size);
     expect(cfg.readBigUInt64LE(Layout.fl_config.fields.report_interval_ns)).toBe(5000000000n);
     expect(cfg.readUInt32LE(Layout.fl_config.fields.wakeup_threshold_bytes)).toBe(65536);
+  });
+});
+
+describe("policy structs against golden bytes from C", () => {
+  let g: Buffer;
+  const at: Record<string, number> = {};
+  beforeAll(() => {
+    execFileSync("make", ["-C", BPF_DIR, "-s", "golden"], { stdio: "inherit" });
+    g = execFileSync(`${BPF_DIR}/.output/golden`, ["policy"]);
+    let o = 0;
+    for (const name of [
+      "fl_policy_record",
+      "fl_policy_key",
+      "fl_policy_value",
+      "fl_endpoint_info",
+      "fl_ipcache_key",
+      "fl_ipcache_value",
+      "fl_ct_key",
+      "fl_ct_value",
+    ] as const) {
+      at[name] = o;
+      o += Layout[name].size;
+    }
+    expect(g.length).toBe(o);
+  });
+  const slice = (name: keyof typeof Layout) => g.subarray(at[name], at[name] + Layout[name].size);
+
+  it("decodes every field of the policy record", () => {
+    const r = slice("fl_policy_record");
+    expect([r.readUInt16LE(0), r.readUInt32LE(Off.len)]).toEqual([RecordKind.POLICY, 96]);
+    expect(addrToString(r, Off.saddr, 4)).toBe("10.1.2.3");
+    expect([r.readUInt16LE(Off.sport), r.readUInt16LE(Off.dport), r.readUInt32LE(Off.ifindex)]).toEqual([43210, 8080, 168496141]);
+    expect([r.readUInt32LE(Off.polSubject), r.readUInt32LE(Off.polPeer), r.readUInt32LE(Off.polRuleId)]).toEqual([70000, 2, 16909060]);
+    expect([r[Off.polDirection], r[Off.polVerdict], r[Off.polMatchType], r[Off.polHook]]).toEqual([1, 2, 3, 1]);
+    expect([r.readUInt16LE(Off.polDropReason), r.readUInt16LE(Off.polTcpFlags)]).toEqual([181, 2]);
+    expect([r.readUInt32LE(Off.polPid), r.readUInt32LE(Off.polEndpointId)]).toEqual([74565, 7]);
+    expect(r.readBigUInt64LE(Off.polCgroup)).toBe(0x123456789abcn);
+  });
+
+  it("encodes the map keys and values the way C lays them out", () => {
+    const rule = { subject: 70000, peer: 0x8000_0001, direction: "ingress", proto: 6, port: 8080, portPrefixLen: 16 } as const;
+    expect(policyKey(rule)).toEqual(slice("fl_policy_key"));
+    expect(policyValue({ ...rule, ruleId: 42, action: "deny", audit: true, l7: true })).toEqual(slice("fl_policy_value"));
+    const ep = { endpointId: 7, identity: 70000, enforceIngress: true, enforceEgress: true, auditIngress: false, auditEgress: true };
+    expect(endpointInfo(ep)).toEqual(slice("fl_endpoint_info"));
+    expect(decodeEndpointInfo(slice("fl_endpoint_info"))).toEqual(ep);
+    expect(ipcacheKey("10.1.2.0/24")).toEqual(slice("fl_ipcache_key"));
+    expect(ipcacheValue(0x8000_0001, 0)).toEqual(slice("fl_ipcache_value"));
+    expect(ctKey({ saddr: "10.1.2.3", daddr: "10.4.5.6", sport: 43210, dport: 8080, proto: 6, direction: "egress" })).toEqual(
+      slice("fl_ct_key"),
+    );
+    expect(decodeCtValue(slice("fl_ct_value"))).toEqual({
+      createdNs: 1000000001n,
+      lastNs: 2000000002n,
+      ruleId: 42,
+      subjectIdentity: 70000,
+      endpointId: 7,
+      verdict: 5,
+      flags: 3,
+    });
   });
 });
