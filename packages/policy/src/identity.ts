@@ -1,6 +1,7 @@
 // Numeric identities: endpoints by their labels (the same on every node, no shared allocator),
 // reserved host/world, and CIDR identities for the prefixes policies name.
 
+import { parsePrefix, prefixContains } from "./cidr.js";
 import type { CidrIdentity } from "./compiled.js";
 import { NAMESPACE_LABEL } from "./selector.js";
 
@@ -61,4 +62,16 @@ function fnv1a(seed: number, s: string, separator: boolean): number {
   for (const b of utf8.encode(s)) h = Math.imul(h ^ b, FNV_PRIME) >>> 0;
   if (separator) h = Math.imul(h ^ 0x0a, FNV_PRIME) >>> 0;
   return h >>> 0;
+}
+
+/** The identity an address outside the endpoints gets from fl_ipcache: the longest CIDR identity holding it, else world. */
+export function addressIdentity(cidrs: CidrIdentity[], ip: string): number {
+  const addr = parsePrefix(ip);
+  if (typeof addr === "string") throw new Error(`addressIdentity: ${addr}`);
+  let best: { len: number; identity: number } | undefined;
+  for (const c of cidrs) {
+    const p = parsePrefix(c.cidr);
+    if (typeof p !== "string" && prefixContains(p, addr) && (!best || p.len > best.len)) best = { len: p.len, identity: c.identity };
+  }
+  return best?.identity ?? ReservedIdentity.WORLD;
 }

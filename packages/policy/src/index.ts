@@ -1,7 +1,19 @@
 // @flowlens/policy: the one definition of policy semantics. The collector compiles kernel maps
 // from it, the L7 proxy matches requests with it, and `flowlens policy trace` evaluates it.
 
+export {
+  type PolicyCase,
+  type PolicyCaseEndpoint,
+  type PolicyCasePeer,
+  policyCaseEndpoints,
+  policyCaseIdentity,
+  policyCases,
+  policyCaseWorldAddresses,
+  tracePolicyCase,
+} from "./cases.js";
+export { type CompileOptions, compilePolicies, IPPROTO_TCP, IPPROTO_UDP } from "./compile.js";
 export * from "./compiled.js";
+export { describeRef } from "./describe.js";
 export { formatPolicyError, type PolicyError } from "./errors.js";
 export {
   cidrIdentities,
@@ -14,7 +26,19 @@ export {
   selectorLabels,
 } from "./identity.js";
 export { compileHttpPattern, httpRuleMatches, matchHttp } from "./l7.js";
+export {
+  type Decision,
+  entryMatchType,
+  entryPrefixLen,
+  type LookupQuery,
+  l4Match,
+  l7PortOf,
+  lookup,
+  MatchType,
+  subjectState,
+} from "./lookup.js";
 export type * from "./model.js";
 export { AUDIT_ANNOTATION, type PolicyDocument, parsePolicyDocuments } from "./parse.js";
 export { type PortPrefix, portPrefixes } from "./ports.js";
 export { describeSelector, NAMESPACE_LABEL, selectorMatches } from "./selector.js";
+export { type TraceEndpoint, type TraceQuery, type TraceResult, tracePolicy } from "./trace.js";

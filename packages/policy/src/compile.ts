@@ -1,0 +1,432 @@
+// The compiler: policies + the endpoints they are resolved against → the entries of the kernel's
+// policy maps (compiled.ts). Semantics are Cilium's; docs/policy.md ("Policy subset") says what
+// each construct becomes.
+
+import { type Prefix, parsePrefix, prefixContains } from "./cidr.js";
+import type { CompiledPolicy, Direction, HttpRule, L7Port, PolicyEntry, PolicyRef, RuleInfo, SubjectState } from "./compiled.js";
+import { describeNoDefaultDeny, describePeerRule, describeRef } from "./describe.js";
+import { cidrIdentities, ReservedIdentity, selectorLabels } from "./identity.js";
+import type { PeerRule, Policy, PolicyEndpoint, PortRule, Selector } from "./model.js";
+import { portMask, portPrefixes } from "./ports.js";
+import { namesNamespace, selectorMatches } from "./selector.js";
+import { getOrAdd } from "./util.js";
+
+export interface CompileOptions {
+  /** Global audit mode: every deny (explicit or default) only audits. */
+  audit?: boolean;
+}
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
+const PLACEHOLDER: RuleInfo = { ruleId: 0, policies: [], description: "no rule matched (default deny)" };
+
+/** Where an entry came from: one element of a policy's ingress/egress/…Deny list, or a default allow. */
+interface Origin {
+  ref: PolicyRef;
+  audit: boolean;
+  description: string;
+}
+
+/** Contributions to one map key before merging. */
+interface Acc {
+  subject: number;
+  direction: Direction;
+  peer: number;
+  proto: number;
+  port: number;
+  len: number;
+  deny: number[];
+  auditDeny: number[];
+  allow: number[];
+  l7: number[];
+}
+
+/** Per subject and direction: the policies that make it default-deny, and those that only add rules. */
+interface Coverage {
+  defaultDeny: number[]; // origin ids (one per policy rule) with default deny on
+  noDefaultDeny: number[]; // origin ids of "allow all" contributions
+}
+
+interface PortKey {
+  proto: number;
+  port: number;
+  len: number;
+}
+
+export function compilePolicies(policies: Policy[], endpoints: PolicyEndpoint[], opts: CompileOptions = {}): CompiledPolicy {
+  return new Compiler(endpoints, opts).run(policies);
+}
+
+class Compiler {
+  private readonly origins: Origin[] = [];
+  private readonly accs = new Map<string, Acc>();
+  private readonly coverage = new Map<string, Coverage>(); // `${subject}|${dir}`
+  private readonly l7Rules = new Map<
+    string,
+    { subject: number; port: number; rules: { peers: number[] | "any"; http: HttpRule[]; origin: number }[] }
+  >();
+  /** Distinct (identity, selector labels) pairs, all and by namespace. */
+  private readonly labelSets: { identity: number; labels: Record<string, string> }[] = [];
+  private readonly byNamespace = new Map<string, { identity: number; labels: Record<string, string> }[]>();
+  /** Selector results: many rules repeat the same selector. */
+  private readonly selected = new Map<string, number[]>();
+  private cidrs: { prefix: Prefix; identity: number }[] = [];
+
+  constructor(
+    endpoints: PolicyEndpoint[],
+    private readonly opts: CompileOptions,
+  ) {
+    const seen = new Set<string>();
+    for (const ep of endpoints) {
+      const labels = selectorLabels(ep.namespace, ep.labels);
+      const key = `${ep.identity}|${JSON.stringify(Object.entries(labels).sort())}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const set = { identity: ep.identity, labels };
+      this.labelSets.push(set);
+      getOrAdd(this.byNamespace, ep.namespace, () => []).push(set);
+    }
+  }
+
+  run(input: Policy[]): CompiledPolicy {
+    const policies = [...input].sort((a, b) => cmpRef(a.ref, b.ref));
+    const cidrIds = cidrIdentities(policies.flatMap(namedPrefixes));
+    this.cidrs = cidrIds.map((c) => ({ prefix: parsePrefix(c.cidr) as Prefix, identity: c.identity }));
+    for (const p of policies) this.addPolicy(p);
+    this.addDefaultAllows();
+    const merged = this.merge();
+    const ids = new RuleIds(this.origins);
+    for (const m of merged) ids.add(m.origins);
+    for (const l of this.l7Rules.values()) for (const r of l.rules) ids.add([r.origin]);
+    ids.assign();
+    const entries: (PolicyEntry & { plain: boolean })[] = merged.map((m) => ({ ...m.entry, ruleId: ids.of(m.origins), plain: m.plain }));
+    const l7 = this.l7Ports(entries, ids);
+    return {
+      entries: entries.map(({ plain: _, ...e }) => e),
+      subjects: this.subjects(),
+      cidrIdentities: cidrIds,
+      rules: ids.infos(),
+      l7,
+    };
+  }
+
+  private addPolicy(p: Policy): void {
+    for (const rule of p.rules) {
+      const subjects = this.select(rule.endpointSelector, p.ref, true);
+      if (subjects.length === 0) continue;
+      const audit = p.audit || this.opts.audit === true;
+      for (const dir of DIRECTIONS) {
+        const allows = dir === "ingress" ? rule.ingress : rule.egress;
+        const denies = dir === "ingress" ? rule.ingressDeny : rule.egressDeny;
+        if (allows.length === 0 && denies.length === 0) continue;
+        const defaultDeny = rule.enableDefaultDeny[dir] ?? true;
+        const cover = defaultDeny
+          ? this.origin(p.ref, audit, `${dir} default deny (${describeRef(p.ref)} ${rule.path})`)
+          : this.origin(p.ref, audit, describeNoDefaultDeny(p, rule, dir));
+        for (const s of subjects) {
+          const c = this.cover(s, dir);
+          (defaultDeny ? c.defaultDeny : c.noDefaultDeny).push(cover);
+        }
+        for (const [deny, list] of [
+          [false, allows],
+          [true, denies],
+        ] as const) {
+          list.forEach((r, i) => {
+            this.addPeerRule(subjects, dir, deny, r, this.origin(p.ref, audit, describePeerRule(p, rule, dir, deny, i, r)));
+          });
+        }
+      }
+    }
+  }
+
+  private addPeerRule(subjects: number[], dir: Direction, deny: boolean, r: PeerRule, origin: number): void {
+    const peers = this.peers(r, this.origins[origin].ref);
+    if (peers.length === 0) return;
+    const audit = this.origins[origin].audit;
+    for (const pr of r.toPorts ?? [undefined]) {
+      const l7 = !deny && dir === "ingress" && (pr?.http?.length ?? 0) > 0;
+      for (const key of portKeys(pr)) {
+        for (const s of subjects) {
+          for (const peer of peers) {
+            const acc = this.acc(s, dir, peer, key);
+            if (deny) (audit ? acc.auditDeny : acc.deny).push(origin);
+            else (l7 ? acc.l7 : acc.allow).push(origin);
+          }
+        }
+        if (l7 && pr) {
+          for (const s of subjects) this.addL7(s, key.port, peers, pr, origin);
+        }
+      }
+    }
+  }
+
+  private addL7(subject: number, port: number, peers: number[], pr: PortRule, origin: number): void {
+    const k = `${subject}|${port}`;
+    const l = getOrAdd(this.l7Rules, k, () => ({ subject, port, rules: [] }));
+    const http = (pr.http ?? []).map((h) => ({
+      ...(h.method !== undefined && { method: h.method }),
+      ...(h.path !== undefined && { path: h.path }),
+    }));
+    l.rules.push({ peers: peers.includes(ReservedIdentity.ANY) ? "any" : peers, http, origin });
+  }
+
+  /** Endpoints selectors of a namespaced policy see their own namespace unless they name one (Cilium). */
+  private select(sel: Selector, ref: PolicyRef, subject: boolean): number[] {
+    const ns = ref.namespace;
+    const scoped = ns !== "" && (subject || !namesNamespace(sel));
+    const key = `${scoped ? ns : ""}|${JSON.stringify(sel)}`;
+    const hit = this.selected.get(key);
+    if (hit) return hit;
+    const out = new Set<number>();
+    for (const { identity, labels } of scoped ? (this.byNamespace.get(ns) ?? []) : this.labelSets) {
+      if (!out.has(identity) && selectorMatches(sel, labels)) out.add(identity);
+    }
+    const ids = [...out].sort((a, b) => a - b);
+    this.selected.set(key, ids);
+    return ids;
+  }
+
+  /** Peer identities of one rule, sorted; [0] when it names no peer but ports (L4-only), [] when it names nothing. */
+  private peers(r: PeerRule, ref: PolicyRef): number[] {
+    const out = new Set<number>();
+    const l3 = r.endpoints !== undefined || r.cidrs !== undefined || r.entities !== undefined;
+    if (!l3) return r.toPorts ? [ReservedIdentity.ANY] : [];
+    for (const sel of r.endpoints ?? []) for (const id of this.select(sel, ref, false)) out.add(id);
+    for (const c of r.cidrs ?? []) {
+      const outer = parsePrefix(c.cidr) as Prefix;
+      const except = c.except.map((e) => parsePrefix(e) as Prefix);
+      for (const { prefix, identity } of this.cidrs) {
+        if (prefixContains(outer, prefix) && !except.some((e) => prefixContains(e, prefix))) out.add(identity);
+      }
+    }
+    for (const e of r.entities ?? []) {
+      if (e === "all") return [ReservedIdentity.ANY];
+      if (e === "host") out.add(ReservedIdentity.HOST);
+      if (e === "world") {
+        out.add(ReservedIdentity.WORLD);
+        for (const c of this.cidrs) out.add(c.identity);
+      }
+    }
+    return [...out].sort((a, b) => a - b);
+  }
+
+  private origin(ref: PolicyRef, audit: boolean, description: string): number {
+    this.origins.push({ ref, audit, description });
+    return this.origins.length - 1;
+  }
+
+  private cover(subject: number, dir: Direction): Coverage {
+    return getOrAdd(this.coverage, `${subject}|${dir}`, () => ({ defaultDeny: [], noDefaultDeny: [] }));
+  }
+
+  private acc(subject: number, direction: Direction, peer: number, k: PortKey): Acc {
+    const key = `${subject}|${direction}|${peer}|${k.proto}|${k.len}|${k.port}`;
+    let a = this.accs.get(key);
+    if (!a) {
+      a = { subject, direction, peer, proto: k.proto, port: k.port, len: k.len, deny: [], auditDeny: [], allow: [], l7: [] };
+      this.accs.set(key, a);
+    }
+    return a;
+  }
+
+  /** A direction only policies with enableDefaultDeny false touch stays open: their denies still apply. */
+  private addDefaultAllows(): void {
+    for (const [k, c] of this.coverage) {
+      if (c.defaultDeny.length > 0) continue;
+      const [subject, dir] = k.split("|");
+      const acc = this.acc(Number(subject), dir as Direction, ReservedIdentity.ANY, { proto: 0, port: 0, len: 0 });
+      acc.allow.push(...c.noDefaultDeny);
+    }
+  }
+
+  /** One entry per key; deny beats allow at a key and over every longer allow of the same (subject, peer, direction). */
+  private merge(): { entry: Omit<PolicyEntry, "ruleId">; origins: number[]; plain: boolean }[] {
+    const spaces = new Map<string, Acc[]>();
+    for (const a of this.accs.values()) {
+      const k = `${a.subject}|${a.direction}|${a.peer}`;
+      getOrAdd(spaces, k, () => []).push(a);
+    }
+    const out: { entry: Omit<PolicyEntry, "ruleId">; origins: number[]; plain: boolean }[] = [];
+    for (const accs of spaces.values()) {
+      const hard = new Set<string>();
+      const soft = new Set<string>();
+      for (const a of accs) {
+        if (a.deny.length) hard.add(prefixKey(a.proto, a.len, a.port));
+        else if (a.auditDeny.length) soft.add(prefixKey(a.proto, a.len, a.port));
+      }
+      for (const a of accs) {
+        const base = { subject: a.subject, direction: a.direction, peer: a.peer, proto: a.proto, port: a.port, portPrefixLen: a.len };
+        if (a.deny.length) {
+          out.push({ entry: { ...base, action: "deny", audit: false, l7: false }, origins: a.deny, plain: false });
+        } else if (a.auditDeny.length) {
+          if (covered(hard, a, true)) continue; // an enforced deny around it decides
+          out.push({ entry: { ...base, action: "deny", audit: true, l7: false }, origins: a.auditDeny, plain: false });
+        } else {
+          if (covered(hard, a, false) || covered(soft, a, false)) continue;
+          const origins = [...a.allow, ...a.l7];
+          const audit = origins.every((o) => this.origins[o].audit);
+          out.push({ entry: { ...base, action: "allow", audit, l7: a.l7.length > 0 }, origins, plain: a.allow.length > 0 });
+        }
+      }
+    }
+    return out.sort((x, y) => cmpEntry(x.entry, y.entry));
+  }
+
+  private subjects(): SubjectState[] {
+    const m = new Map<number, SubjectState>();
+    for (const [k, c] of this.coverage) {
+      const [s, dir] = k.split("|");
+      const identity = Number(s);
+      const st = getOrAdd(m, identity, () => ({
+        identity,
+        enforceIngress: false,
+        enforceEgress: false,
+        auditIngress: false,
+        auditEgress: false,
+      }));
+      const audit = this.opts.audit === true || (c.defaultDeny.length > 0 && c.defaultDeny.every((o) => this.origins[o].audit));
+      if (dir === "ingress") {
+        st.enforceIngress = true;
+        st.auditIngress = audit;
+      } else {
+        st.enforceEgress = true;
+        st.auditEgress = audit;
+      }
+    }
+    return [...m.values()].sort((a, b) => a.identity - b.identity);
+  }
+
+  /**
+   * HTTP rules per (subject, port). Every allow entry that also covers TCP/port for some peers adds
+   * an "allow every request" rule for them: the kernel redirects the port as a whole, so the proxy
+   * must honour the L4-only allows too.
+   */
+  private l7Ports(entries: (PolicyEntry & { plain: boolean })[], ids: RuleIds): L7Port[] {
+    const out: L7Port[] = [];
+    for (const l of this.l7Rules.values()) {
+      const rules: L7Port["rules"] = l.rules.map((r) => ({ peers: r.peers, http: r.http, ruleId: ids.of([r.origin]) }));
+      const plain = new Map<number, Set<number>>(); // ruleId → peers
+      for (const e of entries) {
+        if (e.subject !== l.subject || e.direction !== "ingress" || e.action !== "allow" || !e.plain) continue;
+        if (e.proto !== 0 && (e.proto !== IPPROTO_TCP || (l.port & portMask(e.portPrefixLen)) !== e.port)) continue;
+        getOrAdd(plain, e.ruleId, () => new Set<number>()).add(e.peer);
+      }
+      for (const [ruleId, peers] of plain) {
+        rules.push({ peers: peers.has(ReservedIdentity.ANY) ? "any" : [...peers].sort((a, b) => a - b), http: [], ruleId });
+      }
+      rules.sort((a, b) => a.ruleId - b.ruleId || b.http.length - a.http.length);
+      out.push({ subject: l.subject, port: l.port, proto: IPPROTO_TCP, rules });
+    }
+    return out.sort((a, b) => a.subject - b.subject || a.port - b.port);
+  }
+}
+
+/** Rule ids for sets of origins: the same policies give the same ids, in the order of the origin sets. */
+class RuleIds {
+  private readonly sets = new Map<string, number[]>();
+  private ids?: Map<string, number>;
+
+  constructor(private readonly origins: Origin[]) {}
+
+  add(origins: number[]): void {
+    const set = [...new Set(origins)].sort((a, b) => a - b);
+    this.sets.set(set.join(","), set);
+  }
+
+  /** The id of a registered set (after assign()). */
+  of(origins: number[]): number {
+    const key = [...new Set(origins)].sort((a, b) => a - b).join(",");
+    const id = this.ids?.get(key);
+    if (id === undefined) throw new Error(`internal: rule set ${key} has no id`);
+    return id;
+  }
+
+  infos(): RuleInfo[] {
+    const out: RuleInfo[] = [PLACEHOLDER];
+    for (const [key, set] of this.sorted()) {
+      const refs = new Map<string, PolicyRef>();
+      for (const o of set) refs.set(refKey(this.origins[o].ref), this.origins[o].ref);
+      out.push({
+        ruleId: this.ids?.get(key) ?? 0,
+        policies: [...refs.values()],
+        description: set.map((o) => this.origins[o].description).join("; "),
+      });
+    }
+    return out;
+  }
+
+  assign(): void {
+    this.ids = new Map(this.sorted().map(([key], i) => [key, i + 1]));
+  }
+
+  private sorted(): [string, number[]][] {
+    return [...this.sets.entries()].sort((a, b) => cmpNumbers(a[1], b[1]));
+  }
+}
+
+function portKeys(pr: PortRule | undefined): PortKey[] {
+  if (!pr) return [{ proto: 0, port: 0, len: 0 }];
+  const out: PortKey[] = [];
+  const l7 = (pr.http?.length ?? 0) > 0;
+  for (const p of pr.ports) {
+    const protos =
+      p.protocol === "TCP" ? [IPPROTO_TCP] : p.protocol === "UDP" ? [IPPROTO_UDP] : l7 ? [IPPROTO_TCP] : [IPPROTO_TCP, IPPROTO_UDP];
+    const prefixes = p.port === undefined ? [{ port: 0, len: 0 }] : portPrefixes(p.port, p.endPort ?? p.port);
+    for (const proto of protos) for (const x of prefixes) out.push({ proto, port: x.port, len: x.len });
+  }
+  return out;
+}
+
+function prefixKey(proto: number, len: number, port: number): string {
+  return `${proto}/${len}/${port}`;
+}
+
+/** Whether a prefix of `set` covers the key (strictly shorter ones only when `strict`). */
+function covered(set: Set<string>, a: { proto: number; len: number; port: number }, strict: boolean): boolean {
+  if (set.size === 0) return false;
+  if (set.has(prefixKey(0, 0, 0)) && !(strict && a.proto === 0)) return true;
+  if (a.proto === 0) return false;
+  for (let l = 0; l <= a.len; l++) {
+    if (strict && l === a.len) break;
+    if (set.has(prefixKey(a.proto, l, a.port & portMask(l)))) return true;
+  }
+  return false;
+}
+
+function namedPrefixes(p: Policy): string[] {
+  const out: string[] = [];
+  for (const r of p.rules) {
+    for (const list of [r.ingress, r.ingressDeny, r.egress, r.egressDeny]) {
+      for (const pr of list) for (const c of pr.cidrs ?? []) out.push(c.cidr, ...c.except);
+    }
+  }
+  return out;
+}
+
+function refKey(r: PolicyRef): string {
+  return `${r.kind}\u0000${r.namespace}\u0000${r.name}`;
+}
+
+function cmpRef(a: PolicyRef, b: PolicyRef): number {
+  const x = refKey(a);
+  const y = refKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function cmpNumbers(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function cmpEntry(a: Omit<PolicyEntry, "ruleId">, b: Omit<PolicyEntry, "ruleId">): number {
+  return (
+    a.subject - b.subject ||
+    (a.direction === b.direction ? 0 : a.direction === "ingress" ? -1 : 1) ||
+    a.peer - b.peer ||
+    a.proto - b.proto ||
+    a.portPrefixLen - b.portPrefixLen ||
+    a.port - b.port
+  );
+}
