@@ -1,7 +1,9 @@
 // What a command may touch in the outside world, injectable so tests run commands in-process.
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 export interface CliIO {
+  /** Input for `-f -`; absent means none (an empty input). */
+  stdin?: Readable;
   stdout: Writable;
   stderr: Writable;
   env: Record<string, string | undefined>;

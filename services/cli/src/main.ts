@@ -22,6 +22,7 @@ export function processIO(): CliIO & { dispose(): void } {
   process.stdout.on("error", ignoreEpipe);
   process.stderr.on("error", ignoreEpipe);
   return {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { endpointCommand } from "./commands/endpoint.js";
 import { listCommand } from "./commands/list.js";
 import { observeCommand } from "./commands/observe.js";
+import { policyCommand } from "./commands/policy.js";
 import { statusCommand } from "./commands/status.js";
 import type { CommandContext } from "./context.js";
 
@@ -28,7 +29,8 @@ export function createProgram(ctx: CommandContext): Command {
     .addCommand(observeCommand(ctx))
     .addCommand(statusCommand(ctx))
     .addCommand(listCommand(ctx))
-    .addCommand(endpointCommand(ctx));
+    .addCommand(endpointCommand(ctx))
+    .addCommand(policyCommand(ctx));
   configureTree(program, ctx);
   return program;
 }

@@ -1,6 +1,6 @@
 // Test helpers: run the CLI in-process with captured stdout/stderr, and spawn the built bin.
 import { spawn } from "node:child_process";
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { run } from "./main.js";
 
@@ -19,7 +19,8 @@ export interface InProcessRun {
   interrupt(): void;
 }
 
-export function startCli(argv: string[], env: Record<string, string | undefined> = {}): InProcessRun {
+/** `stdin`: what the command reads from standard input (`-f -`). */
+export function startCli(argv: string[], env: Record<string, string | undefined> = {}, stdin?: string): InProcessRun {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -31,12 +32,13 @@ export function startCli(argv: string[], env: Record<string, string | undefined>
     err += d.toString();
   });
   const ac = new AbortController();
-  const done = run(argv, { stdout, stderr, env, signal: ac.signal }).then((code) => ({ code, stdout: out, stderr: err }));
+  const input = stdin === undefined ? undefined : Readable.from([Buffer.from(stdin)]);
+  const done = run(argv, { stdin: input, stdout, stderr, env, signal: ac.signal }).then((code) => ({ code, stdout: out, stderr: err }));
   return { done, stdout: () => out, interrupt: () => ac.abort() };
 }
 
-export function runCli(argv: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return startCli(argv, env).done;
+export function runCli(argv: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliResult> {
+  return startCli(argv, env, stdin).done;
 }
 
 export const BIN = fileURLToPath(new URL("../bin/flowlens.js", import.meta.url));

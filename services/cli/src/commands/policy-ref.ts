@@ -1,0 +1,25 @@
+// How `policy get` and `policy delete` name a policy: NAME, -n NAMESPACE, --clusterwide.
+import { type Command, Option } from "commander";
+import { UsageError } from "../errors.js";
+
+export interface PolicyRefOpts {
+  namespace?: string;
+  clusterwide?: boolean;
+}
+
+export function kindOption(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("-n, --namespace <ns>", "namespace of the policy (default: default)"))
+    .addOption(new Option("--clusterwide", "a CiliumClusterwideNetworkPolicy"));
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** Name, namespace and kind of a request; a namespace with --clusterwide is a usage error. */
+export function policyRequest(name: string, o: PolicyRefOpts): { name: string; namespace: string; kind: string } {
+  if (!NAME.test(name)) throw new UsageError(`invalid policy name "${name}": lowercase letters, digits, "-" and "."`);
+  if (o.clusterwide && o.namespace) throw new UsageError("--clusterwide policies have no namespace: drop -n");
+  if (o.namespace !== undefined && !NAME.test(o.namespace)) throw new UsageError(`invalid namespace "${o.namespace}"`);
+  if (o.clusterwide) return { name, namespace: "", kind: "CiliumClusterwideNetworkPolicy" };
+  return { name, namespace: o.namespace ?? "", kind: o.namespace ? "CiliumNetworkPolicy" : "" };
+}
