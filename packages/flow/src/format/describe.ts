@@ -28,7 +28,7 @@ const DROP_REASON_TEXT: Partial<Record<DropReason, string>> = {
   [DropReason.INVALID_IPV6_EXTENSION_HEADER]: "Invalid IPv6 extension header",
 };
 
-const POLICY_MATCH = ["none", "L3-Only", "L3-L4", "L4-Only", "all"];
+const POLICY_MATCH = ["none", "L3-Only", "L3-L4", "L4-Only", "all", "L3-Proto", "Proto-Only"];
 
 export function dropReasonText(reason: number): string {
   return DROP_REASON_TEXT[reason as DropReason] ?? DropReason[reason] ?? String(reason);
