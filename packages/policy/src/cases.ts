@@ -242,6 +242,20 @@ export const policyCases: PolicyCase[] = [
     "AUDIT",
   ),
   c("global audit: a would-be drop passes as AUDIT", founding, tcp("default/app2", "default/app1", 81), "AUDIT", true),
+  c(
+    "global audit: a would-be HTTP 403 passes as AUDIT",
+    founding,
+    tcp("default/app2", "default/app1", 80, ["GET", "/restricted"]),
+    "AUDIT",
+    true,
+  ),
+  c(
+    "global audit: an allowed request is FORWARDED",
+    founding,
+    tcp("default/app2", "default/app1", 80, ["GET", "/public"]),
+    "FORWARDED",
+    true,
+  ),
 ];
 
 /** Identity of a case peer: an endpoint's label identity, the host, or the address's CIDR identity (else world). */

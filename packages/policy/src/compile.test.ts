@@ -338,6 +338,21 @@ describe("compilePolicies: L7", () => {
   });
 });
 
+describe("compilePolicies: L7 audit", () => {
+  it("a port whose HTTP rules all come from audit-mode policies forwards unmatched requests as AUDIT", () => {
+    const rule = "  ingress:\n    - toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{method: GET}]}}]\n";
+    const audited = compile(onApp1(rule, "p", '  annotations: {flowlens.io/audit-mode: "true"}\n'));
+    const l7 = l7PortOf(audited, APP1.identity, IPPROTO_TCP, 80);
+    if (!l7) throw new Error("no L7 port");
+    expect(l7.audit).toBe(true);
+    expect(matchHttp(l7, APP2.identity, "POST", "/")).toEqual({ allowed: false, ruleId: 0, audit: true });
+    expect(matchHttp(l7, APP2.identity, "GET", "/").allowed).toBe(true);
+    const enforced = l7PortOf(compile(onApp1(rule)), APP1.identity, IPPROTO_TCP, 80);
+    expect(enforced?.audit).toBeUndefined();
+    expect(l7PortOf(compile(onApp1(rule), { audit: true }), APP1.identity, IPPROTO_TCP, 80)?.audit).toBe(true);
+  });
+});
+
 describe("compilePolicies: output", () => {
   const many = [
     onApp1(

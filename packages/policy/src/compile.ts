@@ -317,7 +317,8 @@ class Compiler {
         rules.push({ peers: peers.has(ReservedIdentity.ANY) ? "any" : [...peers].sort((a, b) => a - b), http: [], ruleId });
       }
       rules.sort((a, b) => a.ruleId - b.ruleId || b.http.length - a.http.length);
-      out.push({ subject: l.subject, port: l.port, proto: IPPROTO_TCP, rules });
+      const audit = l.rules.every((r) => this.origins[r.origin].audit);
+      out.push({ subject: l.subject, port: l.port, proto: IPPROTO_TCP, rules, ...(audit && { audit }) });
     }
     return out.sort((a, b) => a.subject - b.subject || a.port - b.port);
   }

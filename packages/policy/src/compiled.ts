@@ -72,6 +72,9 @@ export interface L7Port {
   /** A request is allowed when any rule's peers include the client's identity and any of its
    *  http rules matches (an empty http list allows every request of those peers). */
   rules: { peers: number[] | "any"; http: HttpRule[]; ruleId: number }[];
+  /** Added for audit mode: every policy with HTTP rules on this port is in audit mode (or audit is
+   *  global), so a request no rule allows is forwarded anyway and reported with verdict AUDIT. */
+  audit?: boolean;
 }
 
 export interface CompiledPolicy {

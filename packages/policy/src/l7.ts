@@ -39,12 +39,19 @@ export function httpRuleMatches(rule: HttpRule, method: string, path: string): b
 
 /**
  * The proxy's decision for one request from `peer` on an L7 port: allowed when a rule whose peers
- * include `peer` has no http rules (L4-only allow) or one matching http rule. ruleId 0 = denied.
+ * include `peer` has no http rules (L4-only allow) or one matching http rule. A request no rule
+ * allows gets ruleId 0 and, on an audit-mode port, `audit: true`: forward it and report AUDIT
+ * instead of answering 403.
  */
-export function matchHttp(l7port: L7Port, peer: number, method: string, path: string): { allowed: boolean; ruleId: number } {
+export function matchHttp(
+  l7port: L7Port,
+  peer: number,
+  method: string,
+  path: string,
+): { allowed: boolean; ruleId: number; audit?: boolean } {
   for (const r of l7port.rules) {
     if (r.peers !== "any" && !r.peers.includes(peer)) continue;
     if (r.http.length === 0 || r.http.some((h) => httpRuleMatches(h, method, path))) return { allowed: true, ruleId: r.ruleId };
   }
-  return { allowed: false, ruleId: 0 };
+  return l7port.audit ? { allowed: false, ruleId: 0, audit: true } : { allowed: false, ruleId: 0 };
 }

@@ -29,7 +29,7 @@ export interface TraceResult {
   /** `to`'s ingress decision from `from`. */
   ingress: Decision;
   /** The proxy's answer, when ingress redirects and a method and path were given. */
-  http?: { method: string; path: string; allowed: boolean; ruleId: number };
+  http?: { method: string; path: string; allowed: boolean; ruleId: number; audit?: boolean };
   /** REDIRECTED: allowed at L4 and handed to the L7 proxy, which decides each request (give a method and path). */
   verdict: "FORWARDED" | "DROPPED" | "AUDIT" | "REDIRECTED";
   dropReason?: "POLICY_DENIED" | "POLICY_DENY";
@@ -69,6 +69,9 @@ export function tracePolicy(c: CompiledPolicy, q: TraceQuery): TraceResult {
       if (m.allowed) {
         Object.assign(result, { verdict: audited ? "AUDIT" : "FORWARDED", decidedBy: "http", rule: c.rules[m.ruleId] });
         lines.push(`${what}: allowed by rule ${m.ruleId}: ${c.rules[m.ruleId]?.description}`);
+      } else if (m.audit) {
+        Object.assign(result, { verdict: "AUDIT", decidedBy: "http" });
+        lines.push(`${what}: no HTTP rule of port ${q.dport} matches for ${from}; audit mode: forwarded, reported as AUDIT`);
       } else {
         Object.assign(result, { verdict: "DROPPED", decidedBy: "http" });
         lines.push(`${what}: denied with 403 Forbidden: no HTTP rule of port ${q.dport} matches for ${from}`);
