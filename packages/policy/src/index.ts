@@ -16,6 +16,7 @@ export * from "./compiled.js";
 export { describeRef } from "./describe.js";
 export { formatPolicyError, type PolicyError } from "./errors.js";
 export {
+  addressIdentity,
   cidrIdentities,
   endpointIdentity,
   identityLabels,
