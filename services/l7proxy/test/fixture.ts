@@ -39,7 +39,7 @@ export interface Bed {
   stateDir: string;
   pinDir: string;
   obj: BpfObject;
-  link: Link;
+  link: Link | undefined;
   socks: BpfMap;
   ct: BpfMap;
   events: L7Message[];
@@ -100,7 +100,14 @@ function ipcacheKey(ip: string): Buffer {
   return k;
 }
 
-export async function createBed(prefix: string): Promise<Bed> {
+export interface BedOptions {
+  /** Attach fl_sk_lookup to the server's netns here (default true; false when a supervisor does it). */
+  attach?: boolean;
+  /** Serve the events socket here (default true; false when a supervisor does it). */
+  events?: boolean;
+}
+
+export async function createBed(prefix: string, opts: BedOptions = {}): Promise<Bed> {
   const pods = await createPods({
     prefix,
     pods: [
@@ -123,7 +130,7 @@ export async function createBed(prefix: string): Promise<Bed> {
   const socks = obj.map("fl_l7_socks");
   const ipcache = obj.map("fl_ipcache");
   const netnsPath = (pod: string) => `/var/run/netns/${pods.pod(pod).netns}`;
-  const link = obj.program("fl_sk_lookup").attachNetns(netnsPath("server"));
+  const link = opts.attach === false ? undefined : obj.program("fl_sk_lookup").attachNetns(netnsPath("server"));
   const server = pods.pod("server");
   const identities: Record<string, number> = { server: IDENT.server, client: IDENT.client, other: IDENT.other };
   for (const p of pods.pods) {
@@ -166,7 +173,7 @@ export async function createBed(prefix: string): Promise<Bed> {
     for (const s of eventConns) s.destroy();
     await new Promise<void>((ok) => srv.close(() => ok()));
   };
-  await listenEvents();
+  if (opts.events !== false) await listenEvents();
   // The echo server must listen before any test talks to it.
   for (let i = 0; i < 50; i++) {
     const r = await pods.exec("server", ["ss", "-Htln", "sport = :80"], { allowFail: true });
@@ -236,7 +243,7 @@ export async function createBed(prefix: string): Promise<Bed> {
     async destroy() {
       for (const p of processes) await p.kill();
       await stopEvents();
-      link.close();
+      link?.close();
       obj.close();
       rmSync(pinDir, { recursive: true, force: true });
       await pods.destroy();

@@ -1,0 +1,59 @@
+// The L7 proxy's configuration from a compilation and the node's endpoints: every endpoint whose
+// identity has L7 ports, with those ports, its netns file, its audit mode, and the rules they name.
+import { isAbsolute, join } from "node:path";
+import type { L7ProxyConfig } from "@flowlens/l7proxy";
+import type { CompiledPolicy, L7Port, RuleInfo } from "@flowlens/policy";
+
+/** What the supervisor needs of an endpoint (the registry's Endpoint has it). */
+export interface L7EndpointInput {
+  id: number;
+  identity: number;
+  name: string;
+  namespace: string;
+  /** A name under /var/run/netns or an absolute path. */
+  netns: string;
+  ips: readonly string[];
+}
+
+export function netnsPath(netns: string): string {
+  return isAbsolute(netns) ? netns : join("/var/run/netns", netns);
+}
+
+export function buildL7Config(
+  compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects">,
+  endpoints: readonly L7EndpointInput[],
+  where: { pinPath: string; eventsSocket: string },
+): L7ProxyConfig {
+  const ports = new Map<number, L7Port[]>();
+  for (const p of compiled.l7) {
+    const list = ports.get(p.subject) ?? [];
+    list.push(p);
+    ports.set(p.subject, list);
+  }
+  const audit = new Map(compiled.subjects.map((s) => [s.identity, s.auditIngress]));
+  const used = new Set<number>();
+  const l7Endpoints = endpoints
+    .filter((ep) => ports.has(ep.identity))
+    .sort((a, b) => a.id - b.id)
+    .map((ep) => {
+      const mine = ports.get(ep.identity) ?? [];
+      for (const p of mine) for (const r of p.rules) used.add(r.ruleId);
+      return {
+        endpointId: ep.id,
+        name: `${ep.namespace}/${ep.name}`,
+        netns: netnsPath(ep.netns),
+        identity: ep.identity,
+        ips: [...ep.ips],
+        auditIngress: audit.get(ep.identity) ?? false,
+        ports: mine,
+      };
+    });
+  const rules: RuleInfo[] = compiled.rules.filter((r) => used.has(r.ruleId));
+  return {
+    version: 1,
+    maps: { l7Socks: join(where.pinPath, "fl_l7_socks"), ipcache: join(where.pinPath, "fl_ipcache") },
+    eventsSocket: where.eventsSocket,
+    endpoints: l7Endpoints,
+    rules,
+  };
+}
