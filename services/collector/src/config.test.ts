@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeListenAddress, parseCollectorArgs, parseDurationMs } from "./config.js";
+import { normalizeListenAddress, parseCollectorArgs, parseDurationMs, parseUninstallArgs } from "./config.js";
 
 describe("collector flags", () => {
   it("has Hubble's defaults", () => {
@@ -39,5 +39,34 @@ describe("collector flags", () => {
     expect(parseDurationMs("250ms")).toBe(250);
     expect(parseDurationMs("1.5s")).toBe(1500);
     expect(parseDurationMs("100")).toBe(100);
+  });
+});
+
+describe("pin path and state dir", () => {
+  it("default to /sys/fs/bpf/flowlens and /var/lib/flowlens, for the daemon and uninstall", () => {
+    expect(parseCollectorArgs([])).toMatchObject({ pinPath: "/sys/fs/bpf/flowlens", stateDir: "/var/lib/flowlens" });
+    expect(parseUninstallArgs([])).toEqual({ pinPath: "/sys/fs/bpf/flowlens", stateDir: "/var/lib/flowlens" });
+    expect(parseUninstallArgs(["--pin-path", "/sys/fs/bpf/t1/", "--state-dir", "/tmp/s"])).toEqual({
+      pinPath: "/sys/fs/bpf/t1",
+      stateDir: "/tmp/s",
+    });
+  });
+  it("refuses a relative pin path, the bpffs root itself and relative state dirs", () => {
+    const quiet = { writeErr: () => {} };
+    for (const argv of [
+      ["--pin-path", "flowlens"],
+      ["--pin-path", "/sys/fs/bpf"],
+      ["--pin-path", "/sys/fs/bpf/../x"],
+      ["--state-dir", "state"],
+    ]) {
+      const stderr = process.stderr.write;
+      process.stderr.write = quiet.writeErr as never;
+      try {
+        expect(() => parseCollectorArgs(argv)).toThrow(/must be an absolute/);
+        expect(() => parseUninstallArgs(argv)).toThrow(/must be an absolute/);
+      } finally {
+        process.stderr.write = stderr;
+      }
+    }
   });
 });
