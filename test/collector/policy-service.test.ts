@@ -1,0 +1,276 @@
+// The collector's policy service end to end on real pods: the founding example's L3/L4 rule (app1
+// reachable only from app2 on TCP 80) applied through the CLI and the gRPC API, enforced when Apply
+// returns, its verdicts as flows and metrics, list/get/delete, and policies re-applied after a restart.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { ApplyPoliciesRequestSchema, type ApplyPoliciesResponse, grpcServiceDefinition, Policies } from "@flowlens/proto";
+import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COLLECTOR_BIN, type Collector, freePort, runCli, startCollector } from "../harness/collector.js";
+import { createPods, type Pods, type Spawned } from "../harness/pods.js";
+import { run, waitFor } from "../harness/run.js";
+import { startHttpServer, tcpConnect } from "../harness/traffic.js";
+
+const PIN = `/sys/fs/bpf/h4c-${process.pid}`;
+let state: string;
+let pods: Pods;
+let collector: Collector | undefined;
+let metricsPort: number;
+let server: Spawned;
+
+const APP1_POLICY = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: app1-policy
+  namespace: default
+spec:
+  endpointSelector:
+    matchLabels:
+      app: app1
+  ingress:
+    - fromEndpoints:
+        - matchLabels:
+            app: app2
+      toPorts:
+        - ports:
+            - port: "80"
+              protocol: TCP
+`;
+
+const DENY_APP3 = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: deny-app3
+spec:
+  endpointSelector:
+    matchLabels:
+      app: app1
+  ingressDeny:
+    - fromEndpoints:
+        - matchLabels:
+            app: app3
+`;
+
+async function start(): Promise<Collector> {
+  const c = await startCollector([
+    "--endpoints",
+    pods.endpointsFile,
+    "--metrics-address",
+    `127.0.0.1:${metricsPort}`,
+    "--pin-path",
+    PIN,
+    "--state-dir",
+    state,
+  ]);
+  await waitFor("collector serving", async () => c.output().includes("serving"), 20_000);
+  return c;
+}
+
+beforeAll(async () => {
+  state = mkdtempSync(join(tmpdir(), "flowlens-h4c-"));
+  metricsPort = await freePort();
+  pods = await createPods({
+    prefix: "h4c",
+    pods: [
+      { name: "app1", namespace: "default", labels: { app: "app1" } },
+      { name: "app2", namespace: "default", labels: { app: "app2" } },
+      { name: "app3", namespace: "default", labels: { app: "app3" } },
+    ],
+  });
+  collector = await start();
+  server = await startHttpServer(pods, "app1", 80);
+});
+
+afterAll(async () => {
+  await server?.kill();
+  await collector?.stop();
+  // Filters, socket-hook links and pins outlive the collector by design: remove ours.
+  await run(["node", COLLECTOR_BIN, "uninstall", "--pin-path", PIN, "--state-dir", state], { allowFail: true, timeoutMs: 30_000 });
+  await pods?.destroy();
+  rmSync(state, { recursive: true, force: true });
+  rmSync(PIN, { recursive: true, force: true });
+});
+
+const app1 = () => pods.pod("app1").ipv4;
+
+function apply(address: string, yaml: string): Promise<ApplyPoliciesResponse> {
+  const Client = makeGenericClientConstructor(grpcServiceDefinition(Policies), "Policies");
+  const client = new Client(address, credentials.createInsecure()) as unknown as {
+    Apply(r: unknown, m: Metadata, o: object, cb: (e: ServiceError | null, r: ApplyPoliciesResponse) => void): void;
+    close(): void;
+  };
+  return new Promise((resolve, reject) =>
+    client.Apply(create(ApplyPoliciesRequestSchema, { documents: [{ source: "test", yaml }] }), new Metadata(), {}, (e, r) => {
+      client.close();
+      e ? reject(e) : resolve(r);
+    }),
+  );
+}
+
+async function observeJson(args: string[]): Promise<Record<string, unknown>[]> {
+  const r = await runCli(["observe", "--server", collector?.address ?? "", "--last", "200", "-o", "json", ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).flow)
+    .filter(Boolean);
+}
+
+async function metric(line: RegExp): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const m = text.split("\n").find((l) => line.test(l));
+  return m ? Number(m.split(" ").at(-1)) : 0;
+}
+
+describe("policy service on real pods", () => {
+  it("without a policy every pod reaches app1:80", async () => {
+    expect(await tcpConnect(pods, "app3", app1(), 80)).toBe("connected");
+    expect(await tcpConnect(pods, "app2", app1(), 80)).toBe("connected");
+  });
+
+  it("Apply returns once enforced (well under 100 ms): app3's next connection is dropped, app2's goes through", async () => {
+    const t0 = performance.now();
+    const res = await apply(collector?.address ?? "", APP1_POLICY);
+    const ms = performance.now() - t0;
+    expect(res.errors).toEqual([]);
+    expect(res.applied.map((p) => p.name)).toEqual(["app1-policy"]);
+    expect(ms).toBeLessThan(100);
+    // No wait between the answer and the connection: "returned" has to mean "enforced".
+    const [denied, allowed] = await Promise.all([tcpConnect(pods, "app3", app1(), 80), tcpConnect(pods, "app2", app1(), 80)]);
+    expect(denied).toBe("ETIMEDOUT");
+    expect(allowed).toBe("connected");
+  });
+
+  it("observe --verdict DROPPED --type policy-verdict shows app3's drop (POLICY_DENIED), as does the drop event", async () => {
+    const verdicts = await observeJson(["--verdict", "DROPPED", "--type", "policy-verdict", "--from-pod", "default/app3"]);
+    expect(verdicts.length).toBeGreaterThan(0);
+    for (const f of verdicts) {
+      expect(f).toMatchObject({
+        verdict: "DROPPED",
+        drop_reason_desc: "POLICY_DENIED",
+        event_type: { type: 5 },
+        traffic_direction: "INGRESS",
+        Type: "L3_L4",
+        is_reply: false,
+        source: { pod_name: "app3", namespace: "default" },
+        destination: { pod_name: "app1", namespace: "default" },
+      });
+      expect((f.l4 as { TCP: { destination_port: number } }).TCP.destination_port).toBe(80);
+    }
+    const drops = await observeJson(["--type", "drop", "--from-pod", "default/app3"]);
+    expect(drops.some((f) => f.drop_reason_desc === "POLICY_DENIED" && (f.event_type as { sub_type: number }).sub_type === 133)).toBe(true);
+  });
+
+  it("an explicit deny is named: --print-policy-names shows who denied app3 and who allowed app2", async () => {
+    const res = await apply(collector?.address ?? "", DENY_APP3);
+    expect(res.errors).toEqual([]);
+    expect(await tcpConnect(pods, "app3", app1(), 80)).toBe("ETIMEDOUT");
+    expect(await tcpConnect(pods, "app2", app1(), 80)).toBe("connected");
+    const r = await runCli([
+      "observe",
+      "--server",
+      collector?.address ?? "",
+      "--last",
+      "200",
+      "--type",
+      "policy-verdict",
+      "--to-pod",
+      "default/app1",
+      "--print-policy-names",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.some((l) => /default\/app3:\d+ .* policy-verdict:.* INGRESS DENIED .*ingress-denied-by: default\/deny-app3/.test(l))).toBe(
+      true,
+    );
+    expect(
+      lines.some((l) => /default\/app2:\d+ .* policy-verdict:L3-L4 INGRESS ALLOWED .*ingress-allowed-by: default\/app1-policy/.test(l)),
+    ).toBe(true);
+    const denied = await observeJson(["--verdict", "DROPPED", "--type", "policy-verdict", "--from-pod", "default/app3"]);
+    const named = denied.find((f) => f.drop_reason_desc === "POLICY_DENY");
+    expect(named?.ingress_denied_by).toEqual([
+      {
+        name: "deny-app3",
+        namespace: "default",
+        kind: "CiliumNetworkPolicy",
+        revision: expect.any(String),
+        labels: [
+          "k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy",
+          "k8s:io.cilium.k8s.policy.name=deny-app3",
+          "k8s:io.cilium.k8s.policy.namespace=default",
+        ],
+      },
+    ]);
+  });
+
+  it("counts the decisions in policy_verdicts_total and drop_total", async () => {
+    expect(await metric(/^flowlens_policy_verdicts_total\{direction="ingress",match="none",action="dropped"\}/)).toBeGreaterThan(0);
+    expect(await metric(/^flowlens_policy_verdicts_total\{direction="ingress",match="l3-l4",action="forwarded"\}/)).toBeGreaterThan(0);
+    expect(await metric(/^flowlens_drop_total\{reason="POLICY_DENY",protocol="TCP"\}/)).toBeGreaterThan(0);
+    expect(await metric(/^flowlens_policies /)).toBe(2);
+  });
+
+  it("policy list and get through the CLI; a bad file is rejected whole with its errors listed", async () => {
+    const list = await runCli(["policy", "list", "--server", collector?.address ?? ""]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^default\s+app1-policy\s+CiliumNetworkPolicy\s+1\s+no\s+1\s+\S+\s+api$/m);
+    expect(list.stdout).toMatch(/^default\s+deny-app3\s+CiliumNetworkPolicy\s+1\s+no\s+2\s+\S+\s+api$/m);
+    const get = await runCli(["policy", "get", "app1-policy", "--server", collector?.address ?? ""]);
+    expect(get.stdout).toBe(APP1_POLICY);
+
+    const bad = join(state, "bad.yaml");
+    writeFileSync(
+      bad,
+      `${APP1_POLICY.replace("app1-policy", "other").replace('"80"', '"70000"')}---\n${DENY_APP3.replace("ingressDeny", "ingresDeny")}`,
+    );
+    const r = await runCli(["policy", "apply", "-f", bad, "--server", collector?.address ?? ""]);
+    expect(r.code).toBe(1);
+    const errors = r.stderr.trim().split("\n");
+    expect(errors.at(-1)).toMatch(/^flowlens policy apply: rejected: \d+ errors, nothing applied$/);
+    expect(errors.some((l) => l.startsWith(`${bad}:16: spec.ingress[0].toPorts[0].ports[0].port: `))).toBe(true);
+    expect(errors.some((l) => l.includes("ingresDeny"))).toBe(true);
+    const after = await runCli(["policy", "list", "--server", collector?.address ?? ""]);
+    expect(after.stdout).not.toContain("other");
+  });
+
+  it("a restarted collector re-applies the persisted policies, and trace agrees with the datapath", async () => {
+    await collector?.stop();
+    collector = await start();
+    const list = await runCli(["policy", "list", "--server", collector.address]);
+    expect(list.stdout).toContain("app1-policy");
+    expect(list.stdout).toContain("deny-app3");
+    expect(await tcpConnect(pods, "app3", app1(), 80)).toBe("ETIMEDOUT");
+    const trace = await runCli([
+      "policy",
+      "trace",
+      "--from-pod",
+      "default/app3",
+      "--to-pod",
+      "default/app1",
+      "--dport",
+      "80",
+      "--server",
+      collector.address,
+    ]);
+    expect(trace.code, trace.stderr).toBe(0);
+    expect(trace.stdout).toContain("Final verdict: DROPPED");
+    expect(trace.stdout).toContain("Policies: default/deny-app3 (CiliumNetworkPolicy)");
+  });
+
+  it("delete lifts the policies: app3 connects again", async () => {
+    for (const name of ["deny-app3", "app1-policy"]) {
+      const d = await runCli(["policy", "delete", name, "--server", collector?.address ?? ""]);
+      expect(d.code, d.stderr).toBe(0);
+    }
+    expect(await tcpConnect(pods, "app3", app1(), 80)).toBe("connected");
+    const again = await runCli(["policy", "delete", "app1-policy", "--server", collector?.address ?? ""]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("not found");
+    const list = await runCli(["policy", "list", "--server", collector?.address ?? ""]);
+    expect(list.stdout.trim().split("\n")).toHaveLength(1);
+  });
+});
