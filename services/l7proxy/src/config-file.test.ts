@@ -15,8 +15,15 @@ const config: L7ProxyConfig = {
       netns: "/var/run/netns/app1",
       identity: 70000,
       ips: ["10.0.0.10", "fd00::10"],
-      auditIngress: false,
-      ports: [{ subject: 70000, port: 80, proto: 6, rules: [{ peers: [70001], http: [{ method: "GET", path: "/public" }], ruleId: 4 }] }],
+      ports: [
+        {
+          subject: 70000,
+          port: 80,
+          proto: 6,
+          audit: true,
+          rules: [{ peers: [70001], http: [{ method: "GET", path: "/public" }], ruleId: 4 }],
+        },
+      ],
     },
   ],
   rules: [{ ruleId: 4, description: "ingress allow", policies: [{ name: "p", namespace: "default", kind: "CiliumNetworkPolicy" }] }],

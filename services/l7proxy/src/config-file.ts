@@ -17,8 +17,6 @@ export interface L7EndpointConfig {
   netns: string;
   identity: number;
   ips: string[];
-  /** Ingress default deny is audit-only: requests the rules deny pass, reported as AUDIT. */
-  auditIngress: boolean;
   /** L7 ports of this endpoint's identity (CompiledPolicy.l7 entries with subject === identity). */
   ports: L7Port[];
 }
@@ -98,14 +96,15 @@ function endpoint(c: Checker, raw: unknown, at: string): L7EndpointConfig {
       if (typeof ip !== "string" || isIP(ip) === 0) c.fail(`${at}.ips[${i}]`, "must be an IP address");
       return ip as string;
     }),
-    auditIngress: c.bool(e.auditIngress, `${at}.auditIngress`),
     ports: c.array(e.ports, `${at}.ports`).map((p, i) => l7Port(c, p, `${at}.ports[${i}]`)),
   };
 }
 
 function l7Port(c: Checker, raw: unknown, at: string): L7Port {
   const p = c.object(raw, at);
+  const audit = p.audit === undefined ? undefined : c.bool(p.audit, `${at}.audit`);
   return {
+    ...(audit === undefined ? {} : { audit }),
     subject: c.uint(p.subject, `${at}.subject`),
     port: c.uint(p.port, `${at}.port`, 0xffff),
     proto: c.uint(p.proto, `${at}.proto`, 255),

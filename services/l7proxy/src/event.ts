@@ -25,7 +25,7 @@ export interface L7HttpEvent {
   /** Response status: 0 on a forwarded request event, 403 on a denied one. */
   code: number;
   /** DROPPED: denied and answered 403 by the proxy (one REQUEST event, no RESPONSE). AUDIT: the rules
-   *  deny it but the endpoint's ingress is audit-only, so it was forwarded. */
+   *  deny it but the port is in audit mode (L7Port.audit), so it was forwarded. */
   verdict: L7Verdict;
   /** The rule that allowed it; 0 when no rule did (denied or audited). */
   ruleId: number;

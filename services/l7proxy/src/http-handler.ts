@@ -75,7 +75,8 @@ function handle(req: IncomingMessage, res: ServerResponse, conn: Conn, deps: Han
   if (!port)
     deps.log.once(`noport:${ep.endpointId}:${conn.dstPort}`, `${ep.name}: port ${conn.dstPort} has no L7 rules here; denying its requests`);
   const decision = port ? matchHttp(port, conn.peer, method, url) : { allowed: false, ruleId: 0 };
-  const verdict: L7Verdict = decision.allowed ? "FORWARDED" : ep.auditIngress ? "AUDIT" : "DROPPED";
+  // An audit-mode port (L7Port.audit) forwards what its rules deny and says so.
+  const verdict: L7Verdict = decision.allowed ? "FORWARDED" : port?.audit ? "AUDIT" : "DROPPED";
   const event = (type: "REQUEST" | "RESPONSE", code: number, latencyNs?: number): L7HttpEvent => ({
     time: Math.round((performance.timeOrigin + performance.now()) * 1e6),
     endpointId: ep.endpointId,

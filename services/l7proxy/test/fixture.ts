@@ -47,7 +47,7 @@ export interface Bed {
   netnsPath(pod: string): string;
   /** Marks count source ports from base as L7 connections of `pod` to the server's port 80. */
   markL7(pod: string, base: number, count: number): void;
-  writeConfig(ports: L7Port[], opts?: { auditIngress?: boolean }): void;
+  writeConfig(ports: L7Port[]): void;
   startProxy(): Spawned;
   /** Resolves once the proxy registered the server's IPv4 listener in fl_l7_socks. */
   waitRegistered(timeoutMs?: number): Promise<void>;
@@ -196,7 +196,7 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
       const ip = pods.pod(pod).ipv4;
       for (let p = base; p < base + count; p++) ct.update(ctKey(ip, p, server.ipv4, 80), ctValue(SERVER_ID, IDENT.server));
     },
-    writeConfig(ports, opts = {}) {
+    writeConfig(ports) {
       const config: L7ProxyConfig = {
         version: 1,
         maps: { l7Socks: join(pinDir, "fl_l7_socks"), ipcache: join(pinDir, "fl_ipcache") },
@@ -208,7 +208,6 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
             netns: netnsPath("server"),
             identity: IDENT.server,
             ips: [server.ipv4, server.ipv6],
-            auditIngress: opts.auditIngress ?? false,
             ports,
           },
         ],

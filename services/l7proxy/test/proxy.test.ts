@@ -171,8 +171,8 @@ describe("L7 proxy", () => {
     await sleep(300);
   });
 
-  it("audit-only ingress forwards what the rules deny and reports it as AUDIT", async () => {
-    bed.writeConfig(RULES, { auditIngress: true });
+  it("an audit-mode port forwards what the rules deny and reports it as AUDIT", async () => {
+    bed.writeConfig([{ ...RULES[0], audit: true }]);
     await sleep(300);
     const before = bed.events.length;
     const [r] = await bed.client("client", { localPort: ports("client"), requests: [{ method: "DELETE", path: "/restricted" }] });

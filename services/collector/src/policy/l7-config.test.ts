@@ -2,10 +2,10 @@ import type { CompiledPolicy } from "@flowlens/policy";
 import { describe, expect, it } from "vitest";
 import { buildL7Config, netnsPath } from "./l7-config.js";
 
-const compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects"> = {
+const compiled: Pick<CompiledPolicy, "l7" | "rules"> = {
   l7: [
     { subject: 70000, port: 80, proto: 6, rules: [{ peers: [70001], http: [{ method: "GET", path: "/public" }], ruleId: 2 }] },
-    { subject: 70000, port: 8080, proto: 6, rules: [{ peers: "any", http: [], ruleId: 3 }] },
+    { subject: 70000, port: 8080, proto: 6, audit: true, rules: [{ peers: "any", http: [], ruleId: 3 }] },
     { subject: 70005, port: 80, proto: 6, rules: [{ peers: "any", http: [{ path: "/x" }], ruleId: 4 }] },
   ],
   rules: [
@@ -15,7 +15,6 @@ const compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects"> = {
     { ruleId: 3, policies: [{ name: "q", namespace: "", kind: "CiliumClusterwideNetworkPolicy" }], description: "any" },
     { ruleId: 4, policies: [], description: "not on this node" },
   ],
-  subjects: [{ identity: 70000, enforceIngress: true, enforceEgress: false, auditIngress: true, auditEgress: false }],
 };
 
 const endpoints = [
@@ -24,7 +23,7 @@ const endpoints = [
 ];
 
 describe("buildL7Config", () => {
-  it("lists the endpoints whose identity has L7 ports, with their ports, audit mode and rules", () => {
+  it("lists the endpoints whose identity has L7 ports, with their ports and rules", () => {
     const c = buildL7Config(compiled, endpoints, { pinPath: "/sys/fs/bpf/flowlens", eventsSocket: "/var/lib/flowlens/l7/events.sock" });
     expect(c.maps).toEqual({ l7Socks: "/sys/fs/bpf/flowlens/fl_l7_socks", ipcache: "/sys/fs/bpf/flowlens/fl_ipcache" });
     expect(c.eventsSocket).toBe("/var/lib/flowlens/l7/events.sock");
@@ -35,7 +34,6 @@ describe("buildL7Config", () => {
         netns: "/var/run/netns/fl-app1",
         identity: 70000,
         ips: ["10.0.0.10"],
-        auditIngress: true,
         ports: [compiled.l7[0], compiled.l7[1]],
       },
     ]);

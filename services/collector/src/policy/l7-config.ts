@@ -1,5 +1,5 @@
 // The L7 proxy's configuration from a compilation and the node's endpoints: every endpoint whose
-// identity has L7 ports, with those ports, its netns file, its audit mode, and the rules they name.
+// identity has L7 ports, with those ports (audit mode included) and its netns file, and the rules they name.
 import { isAbsolute, join } from "node:path";
 import type { L7ProxyConfig } from "@flowlens/l7proxy";
 import type { CompiledPolicy, L7Port, RuleInfo } from "@flowlens/policy";
@@ -20,7 +20,7 @@ export function netnsPath(netns: string): string {
 }
 
 export function buildL7Config(
-  compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects">,
+  compiled: Pick<CompiledPolicy, "l7" | "rules">,
   endpoints: readonly L7EndpointInput[],
   where: { pinPath: string; eventsSocket: string },
 ): L7ProxyConfig {
@@ -30,7 +30,6 @@ export function buildL7Config(
     list.push(p);
     ports.set(p.subject, list);
   }
-  const audit = new Map(compiled.subjects.map((s) => [s.identity, s.auditIngress]));
   const used = new Set<number>();
   const l7Endpoints = endpoints
     .filter((ep) => ports.has(ep.identity))
@@ -44,7 +43,6 @@ export function buildL7Config(
         netns: netnsPath(ep.netns),
         identity: ep.identity,
         ips: [...ep.ips],
-        auditIngress: audit.get(ep.identity) ?? false,
         ports: mine,
       };
     });

@@ -14,7 +14,7 @@ import { linkPinPath } from "./l7-links.js";
 import { runningProxy } from "./l7-process.js";
 import { L7Supervisor, uninstallL7 } from "./l7-supervisor.js";
 
-const compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects"> = {
+const compiled: Pick<CompiledPolicy, "l7" | "rules"> = {
   l7: [
     {
       subject: IDENT.server,
@@ -27,7 +27,6 @@ const compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects"> = {
     { ruleId: 0, policies: [], description: "no rule" },
     { ruleId: 1, policies: [{ name: "app1", namespace: "default", kind: "CiliumNetworkPolicy" }], description: "GET /public from app2" },
   ],
-  subjects: [{ identity: IDENT.server, enforceIngress: true, enforceEgress: false, auditIngress: false, auditEgress: false }],
 };
 
 let bed: Bed;

@@ -89,7 +89,7 @@ export class L7Supervisor {
    * link on every endpoint's netns (so a port that becomes L7 is redirected from its first
    * connection on), and the proxy process when some endpoint has L7 ports.
    */
-  update(compiled: Pick<CompiledPolicy, "l7" | "rules" | "subjects">, endpoints: readonly L7EndpointInput[]): void {
+  update(compiled: Pick<CompiledPolicy, "l7" | "rules">, endpoints: readonly L7EndpointInput[]): void {
     const config = buildL7Config(compiled, endpoints, { pinPath: this.#opts.pinPath, eventsSocket: this.#paths.eventsSocket });
     this.#links.sync(endpoints.map((ep) => ({ endpointId: ep.id, netns: netnsPath(ep.netns) })));
     const text = JSON.stringify(config);
