@@ -3,6 +3,7 @@
 // At start it reads the (pinned, adopted) maps, so a restart rewrites nothing that is still right.
 // Order avoids transient wrong verdicts: new and changed entries first, stale ones deleted last.
 import { networkInterfaces } from "node:os";
+import { Layout } from "../datapath/layout.js";
 import { canonicalIp } from "../net/ip.js";
 import {
   decodeEndpointInfo,
@@ -127,7 +128,8 @@ export class PolicyMaps {
     // Adopted CIDR entries stay CIDR entries until a compiled policy says otherwise.
     for (const [k, v] of this.ipcache.held) {
       const value = Buffer.from(v, "hex");
-      if (value.readUInt32LE(4) === 0 && value.readUInt32LE(0) !== HOST_IDENTITY) this.cidrIps.set(k, v);
+      const IV = Layout.fl_ipcache_value.fields;
+      if (value.readUInt32LE(IV.endpoint_id) === 0 && value.readUInt32LE(IV.identity) !== HOST_IDENTITY) this.cidrIps.set(k, v);
     }
     this.unclaimed = {
       endpoints: new Set(this.endpoints.held.keys()),
