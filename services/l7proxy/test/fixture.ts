@@ -13,6 +13,7 @@ import type { L7Port } from "@flowlens/policy";
 import { type BpfMap, BpfObject, type Link } from "libbpf-ts";
 import { createPods, type Pods, type Spawned, spawnBackground } from "../../../test/harness/pods.js";
 import { run, sleep } from "../../../test/harness/run.js";
+import { ipcacheKey } from "../src/identity.js";
 import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, sockKey, writeL7Config } from "../src/lib.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -44,15 +45,16 @@ export interface Bed {
   ct: BpfMap;
   events: L7Message[];
   serverIp: string;
+  serverIp6: string;
   netnsPath(pod: string): string;
-  /** Marks count source ports from base as L7 connections of `pod` to the server's port 80. */
-  markL7(pod: string, base: number, count: number): void;
+  /** Marks count source ports from base as L7 connections of `pod` to the server's port 80 (over IPv6 when family is 6). */
+  markL7(pod: string, base: number, count: number, family?: 4 | 6): void;
   writeConfig(ports: L7Port[]): void;
   startProxy(): Spawned;
   /** Resolves once the proxy registered the server's IPv4 listener in fl_l7_socks. */
   waitRegistered(timeoutMs?: number): Promise<void>;
   /** Runs the test client in `pod`; one result per request. */
-  client(pod: string, spec: { localPort: number; requests: ClientRequest[]; pauseMs?: number }): Promise<ClientResult[]>;
+  client(pod: string, spec: { localPort: number; requests: ClientRequest[]; pauseMs?: number; host?: string }): Promise<ClientResult[]>;
   /** Starts (again) the events socket standing in for the collector. */
   listenEvents(): Promise<void>;
   stopEvents(): Promise<void>;
@@ -67,8 +69,10 @@ export interface ClientRequest {
   bodyRepeat?: number;
 }
 
+/** 4 bytes for IPv4, 16 for IPv6 (as fl_flow_key and fl_ct_key hold them). */
 function ipBytes(ip: string): Buffer {
-  return Buffer.from(ip.split(".").map(Number));
+  if (!ip.includes(":")) return Buffer.from(ip.split(".").map(Number));
+  return (ipcacheKey(ip) as Buffer).subarray(4);
 }
 
 function ctKey(src: string, sport: number, dst: string, dport: number): Buffer {
@@ -89,15 +93,6 @@ function ctValue(endpointId: number, subject: number): Buffer {
   v[28] = 5; // FL_VERDICT_REDIRECTED
   v[29] = 1; // FL_CTF_L7
   return v;
-}
-
-function ipcacheKey(ip: string): Buffer {
-  const k = Buffer.alloc(20);
-  k.writeUInt32LE(128, 0);
-  k[14] = 0xff;
-  k[15] = 0xff;
-  ipBytes(ip).copy(k, 16);
-  return k;
 }
 
 export interface BedOptions {
@@ -137,7 +132,8 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
     const v = Buffer.alloc(8);
     v.writeUInt32LE(identities[p.name], 0);
     v.writeUInt32LE(p.name === "server" ? SERVER_ID : 0, 4);
-    ipcache.update(ipcacheKey(p.ipv4), v);
+    ipcache.update(ipcacheKey(p.ipv4) as Buffer, v);
+    ipcache.update(ipcacheKey(p.ipv6) as Buffer, v);
   }
   pods.spawn("server", ["node", ECHO, "80"]);
   const processes = new Set<Spawned>();
@@ -191,10 +187,11 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
     ct,
     events,
     serverIp: server.ipv4,
+    serverIp6: server.ipv6,
     netnsPath,
-    markL7(pod, base, count) {
-      const ip = pods.pod(pod).ipv4;
-      for (let p = base; p < base + count; p++) ct.update(ctKey(ip, p, server.ipv4, 80), ctValue(SERVER_ID, IDENT.server));
+    markL7(pod, base, count, family = 4) {
+      const [ip, dst] = family === 4 ? [pods.pod(pod).ipv4, server.ipv4] : [pods.pod(pod).ipv6, server.ipv6];
+      for (let p = base; p < base + count; p++) ct.update(ctKey(ip, p, dst, 80), ctValue(SERVER_ID, IDENT.server));
     },
     writeConfig(ports) {
       const config: L7ProxyConfig = {

@@ -31,10 +31,10 @@ let bed: Bed;
 let proxy: ReturnType<Bed["startProxy"]>;
 let nextPort = 40000;
 /** A fresh block of source ports marked L7 for pod (a port in TIME_WAIT cannot be bound again). */
-function ports(pod: string, n = 4): number {
+function ports(pod: string, n = 4, family: 4 | 6 = 4): number {
   const base = nextPort;
   nextPort += n;
-  bed.markL7(pod, base, n);
+  bed.markL7(pod, base, n, family);
   return base;
 }
 const http = (e: L7HttpEvent | { kind: string }): e is L7HttpEvent => !("kind" in e);
@@ -102,6 +102,20 @@ describe("L7 proxy", () => {
     const raw: string[] = seen.rawHeaders;
     expect(raw[raw.indexOf("X-Custom-Header") + 1]).toBe("MiXeD Value");
     expect(raw[raw.indexOf("Host") + 1]).toBe(`${bed.serverIp}`);
+  });
+
+  it("redirects IPv6 connections to the proxy's IPv6 listener", async () => {
+    const [pub, restricted] = await bed.client("client", {
+      host: bed.serverIp6,
+      localPort: ports("client", 4, 6),
+      requests: [
+        { method: "GET", path: "/public" },
+        { method: "GET", path: "/restricted" },
+      ],
+    });
+    expect(pub.status).toBe(200);
+    expect(JSON.parse(pub.body as string).url).toBe("/public");
+    expect(restricted).toMatchObject({ status: 403, reused: true });
   });
 
   it("leaves connections without an L7 CT entry to the server", async () => {
