@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLLECTOR_BIN, type Collector, freePort, runCli, startCollector } from "../harness/collector.js";
 import { createPods, type Pods, type Spawned } from "../harness/pods.js";
 import { run, waitFor } from "../harness/run.js";
-import { startHttpServer, tcpConnect } from "../harness/traffic.js";
+import { curlGet, startHttpServer, tcpConnect } from "../harness/traffic.js";
 
 const PIN = `/sys/fs/bpf/h4c-${process.pid}`;
 let state: string;
@@ -51,6 +51,28 @@ spec:
     - fromEndpoints:
         - matchLabels:
             app: app3
+`;
+
+const APP1_L7 = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: app1-l7
+spec:
+  endpointSelector:
+    matchLabels:
+      app: app1
+  ingress:
+    - fromEndpoints:
+        - matchLabels:
+            app: app2
+      toPorts:
+        - ports:
+            - port: "80"
+              protocol: TCP
+          rules:
+            http:
+              - method: GET
+                path: /public
 `;
 
 async function start(): Promise<Collector> {
@@ -272,5 +294,36 @@ describe("policy service on real pods", () => {
     expect(again.stderr).toContain("not found");
     const list = await runCli(["policy", "list", "--server", collector?.address ?? ""]);
     expect(list.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("L7: the proxy's decisions come back as L7 flows (GET /public forwarded, GET /restricted 403 DROPPED)", async () => {
+    const res = await apply(collector?.address ?? "", APP1_L7);
+    expect(res.errors).toEqual([]);
+    const url = (path: string) => `http://${app1()}${path}`;
+    await waitFor("the L7 proxy answers", async () => (await curlGet(pods, "app2", url("/public"), 2)).status === 200, 20_000);
+    expect((await curlGet(pods, "app2", url("/restricted"))).status).toBe(403);
+    const flows = await waitFor(
+      "L7 flows",
+      async () => {
+        const f = await observeJson(["--type", "l7", "--to-pod", "default/app1"]);
+        return f.some((x) => x.verdict === "DROPPED") && f.some((x) => (x.l7 as { type: string }).type === "RESPONSE") ? f : undefined;
+      },
+      10_000,
+    );
+    const denied = flows.find((f) => f.verdict === "DROPPED");
+    expect(denied).toMatchObject({
+      Type: "L7",
+      event_type: { type: 129 },
+      traffic_direction: "INGRESS",
+      source: { pod_name: "app2" },
+      destination: { pod_name: "app1" },
+      l7: { type: "REQUEST", http: { method: "GET", url: `http://${app1()}/restricted`, code: 403 } },
+    });
+    const response = flows.find((f) => (f.l7 as { type: string }).type === "RESPONSE");
+    expect(response).toMatchObject({ verdict: "FORWARDED", is_reply: true, l7: { http: { code: 200, url: `http://${app1()}/public` } } });
+    expect(Number((response?.l7 as { latency_ns: string }).latency_ns)).toBeGreaterThan(0);
+    expect(response?.ingress_allowed_by).toMatchObject([{ name: "app1-l7" }]);
+    const del = await runCli(["policy", "delete", "app1-l7", "--server", collector?.address ?? ""]);
+    expect(del.code, del.stderr).toBe(0);
   });
 });

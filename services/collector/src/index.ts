@@ -9,11 +9,12 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { closeAll } from "libbpf-ts";
-import { syncClock } from "./clock/monotonic.js";
+import { type BpfObject, closeAll } from "libbpf-ts";
+import { monoNowNs, syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
 import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
 import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
+import { LostEntry, LostSource } from "./datapath/lost.js";
 import { cgroupV2Root } from "./datapath/pins.js";
 import { uninstall } from "./datapath/uninstall.js";
 import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
@@ -23,6 +24,7 @@ import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
 import { cgroupIdOf, PolicyEngine } from "./policy/engine.js";
+import { L7Supervisor } from "./policy/l7-supervisor.js";
 import { PolicyMaps } from "./policy/maps.js";
 import { PolicyFiles } from "./policy/policy-files.js";
 import { PolicyStore } from "./policy/store.js";
@@ -47,6 +49,12 @@ function ifnameOf(ifindex: number): string {
     // interface gone
   }
   return "";
+}
+
+/** fl_sk_lookup of the loaded object, for the L7 redirect links. Datapath has no accessor for its
+ *  programs yet; its object is reached here rather than a second copy of the object being loaded. */
+function skLookupProgram(datapath: Datapath) {
+  return (datapath as unknown as { obj: BpfObject }).obj.program("fl_sk_lookup");
 }
 
 function readPem(path: string, flag: string): Buffer {
@@ -122,11 +130,23 @@ async function main(cfg: CollectorConfig): Promise<void> {
   // Policies: compiled against the registry's endpoints and written through the map writer; rule
   // ids in verdict records are read against the compilation in force when the kernel decided.
   const cgroupRoot = cgroupV2Root();
+  // L7 rules: the proxy (its own process) gets each compilation's L7 ports; its request events
+  // become L7 flows, and what it could not keep is counted as lost.
+  const l7 = new L7Supervisor({
+    stateDir: cfg.stateDir,
+    pinPath: cfg.pinPath,
+    program: skLookupProgram(datapath),
+    onEvent: (ev) => collector.pushL7(ev),
+    onLost: (n) => collector.pushLost(new LostEntry(LostSource.L7_PROXY, n, monoNowNs())),
+    log,
+  });
+  await l7.start();
   const engine = new PolicyEngine({
     registry,
     audit: cfg.policyAuditMode,
     log,
     maps: policyMaps,
+    l7,
     cgroupId: (path) => cgroupIdOf(path, cgroupRoot),
   });
   collector.decoder.rulesAt = (tsNs) => engine.rules.at(tsNs);
