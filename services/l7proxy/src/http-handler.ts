@@ -119,7 +119,15 @@ function handle(req: IncomingMessage, res: ServerResponse, conn: Conn, deps: Han
     answered = true;
     deps.emit(event("RESPONSE", up.statusCode ?? 0, Number(process.hrtime.bigint() - started)));
     res.sendDate = false; // the server's own headers go back as they came
-    res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
+    try {
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
+    } catch (e) {
+      // A header node's parser took but its writer refuses: the client gets a clean close, not a hang.
+      deps.log.once(`badresponse:${ep.endpointId}`, `${ep.name}: response to ${method} ${url} cannot be relayed: ${reason(e)}`);
+      up.destroy();
+      res.destroy();
+      return;
+    }
     up.pipe(res);
     up.on("error", () => res.destroy());
     up.on("aborted", () => res.destroy());

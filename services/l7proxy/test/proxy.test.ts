@@ -226,6 +226,15 @@ describe("L7 proxy", () => {
     bed.writeConfig(RULES);
   });
 
+  it("answers garbage with 400 and keeps serving", async () => {
+    const port = ports("client");
+    const script = `const s=require("net").connect({host:"${bed.serverIp}",port:80,localPort:${port}},()=>s.write("NOT HTTP AT ALL\\r\\n\\r\\n"));let o="";s.on("data",d=>o+=d);s.on("close",()=>{console.log(o.split("\\r\\n")[0]);process.exit(0);});s.on("error",e=>console.log(e.code));setTimeout(()=>{console.log("TIMEOUT");process.exit(1)},5000);`;
+    const out = await bed.pods.exec("client", [process.execPath, "-e", script], { allowFail: true });
+    expect(out.stdout.trim()).toBe("HTTP/1.1 400 Bad Request");
+    const [ok] = await bed.client("client", { localPort: ports("client"), requests: [{ method: "GET", path: "/public" }] });
+    expect(ok.status).toBe(200);
+  });
+
   it("keeps enforcing while the collector is away, then delivers the buffered events", async () => {
     await bed.stopEvents();
     const before = bed.events.length;
