@@ -41,6 +41,13 @@ export interface CollectorDeps {
   log(msg: string): void;
 }
 
+/** Kernel skb_drop_reason numbers of tc drops (they differ between kernel releases). */
+function tcDropReasons(reasons: KernelDropReasons): Set<number> {
+  const out = new Set<number>();
+  for (let r = 0; r < 1024; r++) if (/^TC_(INGRESS|EGRESS)$/.test(reasons.name(r))) out.add(r);
+  return out;
+}
+
 export class Collector {
   readonly ring: LiveRing<RingEntry>;
   readonly decoder: RecordDecoder;
@@ -68,6 +75,9 @@ export class Collector {
       ifname: deps.ifname,
     });
     this.flows = new FlowView(facts, deps.nodeName);
+    // tc drops on an endpoint's veth are our policy drops: kfree_skb reports them as TC_INGRESS/TC_EGRESS.
+    const tcDrops = tcDropReasons(deps.dropReasons);
+    this.decoder.isPolicyDrop = (reason, ifindex) => tcDrops.has(reason) && deps.registry.byInterface(ifindex) !== undefined;
     this.rateTimer = setInterval(() => this.sampleRate(), 5000);
     this.rateTimer.unref();
   }

@@ -46,6 +46,8 @@ export class RecordDecoder {
     sock: 0,
     retrans: 0,
     policy: 0,
+    /** Kernel drop records of packets our tc programs dropped for policy (not shown twice). */
+    policyKernelDrops: 0,
     malformed: 0,
     flowsStarted: 0,
     flowsEnded: 0,
@@ -54,6 +56,8 @@ export class RecordDecoder {
   readonly verdicts = new VerdictCounters();
   /** The rule table in force at a time (set by the policy engine; rule ids mean nothing without it). */
   rulesAt: (tsNs: number) => RuleTable = () => RuleTable.EMPTY;
+  /** True for a kernel drop (skb_drop_reason, skb->dev) that is a policy drop of our tc programs. */
+  isPolicyDrop: (kernelReason: number, ifindex: number) => boolean = () => false;
 
   constructor(private readonly ring: LiveRing<RingEntry>) {}
 
@@ -81,11 +85,18 @@ export class RecordDecoder {
       case RecordKind.FLOW:
         this.flowRecord(buf, off, ts);
         break;
-      case RecordKind.DROP:
+      case RecordKind.DROP: {
         this.counts.drops++;
-        this.verdicts.kernelDrop(buf.readUInt32LE(off + Off.dropReason), buf[off + Off.proto]);
+        const reason = buf.readUInt32LE(off + Off.dropReason);
+        // Our own tc policy drops: the policy record already reports them (with the reason why).
+        if (this.isPolicyDrop(reason, buf.readUInt32LE(off + Off.ifindex))) {
+          this.counts.policyKernelDrops++;
+          break;
+        }
+        this.verdicts.kernelDrop(reason, buf[off + Off.proto]);
         this.ring.push(new DatapathEvent(kind, buf, off, ts), ts);
         break;
+      }
       case RecordKind.POLICY:
         this.policyRecord(buf, off, ts);
         break;

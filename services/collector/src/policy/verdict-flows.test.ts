@@ -266,6 +266,22 @@ describe("policy verdict flows", () => {
     expect(decoder.verdicts.dropTotals(() => 0)).toEqual([{ reason: "POLICY_DENIED", protocol: "TCP", value: 1 }]);
   });
 
+  it("the kernel's report of our own tc policy drop is not shown a second time", () => {
+    const b = Buffer.alloc(Layout.fl_drop_record.size);
+    b.writeUInt16LE(RecordKind.DROP, 0);
+    b.writeUInt16LE(ABI_VERSION, 2);
+    b.writeUInt32LE(b.length, 4);
+    b.writeUInt32LE(11, Layout.fl_drop_record.fields.key + K.ifindex);
+    b.writeUInt32LE(62, Layout.fl_drop_record.fields.reason);
+    decoder.isPolicyDrop = (reason, ifindex) => reason === 62 && ifindex === 11;
+    decoder.decodeOne(b, 0);
+    expect(ring.written).toBe(0);
+    expect(decoder.counts.policyKernelDrops).toBe(1);
+    b.writeUInt32LE(2, Layout.fl_drop_record.fields.reason); // any other kernel drop is shown
+    decoder.decodeOne(b, 0);
+    expect(ring.written).toBe(1);
+  });
+
   it("rule ids are read against the table in force when the kernel decided", () => {
     const before = monoNowNs();
     history.push(new RuleTable(before + 5e9, [[], [denyApp3]], ["", "x"])); // takes effect later
