@@ -204,7 +204,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     grpcServiceDefinition(EndpointsService),
     createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name))),
   );
-  server.addService(grpcServiceDefinition(PoliciesService), createPolicyHandlers(store, engine));
+  server.addService(grpcServiceDefinition(PoliciesService), createPolicyHandlers(store, engine, log));
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
   new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
   await new Promise<void>((resolve, reject) =>

@@ -19,7 +19,7 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { type PolicyEngine, TraceError } from "../policy/engine.js";
-import { PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/store.js";
+import { PolicyOriginError, type PolicyStore, policyName, ruleCount, type StoredPolicy } from "../policy/store.js";
 
 export function summaryOf(s: StoredPolicy): PolicySummary {
   const ref = s.policy.ref;
@@ -55,7 +55,11 @@ function guarded<Req>(method: string, fn: Unary<Req>): Unary<Req> {
   };
 }
 
-export function createPolicyHandlers(store: PolicyStore, engine: PolicyEngine): grpc.UntypedServiceImplementation {
+export function createPolicyHandlers(
+  store: PolicyStore,
+  engine: PolicyEngine,
+  log: (msg: string) => void = () => {},
+): grpc.UntypedServiceImplementation {
   const notFound = (name: string, namespace: string, kind: string) =>
     `policy ${namespace ? `${namespace}/` : ""}${name}${kind ? ` (${kind})` : ""} not found (see flowlens policy list)`;
   return {
@@ -63,6 +67,11 @@ export function createPolicyHandlers(store: PolicyStore, engine: PolicyEngine): 
       const docs = call.request.documents.map((d) => ({ source: d.source || "-", text: d.yaml }));
       if (docs.length === 0) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "no policy documents in the request" });
       const res = store.apply(docs);
+      if (res.errors.length) log(`policy apply rejected: ${res.errors.length} errors, nothing applied`);
+      else
+        log(
+          `policy applied: ${res.applied.map((s) => policyName(s.policy.ref)).join(", ")} (revision ${store.revision}, maps written in ${engine.lastInstallMs.toFixed(1)} ms)`,
+        );
       cb(
         null,
         create(ApplyPoliciesResponseSchema, {
@@ -96,6 +105,7 @@ export function createPolicyHandlers(store: PolicyStore, engine: PolicyEngine): 
         throw e;
       }
       if (!s) return cb({ code: grpc.status.NOT_FOUND, details: notFound(name, namespace || "default", kind) });
+      log(`policy deleted: ${policyName(s.policy.ref)} (revision ${store.revision})`);
       cb(null, create(DeletePolicyResponseSchema, { deleted: summaryOf(s), revision: BigInt(store.revision) }));
     }),
 
