@@ -103,7 +103,7 @@ describe("policy store", () => {
   it("deletes a policy and its file; unknown names are undefined", () => {
     const inst = new FakeInstaller();
     const store = new PolicyStore({ dir, installer: inst, log });
-    store.apply([{ source: "a", text: cnp("one") + "---\n" + cnp("two") }]);
+    store.apply([{ source: "a", text: `${cnp("one")}---\n${cnp("two")}` }]);
     expect(store.delete("one", "default")?.policy.ref.name).toBe("one");
     expect(inst.names()).toEqual(["two"]);
     expect(existsSync(join(dir, "cnp_default_one.yaml"))).toBe(false);
