@@ -180,6 +180,18 @@ export const policyCases: PolicyCase[] = [
   c("entity world: not a pod", app1Egress("    - toEntities: [world]\n"), tcp("default/app1", "default/app2", 80), "DROPPED"),
   c("entity host: from the node", app1Ingress("    - fromEntities: [host]\n"), tcp("host", "default/app1", 80), "FORWARDED"),
   c("entity host: not a pod", app1Ingress("    - fromEntities: [host]\n"), tcp("default/app2", "default/app1", 80), "DROPPED"),
+  c(
+    "allow-localhost: the node reaches a default-deny endpoint",
+    app1Ingress("    - fromEndpoints: [{matchLabels: {app: app2}}]\n      toPorts: [{ports: [{port: '80', protocol: TCP}]}]\n"),
+    tcp("host", "default/app1", 8080),
+    "FORWARDED",
+  ),
+  c(
+    "allow-localhost: an explicit deny of the host wins",
+    app1Ingress("    - fromEndpoints: [{matchLabels: {app: app2}}]\n", "  ingressDeny:\n    - fromEntities: [host]\n"),
+    tcp("host", "default/app1", 80),
+    "DROPPED",
+  ),
   c("entity all", app1Ingress("    - fromEntities: [all]\n"), tcp("default/app3", "default/app1", 80), "FORWARDED"),
   c(
     "L4-only rule: any peer",

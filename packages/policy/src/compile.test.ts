@@ -25,6 +25,9 @@ function compile(yaml: string, opts: { audit?: boolean; endpoints?: PolicyEndpoi
   return compilePolicies(policies, opts.endpoints ?? ENDPOINTS, { audit: opts.audit });
 }
 
+/** Entries some policy wrote (without the allow-localhost entries every ingress-enforcing subject gets). */
+const written = (c: CompiledPolicy) => c.entries.filter((e) => c.rules[e.ruleId].policies.length > 0);
+
 const cnp = (spec: string, name = "p", meta = "") =>
   `---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: ${name}\n${meta}spec:\n${spec}`;
 const onApp1 = (body: string, name = "p", meta = "") => cnp(`  endpointSelector: {matchLabels: {app: app1}}\n${body}`, name, meta);
@@ -111,7 +114,7 @@ describe("compilePolicies: selectors and namespaces", () => {
 
   it("endpoints sharing an identity count once; selectors resolve only against given endpoints", () => {
     const c = compile(onApp1("  ingress:\n    - fromEndpoints: [{matchLabels: {app: ghost}}]\n"), { endpoints: [APP1, APP1, APP2] });
-    expect(c.entries).toEqual([]);
+    expect(written(c)).toEqual([]);
     expect(c.subjects).toHaveLength(1);
   });
 });
@@ -127,7 +130,7 @@ describe("compilePolicies: deny beats allow", () => {
       ),
     );
     // deny 64-127 = one /10 prefix; allow 80 lies inside it and is gone, 8080 stays
-    expect(c.entries.map((e) => [e.peer === APP2.identity, e.action, e.port, e.portPrefixLen])).toEqual([
+    expect(written(c).map((e) => [e.peer === APP2.identity, e.action, e.port, e.portPrefixLen])).toEqual([
       [true, "deny", 64, 10],
       [true, "allow", 8080, 16],
     ]);
@@ -156,13 +159,13 @@ describe("compilePolicies: deny beats allow", () => {
     const c = compile(
       `${onApp1("  ingress:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n      toPorts: [{ports: [{port: '80', protocol: TCP}]}]\n")}${onApp1("  ingressDeny:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n", "q")}`,
     );
-    expect(c.entries).toHaveLength(1);
-    expect(c.entries[0]).toMatchObject({ action: "deny", proto: 0 });
+    expect(written(c)).toHaveLength(1);
+    expect(written(c)[0]).toMatchObject({ action: "deny", proto: 0 });
     const same = compile(
       `${onApp1("  ingress:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n")}${onApp1("  ingressDeny:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n", "q")}`,
     );
-    expect(same.entries).toHaveLength(1);
-    expect(same.rules[same.entries[0].ruleId].policies.map((p) => p.name)).toEqual(["q"]);
+    expect(written(same)).toHaveLength(1);
+    expect(same.rules[written(same)[0].ruleId].policies.map((p) => p.name)).toEqual(["q"]);
   });
 });
 
@@ -204,6 +207,49 @@ describe("compilePolicies: CIDRs and entities", () => {
     expect(peers).toEqual(new Set([1, 2, ...c.cidrIdentities.map((x) => x.identity)]));
     expect(verdict(c, APP1, "ingress", APP2, 80).verdict).toBe("DROPPED");
     expect(verdict(c, APP1, "egress", APP3, 53, IPPROTO_UDP)).toMatchObject({ verdict: "FORWARDED", matchType: MatchType.L4_ONLY });
+  });
+});
+
+describe("compilePolicies: allow-localhost (Cilium's default)", () => {
+  it("the host reaches an ingress default-deny endpoint at any port and protocol, by a rule no policy wrote", () => {
+    const c = compile(
+      onApp1("  ingress:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n      toPorts: [{ports: [{port: '80', protocol: TCP}]}]\n"),
+    );
+    const host = verdict(c, APP1, "ingress", ReservedIdentity.HOST, 22);
+    expect(host).toMatchObject({ enforced: true, verdict: "FORWARDED", l7: false, matchType: MatchType.L3_ONLY });
+    expect(c.rules[host.ruleId]).toMatchObject({ policies: [], description: expect.stringContaining("allow-localhost") });
+    expect(verdict(c, APP1, "ingress", ReservedIdentity.HOST, 53, IPPROTO_UDP).verdict).toBe("FORWARDED");
+    expect(verdict(c, APP1, "ingress", ReservedIdentity.WORLD, 80).verdict).toBe("DROPPED");
+    expect(verdict(c, APP1, "ingress", APP3, 80).verdict).toBe("DROPPED");
+  });
+
+  it("only for ingress-enforcing subjects: egress to the host stays default-deny", () => {
+    const c = compile(onApp1("  egress:\n    - toEndpoints: [{matchLabels: {app: app2}}]\n"));
+    expect(c.entries.some((e) => e.peer === ReservedIdentity.HOST)).toBe(false);
+    expect(verdict(c, APP1, "egress", ReservedIdentity.HOST, 80).verdict).toBe("DROPPED");
+    expect(verdict(c, APP2, "ingress", ReservedIdentity.HOST, 80).enforced).toBe(false);
+  });
+
+  it("an explicit deny covering the host still wins: named host, any peer, or one port", () => {
+    const deny = (rule: string) =>
+      compile(onApp1(`  ingress:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n  ingressDeny:\n${rule}`));
+    const named = deny("    - fromEntities: [host]\n");
+    expect(verdict(named, APP1, "ingress", ReservedIdentity.HOST, 80)).toMatchObject({ verdict: "DROPPED", dropReason: "POLICY_DENY" });
+    expect(named.entries.filter((e) => e.peer === ReservedIdentity.HOST).map((e) => e.action)).toEqual(["deny"]);
+    const all = deny("    - fromEntities: [all]\n");
+    expect(verdict(all, APP1, "ingress", ReservedIdentity.HOST, 80)).toMatchObject({ verdict: "DROPPED", dropReason: "POLICY_DENY" });
+    const port = deny("    - toPorts: [{ports: [{port: '22', protocol: TCP}]}]\n");
+    expect(verdict(port, APP1, "ingress", ReservedIdentity.HOST, 22).verdict).toBe("DROPPED");
+    expect(verdict(port, APP1, "ingress", ReservedIdentity.HOST, 80).verdict).toBe("FORWARDED");
+  });
+
+  it("does not widen an L7 port: host requests on a port every peer reaches through the proxy are still checked", () => {
+    const c = compile(onApp1("  ingress:\n    - toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{method: GET}]}}]\n"));
+    expect(verdict(c, APP1, "ingress", ReservedIdentity.HOST, 80)).toMatchObject({ verdict: "FORWARDED", l7: true });
+    const l7 = l7PortOf(c, APP1.identity, IPPROTO_TCP, 80);
+    if (!l7) throw new Error("no L7 port");
+    expect(matchHttp(l7, ReservedIdentity.HOST, "GET", "/x").allowed).toBe(true);
+    expect(matchHttp(l7, ReservedIdentity.HOST, "POST", "/x").allowed).toBe(false);
   });
 });
 
@@ -334,7 +380,7 @@ describe("compilePolicies: L7", () => {
     expect(verdict(c, APP1, "ingress", APP2, 80)).toMatchObject({ verdict: "FORWARDED", l7: true });
     const any = compile(onApp1("  ingress:\n    - toPorts: [{ports: [{port: '80'}], rules: {http: [{path: /ok}]}}]\n"));
     expect(verdict(any, APP1, "ingress", APP3, 80)).toMatchObject({ l7: true, matchType: MatchType.L4_ONLY });
-    expect(any.entries.map((e) => e.proto)).toEqual([IPPROTO_TCP]); // ANY with HTTP rules means TCP
+    expect(written(any).map((e) => e.proto)).toEqual([IPPROTO_TCP]); // ANY with HTTP rules means TCP
   });
 });
 
@@ -394,7 +440,8 @@ describe("compilePolicies: output", () => {
     expect(c.rules[0].policies).toEqual([]);
     for (const e of c.entries) {
       expect(e.ruleId).toBeGreaterThan(0);
-      expect(c.rules[e.ruleId].policies.length).toBeGreaterThan(0);
+      // only allow-localhost is no policy's rule
+      if (c.rules[e.ruleId].policies.length === 0) expect(c.rules[e.ruleId].description).toContain("allow-localhost");
     }
     expect(c.rules.map((r) => r.description)).toContain("ingress allow from {app=app2} to TCP/80 with HTTP GET * (default/b ingress[0])");
   });

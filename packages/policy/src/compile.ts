@@ -24,7 +24,8 @@ const PLACEHOLDER: RuleInfo = { ruleId: 0, policies: [], description: "no rule m
 
 /** Where an entry came from: one element of a policy's ingress/egress/…Deny list, or a default allow. */
 interface Origin {
-  ref: PolicyRef;
+  /** Undefined for the node's own allow-localhost, which no policy wrote. */
+  ref?: PolicyRef;
   audit: boolean;
   description: string;
 }
@@ -41,6 +42,8 @@ interface Acc {
   auditDeny: number[];
   allow: number[];
   l7: number[];
+  /** Allows no policy wrote (allow-localhost): they open the port at L4 but never widen its HTTP rules. */
+  implicit: number[];
 }
 
 /** Per subject and direction: the policies that make it default-deny, and those that only add rules. */
@@ -96,6 +99,7 @@ class Compiler {
     this.cidrs = cidrIds.map((c) => ({ prefix: parsePrefix(c.cidr) as Prefix, identity: c.identity }));
     for (const p of policies) this.addPolicy(p);
     this.addDefaultAllows();
+    this.addAllowLocalhost();
     const merged = this.merge();
     const ids = new RuleIds(this.origins);
     for (const m of merged) ids.add(m.origins);
@@ -142,7 +146,7 @@ class Compiler {
   }
 
   private addPeerRule(subjects: number[], dir: Direction, deny: boolean, r: PeerRule, origin: number): void {
-    const peers = this.peers(r, this.origins[origin].ref);
+    const peers = this.peers(r, this.origins[origin].ref as PolicyRef);
     if (peers.length === 0) return;
     const audit = this.origins[origin].audit;
     for (const pr of r.toPorts ?? [undefined]) {
@@ -212,7 +216,7 @@ class Compiler {
     return [...out].sort((a, b) => a - b);
   }
 
-  private origin(ref: PolicyRef, audit: boolean, description: string): number {
+  private origin(ref: PolicyRef | undefined, audit: boolean, description: string): number {
     this.origins.push({ ref, audit, description });
     return this.origins.length - 1;
   }
@@ -225,7 +229,7 @@ class Compiler {
     const key = `${subject}|${direction}|${peer}|${k.proto}|${k.len}|${k.port}`;
     let a = this.accs.get(key);
     if (!a) {
-      a = { subject, direction, peer, proto: k.proto, port: k.port, len: k.len, deny: [], auditDeny: [], allow: [], l7: [] };
+      a = { subject, direction, peer, proto: k.proto, port: k.port, len: k.len, deny: [], auditDeny: [], allow: [], l7: [], implicit: [] };
       this.accs.set(key, a);
     }
     return a;
@@ -238,6 +242,21 @@ class Compiler {
       const [subject, dir] = k.split("|");
       const acc = this.acc(Number(subject), dir as Direction, ReservedIdentity.ANY, { proto: 0, port: 0, len: 0 });
       acc.allow.push(...c.noDefaultDeny);
+    }
+  }
+
+  /**
+   * Cilium's allow-localhost: the node itself (identity 1: health checks, kubelet probes) reaches every
+   * ingress-enforcing endpoint, at any port. It is an ordinary allow, so an explicit deny that covers
+   * the host (named, any peer, a port) still wins, as in Cilium.
+   */
+  private addAllowLocalhost(): void {
+    let origin: number | undefined;
+    for (const k of [...this.coverage.keys()].sort()) {
+      const [subject, dir] = k.split("|");
+      if (dir !== "ingress") continue;
+      origin ??= this.origin(undefined, false, "ingress allow from reserved:host (allow-localhost: the node reaches its endpoints)");
+      this.acc(Number(subject), "ingress", ReservedIdentity.HOST, { proto: 0, port: 0, len: 0 }).implicit.push(origin);
     }
   }
 
@@ -265,7 +284,7 @@ class Compiler {
           out.push({ entry: { ...base, action: "deny", audit: true, l7: false }, origins: a.auditDeny, plain: false });
         } else {
           if (covered(hard, a, false) || covered(soft, a, false)) continue;
-          const origins = [...a.allow, ...a.l7];
+          const origins = [...a.allow, ...a.l7, ...a.implicit];
           const audit = origins.every((o) => this.origins[o].audit);
           out.push({ entry: { ...base, action: "allow", audit, l7: a.l7.length > 0 }, origins, plain: a.allow.length > 0 });
         }
@@ -348,7 +367,10 @@ class RuleIds {
     const out: RuleInfo[] = [PLACEHOLDER];
     for (const [key, set] of this.sorted()) {
       const refs = new Map<string, PolicyRef>();
-      for (const o of set) refs.set(refKey(this.origins[o].ref), this.origins[o].ref);
+      for (const o of set) {
+        const ref = this.origins[o].ref;
+        if (ref) refs.set(refKey(ref), ref);
+      }
       out.push({
         ruleId: this.ids?.get(key) ?? 0,
         policies: [...refs.values()],
