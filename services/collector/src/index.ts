@@ -9,7 +9,7 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { type BpfObject, closeAll } from "libbpf-ts";
+import { closeAll } from "libbpf-ts";
 import { monoNowNs, syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
 import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
@@ -49,12 +49,6 @@ function ifnameOf(ifindex: number): string {
     // interface gone
   }
   return "";
-}
-
-/** fl_sk_lookup of the loaded object, for the L7 redirect links. Datapath has no accessor for its
- *  programs yet; its object is reached here rather than a second copy of the object being loaded. */
-function skLookupProgram(datapath: Datapath) {
-  return (datapath as unknown as { obj: BpfObject }).obj.program("fl_sk_lookup");
 }
 
 function readPem(path: string, flag: string): Buffer {
@@ -135,7 +129,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
   const l7 = new L7Supervisor({
     stateDir: cfg.stateDir,
     pinPath: cfg.pinPath,
-    program: skLookupProgram(datapath),
+    program: datapath.program("fl_sk_lookup"),
     onEvent: (ev) => collector.pushL7(ev),
     onLost: (n) => collector.pushLost(new LostEntry(LostSource.L7_PROXY, n, monoNowNs())),
     log,

@@ -3,7 +3,7 @@
 // tracepoints, drains the ring buffer into the decoder, reads the loss counters and sweeps idle
 // flows and policy connection-tracking entries.
 import { existsSync } from "node:fs";
-import { type BpfMap, BpfObject, Link, RingBufferReader } from "libbpf-ts";
+import { type BpfMap, BpfObject, type BpfProgram, Link, RingBufferReader } from "libbpf-ts";
 import { monoNowNs } from "../clock/monotonic.js";
 import { addrToKey } from "../net/ip.js";
 import { defaultCtTimeouts, sweepCt } from "../policy/ct-sweep.js";
@@ -195,6 +195,11 @@ export class Datapath {
   detachStaleInterface(ifindex: number): void {
     if (this.links.has(ifindex)) return;
     for (const dir of ["ingress", "egress"] as const) Link.detachTc(ifindex, dir, { handle: TC_HANDLE, priority: TC_PRIORITY });
+  }
+
+  /** A program of the loaded object by its section function name (e.g. fl_sk_lookup for the L7 links). */
+  program(name: string): BpfProgram {
+    return this.obj.program(name);
   }
 
   /** The pinned policy maps, for the map writer (policy/maps.ts). */
