@@ -26,6 +26,7 @@ export {
   ReservedIdentity,
   selectorLabels,
 } from "./identity.js";
+export { IPCACHE_KEY_SIZE, ipcacheKey } from "./ipcache-key.js";
 export { compileHttpPattern, httpRuleMatches, matchHttp } from "./l7.js";
 export {
   type Decision,
@@ -40,6 +41,6 @@ export {
 } from "./lookup.js";
 export type * from "./model.js";
 export { AUDIT_ANNOTATION, type PolicyDocument, parsePolicyDocuments } from "./parse.js";
-export { type PortPrefix, portPrefixes } from "./ports.js";
+export { type PortPrefix, portMask, portPrefixes } from "./ports.js";
 export { describeSelector, NAMESPACE_LABEL, selectorMatches } from "./selector.js";
 export { type TraceEndpoint, type TraceQuery, type TraceResult, tracePolicy } from "./trace.js";

@@ -31,12 +31,12 @@ export interface Decision {
 }
 
 /** The LPM key length of an entry in fl_policy: 72 = any protocol, 80 + portPrefixLen otherwise. */
-export function entryPrefixLen(e: PolicyEntry): number {
+export function entryPrefixLen(e: Pick<PolicyEntry, "proto" | "portPrefixLen">): number {
   return e.proto === 0 ? 72 : 80 + e.portPrefixLen;
 }
 
 /** fl_policy_value.l4_match: 0 any protocol, 1 protocol only, 2 protocol and port (or port range). */
-export function l4Match(e: PolicyEntry): number {
+export function l4Match(e: Pick<PolicyEntry, "proto" | "portPrefixLen">): number {
   return e.proto === 0 ? 0 : e.portPrefixLen === 0 ? 1 : 2;
 }
 

@@ -1,6 +1,7 @@
 // The proxy: follows the config file, keeps one EndpointServer per L7 endpoint registered in the
 // pinned fl_l7_socks, and sends request events to the collector. Nothing here needs the collector
 // running: the maps are pinned, the config is a file, events wait in a bounded buffer.
+import { ReservedIdentity } from "@flowlens/policy";
 import type { L7EndpointConfig, L7ProxyConfig } from "./config-file.js";
 import { l7Paths } from "./config-file.js";
 import { ConfigWatch } from "./config-watch.js";
@@ -40,7 +41,9 @@ export function createL7Proxy(opts: ProxyOptions): L7Proxy {
     log,
     emit: (ev: Parameters<EventSink["send"]>[0]) => sink.send(ev),
     identityOf: (ip: string) =>
-      ipcache ? identityOf(ipcache, ip, (why) => log.once("ipcache", `identity of ${ip}: ${why}; treating clients as world`)) : 2,
+      ipcache
+        ? identityOf(ipcache, ip, (why) => log.once("ipcache", `identity of ${ip}: ${why}; treating clients as world`))
+        : ReservedIdentity.WORLD,
   };
 
   const sameSocket = (a: L7EndpointConfig, b: L7EndpointConfig) => a.netns === b.netns;

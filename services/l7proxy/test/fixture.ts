@@ -9,11 +9,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { L7Port } from "@flowlens/policy";
+import { ipcacheKey, type L7Port } from "@flowlens/policy";
 import { type BpfMap, BpfObject, type Link } from "libbpf-ts";
 import { createPods, type Pods, type Spawned, spawnBackground } from "../../../test/harness/pods.js";
 import { run, sleep } from "../../../test/harness/run.js";
-import { ipcacheKey } from "../src/identity.js";
 import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, sockKey, writeL7Config } from "../src/lib.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -72,7 +71,7 @@ export interface ClientRequest {
 /** 4 bytes for IPv4, 16 for IPv6 (as fl_flow_key and fl_ct_key hold them). */
 function ipBytes(ip: string): Buffer {
   if (!ip.includes(":")) return Buffer.from(ip.split(".").map(Number));
-  return (ipcacheKey(ip) as Buffer).subarray(4);
+  return Buffer.from(ipcacheKey(ip)).subarray(4);
 }
 
 function ctKey(src: string, sport: number, dst: string, dport: number): Buffer {
@@ -132,8 +131,8 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
     const v = Buffer.alloc(8);
     v.writeUInt32LE(identities[p.name], 0);
     v.writeUInt32LE(p.name === "server" ? SERVER_ID : 0, 4);
-    ipcache.update(ipcacheKey(p.ipv4) as Buffer, v);
-    ipcache.update(ipcacheKey(p.ipv6) as Buffer, v);
+    ipcache.update(ipcacheKey(p.ipv4), v);
+    ipcache.update(ipcacheKey(p.ipv6), v);
   }
   pods.spawn("server", ["node", ECHO, "80"]);
   const processes = new Set<Spawned>();

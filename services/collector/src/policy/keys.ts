@@ -1,61 +1,41 @@
 // Bytes of the policy maps' keys and values (abi.h "Policy enforcement"), laid out by Layout.
 // Keys are canonical: bits past an LPM prefix are zero, so a key read back from the kernel equals
 // the one we would write (the map writer diffs by bytes).
+import { ipcacheKey as encodeIpcacheKey, entryPrefixLen, l4Match, type PolicyEntry, portMask } from "@flowlens/policy";
 import { Layout, PolicyAction, PolicyDir, PolicyFlag } from "../datapath/layout.js";
-import { addrToKey, ipVersionOf } from "../net/ip.js";
+import { addrToKey } from "../net/ip.js";
 
 const PK = Layout.fl_policy_key.fields;
 const PV = Layout.fl_policy_value.fields;
 const EI = Layout.fl_endpoint_info.fields;
-const IK = Layout.fl_ipcache_key.fields;
 const IV = Layout.fl_ipcache_value.fields;
 
-/** fl_policy_key prefix bits: subject, peer, direction (72), then proto (8), then dport (16). */
-export const POLICY_PREFIX = { ANY_PROTO: 72, PROTO: 80, FULL: 96 } as const;
-
-export interface PolicyKeyFields {
-  subject: number;
-  peer: number;
-  direction: "ingress" | "egress";
-  /** 0 = any protocol (port ignored). */
-  proto: number;
-  port: number;
-  /** 0 = any port of proto, 16 = exactly port. */
-  portPrefixLen: number;
-}
+/** An entry's key fields (proto 0 = any protocol, port ignored; portPrefixLen 0 = any port of proto). */
+export type PolicyKeyFields = Pick<PolicyEntry, "subject" | "peer" | "direction" | "proto" | "port" | "portPrefixLen">;
 
 export function policyKey(e: PolicyKeyFields): Buffer {
   const b = Buffer.alloc(Layout.fl_policy_key.size);
-  const anyProto = e.proto === 0;
-  const plen = anyProto ? 0 : e.portPrefixLen;
+  const plen = e.proto === 0 ? 0 : e.portPrefixLen;
   if (!Number.isInteger(plen) || plen < 0 || plen > 16) throw new RangeError(`port prefix length ${plen} is not in 0..16`);
-  b.writeUInt32LE(anyProto ? POLICY_PREFIX.ANY_PROTO : POLICY_PREFIX.PROTO + plen, PK.prefixlen);
+  b.writeUInt32LE(entryPrefixLen(e), PK.prefixlen);
   b.writeUInt32LE(e.subject >>> 0, PK.subject_identity);
   b.writeUInt32LE(e.peer >>> 0, PK.peer_identity);
   b[PK.direction] = e.direction === "ingress" ? PolicyDir.INGRESS : PolicyDir.EGRESS;
-  if (!anyProto) {
+  if (e.proto !== 0) {
     b[PK.proto] = e.proto;
-    const mask = plen === 0 ? 0 : (0xffff << (16 - plen)) & 0xffff;
-    b.writeUInt16BE(e.port & mask, PK.dport); // network byte order: prefixes are leading bits
+    b.writeUInt16BE(e.port & portMask(plen), PK.dport); // network byte order: prefixes are leading bits
   }
   return b;
 }
 
-export interface PolicyValueFields {
-  ruleId: number;
-  action: "allow" | "deny";
-  audit: boolean;
-  l7: boolean;
-  proto: number;
-  portPrefixLen: number;
-}
+export type PolicyValueFields = Pick<PolicyEntry, "ruleId" | "action" | "audit" | "l7" | "proto" | "portPrefixLen">;
 
 export function policyValue(e: PolicyValueFields): Buffer {
   const b = Buffer.alloc(Layout.fl_policy_value.size);
   b.writeUInt32LE(e.ruleId >>> 0, PV.rule_id);
   b[PV.action] = e.action === "allow" ? PolicyAction.ALLOW : PolicyAction.DENY;
   b[PV.flags] = (e.audit ? PolicyFlag.AUDIT : 0) | (e.l7 ? PolicyFlag.L7 : 0);
-  b[PV.l4_match] = e.proto === 0 ? 0 : e.portPrefixLen === 0 ? 1 : 2;
+  b[PV.l4_match] = l4Match(e);
   return b;
 }
 
@@ -102,34 +82,9 @@ export function u64Key(n: bigint): Buffer {
   return b;
 }
 
-/**
- * fl_ipcache_key of an address or CIDR ("10.0.0.0/8", "fd00::1"): IPv4 as ::ffff:a.b.c.d with
- * prefixlen 96 + bits. Throws a one-line error on bad text.
- */
+/** fl_ipcache_key of an address or CIDR ("10.0.0.0/8", "fd00::1"), encoded by @flowlens/policy. */
 export function ipcacheKey(cidr: string): Buffer {
-  const [ip, bitsText, extra] = cidr.split("/");
-  const version = ipVersionOf(ip);
-  if (version === 0 || extra !== undefined) throw new Error(`"${cidr}" is not an IP address or CIDR`);
-  const max = version === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? max : Number(bitsText);
-  if (!/^\d+$/.test(bitsText ?? "0") || bits > max) throw new Error(`"${cidr}": prefix length must be 0..${max}`);
-  const b = Buffer.alloc(Layout.fl_ipcache_key.size);
-  const raw = addrToKey(ip);
-  const addr = b.subarray(IK.addr, IK.addr + 16);
-  if (version === 4) {
-    addr[10] = 0xff;
-    addr[11] = 0xff;
-    raw.copy(addr, 12, 0, 4);
-  } else {
-    raw.copy(addr, 0, 0, 16);
-  }
-  const plen = version === 4 ? 96 + bits : bits;
-  b.writeUInt32LE(plen, IK.prefixlen);
-  for (let i = 0; i < 16; i++) {
-    const keep = Math.max(0, Math.min(8, plen - i * 8));
-    addr[i] &= (0xff << (8 - keep)) & 0xff;
-  }
-  return b;
+  return Buffer.from(encodeIpcacheKey(cidr));
 }
 
 export function ipcacheValue(identity: number, endpointId: number): Buffer {

@@ -3,6 +3,7 @@
 // At start it reads the (pinned, adopted) maps, so a restart rewrites nothing that is still right.
 // Order avoids transient wrong verdicts: new and changed entries first, stale ones deleted last.
 import { networkInterfaces } from "node:os";
+import { type CompiledPolicy, ReservedIdentity } from "@flowlens/policy";
 import { Layout } from "../datapath/layout.js";
 import { canonicalIp } from "../net/ip.js";
 import {
@@ -33,23 +34,8 @@ export interface PolicyMapSet {
   cgroups: KvMap;
 }
 
-/** The part of @flowlens/policy's CompiledPolicy the kernel maps hold (a CompiledPolicy fits). */
-export interface CompiledMaps {
-  entries: {
-    subject: number;
-    direction: "ingress" | "egress";
-    peer: number;
-    proto: number;
-    port: number;
-    portPrefixLen: number;
-    action: "allow" | "deny";
-    audit: boolean;
-    l7: boolean;
-    ruleId: number;
-  }[];
-  subjects: { identity: number; enforceIngress: boolean; enforceEgress: boolean; auditIngress: boolean; auditEgress: boolean }[];
-  cidrIdentities: { cidr: string; identity: number }[];
-}
+/** The part of a CompiledPolicy the kernel maps hold. */
+export type CompiledMaps = Pick<CompiledPolicy, "entries" | "subjects" | "cidrIdentities">;
 
 export interface EndpointInfo {
   /** The collector's local endpoint id. */
@@ -65,7 +51,6 @@ export interface ApplyResult {
 
 type SubjectFlags = Omit<EndpointInfoFields, "endpointId" | "identity">;
 
-const HOST_IDENTITY = 1;
 const NO_ENFORCE: SubjectFlags = { enforceIngress: false, enforceEgress: false, auditIngress: false, auditEgress: false };
 
 /** A kernel map and our copy of what it holds (hex key -> hex value). */
@@ -129,7 +114,7 @@ export class PolicyMaps {
     for (const [k, v] of this.ipcache.held) {
       const value = Buffer.from(v, "hex");
       const IV = Layout.fl_ipcache_value.fields;
-      if (value.readUInt32LE(IV.endpoint_id) === 0 && value.readUInt32LE(IV.identity) !== HOST_IDENTITY) this.cidrIps.set(k, v);
+      if (value.readUInt32LE(IV.endpoint_id) === 0 && value.readUInt32LE(IV.identity) !== ReservedIdentity.HOST) this.cidrIps.set(k, v);
     }
     this.unclaimed = {
       endpoints: new Set(this.endpoints.held.keys()),
@@ -225,7 +210,7 @@ export class PolicyMaps {
     const next = new Map<string, string>();
     for (const ip of ips) {
       try {
-        next.set(ipcacheKey(canonicalIp(ip)).toString("hex"), ipcacheValue(HOST_IDENTITY, 0).toString("hex"));
+        next.set(ipcacheKey(canonicalIp(ip)).toString("hex"), ipcacheValue(ReservedIdentity.HOST, 0).toString("hex"));
       } catch {
         // scoped IPv6 ("fe80::1%eth0") and the like: not addresses packets carry
       }
