@@ -1,5 +1,6 @@
 // Wires the collector together: endpoints -> datapath, ring-buffer records -> live ring,
 // live ring -> Observer API. Takes its dependencies; only index.ts reads flags and opens sockets.
+import type { L7HttpEvent } from "@flowlens/l7proxy";
 import type { Flow } from "@flowlens/proto";
 import { wallNsToMono } from "./clock/monotonic.js";
 import type { DatapathStats } from "./datapath/datapath.js";
@@ -12,7 +13,7 @@ import { FlowFactsBuilder } from "./flows/facts.js";
 import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { LiveRing } from "./flows/ring.js";
-import { L7Event, l7RecordOf, type ProxyHttpEvent } from "./policy/l7-flows.js";
+import { L7Event, l7RecordOf } from "./policy/l7-flows.js";
 import type { ObserverState } from "./server/observer.js";
 
 /** What the collector needs of the kernel side (the real one is Datapath; tests may fake it). */
@@ -96,7 +97,7 @@ export class Collector {
   }
 
   /** An HTTP request or response the L7 proxy checked: an L7 flow, counted in policy_verdicts_total. */
-  pushL7(e: ProxyHttpEvent): void {
+  pushL7(e: L7HttpEvent): void {
     const tsNs = wallNsToMono(e.time);
     const rec = l7RecordOf(e);
     this.ring.push(new L7Event(tsNs, rec, this.decoder.rulesAt(tsNs)), tsNs);

@@ -1,5 +1,6 @@
 // HTTP requests the L7 proxy checked, as Hubble's L7 flows (Cilium's access-log events, type
 // 129): method, url, code, latency and the verdict, between the endpoints the collector knows.
+import type { L7HttpEvent } from "@flowlens/l7proxy";
 import { FlowEvent, FlowType, IPVersion, L7FlowType, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
 import { monoToWallNs } from "../clock/monotonic.js";
 import { DerivedKind, type FlowEntry } from "../flows/entry.js";
@@ -29,27 +30,8 @@ export interface L7Record {
   ruleId: number;
 }
 
-/** One event of the proxy (@flowlens/l7proxy's L7HttpEvent, read from its events socket). */
-export interface ProxyHttpEvent {
-  /** Wall clock ns. */
-  time: number;
-  srcIp: string;
-  srcPort: number;
-  dstIp: string;
-  dstPort: number;
-  method: string;
-  /** Path and query, as on the request line. */
-  url: string;
-  protocol: string;
-  code: number;
-  verdict: "FORWARDED" | "DROPPED" | "AUDIT";
-  ruleId: number;
-  type: "REQUEST" | "RESPONSE";
-  latencyNs?: number;
-}
-
 /** The proxy sees no Host it could trust: the URL names the address the client connected to, as Cilium's does. */
-export function l7RecordOf(e: ProxyHttpEvent): L7Record {
+export function l7RecordOf(e: L7HttpEvent): L7Record {
   const host = e.dstIp.includes(":") ? `[${e.dstIp}]` : e.dstIp;
   const port = e.dstPort === 80 ? "" : `:${e.dstPort}`;
   return {
