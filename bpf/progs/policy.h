@@ -103,19 +103,21 @@ static __always_inline __u8 fl_match_type(const struct fl_policy_value *v, int p
 /* docs/policy.md "Kernel lookup", steps 2-5, for a subject whose direction `dir` is enforced.
  * a = (subject, peer), b = (subject, any peer); a deny in a (else b) decides, else an allow in a
  * (else b); REDIRECTED when either allow carries the L7 flag (ingress only). dport in host order;
- * protocols without ports look up port 0. */
+ * protocols without ports look up port 0. @flowlens/policy's lookup() is this function in TS. */
 static __always_inline void fl_policy_decide(const struct fl_endpoint_info *ep, __u32 peer, __u8 dir,
 					     __u8 proto, __u16 dport, struct fl_pol_decision *d)
 {
-	struct fl_policy_value *a = fl_policy_lookup(ep->identity, peer, dir, proto, dport);
-	struct fl_policy_value *b = fl_policy_lookup(ep->identity, 0, dir, proto, dport);
+	__u16 port = proto == IPPROTO_TCP || proto == IPPROTO_UDP ? dport : 0;
+	struct fl_policy_value *a = fl_policy_lookup(ep->identity, peer, dir, proto, port);
+	struct fl_policy_value *b = fl_policy_lookup(ep->identity, 0, dir, proto, port);
 	struct fl_policy_value *deny = NULL, *allow = NULL;
-	int deny_specific = 0, allow_specific = 0;
+	/* An entry found under the peer's own identity is an L3 match; peer 0 has only any-peer entries. */
+	int from_peer = peer != 0, deny_specific = 0, allow_specific = 0;
 
 	__builtin_memset(d, 0, sizeof(*d));
 	if (a && a->action == FL_POL_DENY) {
 		deny = a;
-		deny_specific = 1;
+		deny_specific = from_peer;
 	} else if (b && b->action == FL_POL_DENY) {
 		deny = b;
 	}
@@ -129,7 +131,7 @@ static __always_inline void fl_policy_decide(const struct fl_endpoint_info *ep, 
 	}
 	if (a && a->action == FL_POL_ALLOW) {
 		allow = a;
-		allow_specific = 1;
+		allow_specific = from_peer;
 	} else if (b && b->action == FL_POL_ALLOW) {
 		allow = b;
 	}
@@ -256,8 +258,7 @@ static __always_inline int fl_policy_tc(const struct fl_packet *pkt)
 		return TC_ACT_OK;
 	}
 	peer = fl_identity_of(dir == FL_POL_EGRESS ? key->daddr : key->saddr, key->ip_version);
-	fl_policy_decide(ep, peer, dir, key->proto,
-			 key->proto == IPPROTO_TCP || key->proto == IPPROTO_UDP ? key->dport : 0, &d);
+	fl_policy_decide(ep, peer, dir, key->proto, key->dport, &d);
 	fl_emit_policy(key, ep, peer, dir, &d, FL_HOOK_TC, flags, 0, 0);
 	if (!d.pass) {
 		fl_stat_add(FL_STAT_POLICY_DROPS, 1);

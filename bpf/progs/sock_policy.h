@@ -118,8 +118,7 @@ static __always_inline int fl_sock_policy(struct bpf_sock_addr *ctx, int v6, __u
 	if (fl_is_loopback(&k)) /* inside the endpoint's own network namespace */
 		return 1;
 	peer = fl_identity_of(k.daddr, k.ip_version);
-	fl_policy_decide(ep, peer, FL_POL_EGRESS, k.proto,
-			 k.proto == IPPROTO_TCP || k.proto == IPPROTO_UDP ? k.dport : 0, &d);
+	fl_policy_decide(ep, peer, FL_POL_EGRESS, k.proto, k.dport, &d);
 	if (d.pass)
 		return 1; /* the tc hook reports the connection (and an audit) */
 	fl_emit_policy(&k, ep, peer, FL_POL_EGRESS, &d, hook, 0, bpf_get_current_pid_tgid() >> 32, cgroup_id);

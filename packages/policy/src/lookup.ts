@@ -1,6 +1,7 @@
 // The kernel's policy lookup (docs/policy.md, "Kernel lookup") over a CompiledPolicy: the same
 // steps the tc and socket programs take on fl_policy, so trace and the datapath agree.
 
+import { IPPROTO_TCP, IPPROTO_UDP } from "./compile.js";
 import type { CompiledPolicy, Direction, L7Port, PolicyEntry, SubjectState } from "./compiled.js";
 import { ReservedIdentity } from "./identity.js";
 import { portMask } from "./ports.js";
@@ -68,10 +69,9 @@ function indexOf(c: CompiledPolicy): Index {
   ix = { spaces: new Map(), subjects: new Map(c.subjects.map((s) => [s.identity, s])), l7: new Map() };
   for (const e of c.entries) {
     const k = spaceKey(e.subject, e.direction, e.peer);
-    getOrAdd(ix.spaces, k, () => new Map<string, PolicyEntry>()).set(
-      slotKey(e.proto, e.proto === 0 ? 0 : e.portPrefixLen, e.proto === 0 ? 0 : e.port),
-      e,
-    );
+    const len = e.proto === 0 ? 0 : e.portPrefixLen;
+    // port bits past the prefix are not part of the key, as in the kernel's (keys are canonical there)
+    getOrAdd(ix.spaces, k, () => new Map<string, PolicyEntry>()).set(slotKey(e.proto, len, e.proto === 0 ? 0 : e.port & portMask(len)), e);
   }
   for (const l of c.l7) ix.l7.set(`${l.subject}|${l.proto}|${l.port}`, l);
   indexes.set(c, ix);
@@ -113,10 +113,10 @@ export function lookup(c: CompiledPolicy, q: LookupQuery): Decision {
   // 1. a direction the subject does not enforce passes without a verdict
   const enforced = q.direction === "ingress" ? st?.enforceIngress : st?.enforceEgress;
   if (!st || !enforced) return { enforced: false, verdict: "FORWARDED", l7: false, ruleId: 0, matchType: MatchType.NONE };
-  // 2. the peer's own entries and the any-peer entries
-  const a = lpm(ix.spaces.get(spaceKey(q.subject, q.direction, q.peer)), q.proto, q.port);
-  const b =
-    q.peer === ReservedIdentity.ANY ? a : lpm(ix.spaces.get(spaceKey(q.subject, q.direction, ReservedIdentity.ANY)), q.proto, q.port);
+  // 2. the peer's own entries and the any-peer entries; protocols without ports look up port 0
+  const port = q.proto === IPPROTO_TCP || q.proto === IPPROTO_UDP ? q.port : 0;
+  const a = lpm(ix.spaces.get(spaceKey(q.subject, q.direction, q.peer)), q.proto, port);
+  const b = q.peer === ReservedIdentity.ANY ? a : lpm(ix.spaces.get(spaceKey(q.subject, q.direction, ReservedIdentity.ANY)), q.proto, port);
   // 3. a deny from either wins
   const deny = a?.action === "deny" ? a : b?.action === "deny" ? b : undefined;
   if (deny) {
@@ -129,10 +129,10 @@ export function lookup(c: CompiledPolicy, q: LookupQuery): Decision {
       matchType: entryMatchType(deny),
     };
   }
-  // 4. else an allow, the peer's own preferred; redirected when either allow has the L7 flag
+  // 4. else an allow, the peer's own preferred; redirected when either allow has the L7 flag (ingress only)
   const allow = a?.action === "allow" ? a : b?.action === "allow" ? b : undefined;
   if (allow) {
-    const l7 = (a?.action === "allow" && a.l7) || (b?.action === "allow" && b.l7) || false;
+    const l7 = q.direction === "ingress" && ((a?.action === "allow" && a.l7) || (b?.action === "allow" && b.l7));
     return { enforced: true, verdict: "FORWARDED", l7, ruleId: allow.ruleId, matchType: entryMatchType(allow) };
   }
   // 5. default deny

@@ -3,6 +3,7 @@
 // A test run's skb comes in on loopback (ifindex 1), so the subject endpoint sits at ifindex 1.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { type CompiledPolicy, lookup, type PolicyEntry, ReservedIdentity } from "@flowlens/policy";
 import { type BpfMap, BpfObject, RingBufferReader } from "libbpf-ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addrToKey } from "../net/ip.js";
@@ -363,5 +364,80 @@ describe("tc policy: connection tracking", () => {
     expect(toSubject(packet(TCP, P.ip, S.ip, 40070, 80, SYN))).toBe(TC_OK);
     expect(policyRecords()).toEqual([]);
     expect([...maps.ct.keys()]).toHaveLength(0);
+  });
+});
+
+describe("tc policy: the same decision as @flowlens/policy's lookup", () => {
+  const X = 0x8000_0007; // CIDR identity of 10.200.0.0/16
+  const peers = [
+    { ip: P.ip, identity: P.identity },
+    { ip: "10.200.1.1", identity: X },
+    { ip: "192.0.2.1", identity: ReservedIdentity.WORLD }, // an ipcache miss
+    { ip: "10.9.0.3", identity: ReservedIdentity.ANY }, // an address whose identity is 0: only any-peer entries apply
+  ];
+  const e = (x: Partial<PolicyEntry> & Pick<PolicyEntry, "direction" | "peer" | "proto" | "action" | "ruleId">): PolicyEntry => ({
+    subject: S.identity,
+    port: 0,
+    portPrefixLen: 0,
+    audit: false,
+    l7: false,
+    ...x,
+  });
+  const compiled: CompiledPolicy = {
+    entries: [
+      e({ direction: "ingress", peer: P.identity, proto: TCP, port: 80, portPrefixLen: 16, action: "allow", ruleId: 1 }),
+      e({ direction: "ingress", peer: P.identity, proto: TCP, port: 8000, portPrefixLen: 12, action: "deny", audit: true, ruleId: 2 }),
+      e({ direction: "ingress", peer: 0, proto: TCP, action: "allow", ruleId: 3 }),
+      e({ direction: "ingress", peer: 0, proto: TCP, port: 8008, portPrefixLen: 16, action: "deny", ruleId: 4 }),
+      e({ direction: "ingress", peer: 0, proto: UDP, port: 53, portPrefixLen: 16, action: "allow", l7: true, ruleId: 5 }),
+      e({ direction: "ingress", peer: P.identity, proto: ICMP, port: 3, portPrefixLen: 16, action: "allow", ruleId: 6 }),
+      e({ direction: "ingress", peer: X, proto: 0, action: "allow", ruleId: 7 }),
+      e({ direction: "egress", peer: P.identity, proto: 0, action: "allow", l7: true, ruleId: 8 }),
+      e({ direction: "egress", peer: 0, proto: UDP, port: 5003, portPrefixLen: 13, action: "allow", ruleId: 9 }), // 5000-5007
+      e({ direction: "egress", peer: X, proto: TCP, port: 443, portPrefixLen: 16, action: "deny", ruleId: 10 }),
+      e({ direction: "egress", peer: 0, proto: TCP, port: 443, portPrefixLen: 16, action: "allow", ruleId: 11 }),
+    ],
+    subjects: [{ identity: S.identity, enforceIngress: true, enforceEgress: true, auditIngress: false, auditEgress: true }],
+    cidrIdentities: [],
+    rules: [],
+    l7: [],
+  };
+  const kernelVerdict = { FORWARDED: PolicyVerdict.FORWARDED, DROPPED: PolicyVerdict.DROPPED, AUDIT: PolicyVerdict.AUDIT };
+
+  it("agrees on verdict, rule, match type and drop reason for every peer, direction, protocol and port", () => {
+    subject({ ingress: true, egress: true, auditEgress: true });
+    for (const x of compiled.entries) maps.policy.update(policyKey(x), policyValue(x));
+    maps.ipcache.update(ipcacheKey("10.200.0.0/16"), ipcacheValue(X, 0));
+    maps.ipcache.update(ipcacheKey("10.9.0.3"), ipcacheValue(0, 0));
+    let sport = 41000;
+    const got: unknown[] = [];
+    const want: unknown[] = [];
+    for (const peer of peers)
+      for (const direction of ["ingress", "egress"] as const)
+        for (const [proto, port] of [
+          ...[80, 8007, 8008, 8016, 53, 443, 5004, 5008].flatMap((p) => [[TCP, p] as const, [UDP, p] as const]),
+          [ICMP, 3] as const, // type 8, code 3: ICMP has no ports, the kernel looks up port 0
+        ]) {
+          clear(maps.ct);
+          const d = lookup(compiled, { subject: S.identity, direction, peer: peer.identity, proto, port });
+          const sp = proto === ICMP ? 8 : sport++;
+          const ret =
+            direction === "ingress"
+              ? toSubject(packet(proto, peer.ip, S.ip, sp, port, SYN))
+              : fromSubject(packet(proto, S.ip, peer.ip, sp, port, SYN));
+          const what = `${direction} ${peer.ip} ${proto}/${port}`;
+          const [r] = policyRecords();
+          got.push([what, ret, r?.peer, r?.verdict, r?.ruleId, r?.matchType, r?.dropReason]);
+          want.push([
+            what,
+            d.verdict === "DROPPED" ? TC_SHOT : TC_OK,
+            peer.identity,
+            d.l7 ? PolicyVerdict.REDIRECTED : kernelVerdict[d.verdict],
+            d.ruleId,
+            d.matchType,
+            d.dropReason ? PolicyDropReason[d.dropReason] : 0,
+          ]);
+        }
+    expect(got).toEqual(want);
   });
 });
