@@ -24,7 +24,10 @@ export async function addWorld(pods: Pods, addresses: string[]): Promise<World> 
   await run(["ip", "-n", netns, "link", "set", "lo", "up"]);
   await run(["ip", "-n", netns, "addr", "add", `${gateway}/24`, "dev", "eth0"]);
   await run(["ip", "-n", netns, "link", "set", "eth0", "up"]);
-  await run(["ip", "-n", netns, "link", "add", "world0", "type", "dummy"]);
+  // A dummy interface holds the addresses; kernels built without the dummy driver get a veth pair
+  // whose other end stays in the same namespace, which behaves the same for local addresses.
+  const dummy = await run(["ip", "-n", netns, "link", "add", "world0", "type", "dummy"], { allowFail: true });
+  if (dummy.code !== 0) await run(["ip", "-n", netns, "link", "add", "world0", "type", "veth", "peer", "name", "world1"]);
   for (const a of addresses) await run(["ip", "-n", netns, "addr", "add", `${a}/32`, "dev", "world0"]);
   await run(["ip", "-n", netns, "link", "set", "world0", "up"]);
   for (const p of pods.pods) {
