@@ -3,11 +3,12 @@
 // A test run's skb comes in on loopback (ifindex 1), so the subject endpoint sits at ifindex 1.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type CompiledPolicy, lookup, type PolicyEntry, ReservedIdentity } from "@flowlens/policy";
+import { addressIdentity, type CompiledPolicy, lookup, type PolicyEntry, ReservedIdentity } from "@flowlens/policy";
 import { type BpfMap, BpfObject, RingBufferReader } from "libbpf-ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addrToKey } from "../net/ip.js";
 import { ctKey, decodeCtValue, endpointInfo, ipcacheKey, ipcacheValue, policyKey, policyValue, u32Key } from "../policy/keys.js";
+import { PolicyMaps } from "../policy/maps.js";
 import { CtFlag, Layout, Off, PolicyDropReason, PolicyHook, PolicyVerdict, RecordKind, Stat } from "./layout.js";
 
 const BPF_DIR = fileURLToPath(new URL("../../../../bpf", import.meta.url));
@@ -254,6 +255,16 @@ describe("tc policy: verdicts", () => {
       [2, PolicyVerdict.FORWARDED, 4, 1],
       [0x8000_0001, PolicyVerdict.DROPPED, 0, 0],
     ]);
+  });
+
+  it("gives an IPv4 address world, not an IPv6 CIDR identity (::/0), as addressIdentity does, with the map writer's entries", () => {
+    const cidrIdentities = [{ cidr: "::/0", identity: 0x8000_0009 }];
+    const writer = new PolicyMaps({ ...maps, cgroups: obj.map("fl_cgroups") }, { hostAddresses: () => [] });
+    writer.applyCompiled({ entries: [], subjects: [], cidrIdentities });
+    subject({ ingress: true });
+    rule({ peer: 0x8000_0009, direction: "ingress", proto: 0, action: "allow", ruleId: 8 });
+    expect(toSubject(packet(UDP, "192.0.2.1", S.ip, 5353, 53))).toBe(TC_SHOT);
+    expect(policyRecords().map((r) => r.peer)).toEqual([addressIdentity(cidrIdentities, "192.0.2.1")]);
   });
 
   it("lets a deny win over an allow, from the peer's entries or the any-peer ones", () => {

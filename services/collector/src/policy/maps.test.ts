@@ -92,6 +92,26 @@ describe("PolicyMaps", () => {
     expect(ops).toEqual([]);
   });
 
+  it("keeps IPv4 addresses out of IPv6 CIDR identities with a world entry at the IPv4 root", () => {
+    const m = mapSet([]);
+    const w = new PolicyMaps(m, noHost);
+    const v4Root = ipcacheKey("0.0.0.0/0").toString("hex");
+    w.applyCompiled(compiled([], { cidrIdentities: [{ cidr: "::/0", identity: 0x8000_0001 }] }));
+    expect(m.ipcache.data.get(v4Root)).toEqual(ipcacheValue(2, 0));
+    // a policy naming 0.0.0.0/0 owns that key
+    w.applyCompiled(
+      compiled([], {
+        cidrIdentities: [
+          { cidr: "0.0.0.0/0", identity: 0x8000_0002 },
+          { cidr: "::/0", identity: 0x8000_0001 },
+        ],
+      }),
+    );
+    expect(m.ipcache.data.get(v4Root)).toEqual(ipcacheValue(0x8000_0002, 0));
+    w.applyCompiled(compiled([], { cidrIdentities: [{ cidr: "10.0.0.0/8", identity: 0x8000_0003 }] }));
+    expect(m.ipcache.data.has(v4Root)).toBe(false);
+  });
+
   it("adds and replaces before it deletes, across maps", () => {
     const ops: Op[] = [];
     const w = new PolicyMaps(mapSet(ops), noHost);

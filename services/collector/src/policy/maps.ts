@@ -140,6 +140,11 @@ export class PolicyMaps {
     const cidrs = new Map<string, string>();
     for (const { cidr, identity } of c.cidrIdentities)
       cidrs.set(ipcacheKey(cidr).toString("hex"), ipcacheValue(identity, 0).toString("hex"));
+    // IPv4 is keyed ::ffff:a.b.c.d, so an IPv6 prefix of /96 or shorter (::/0) would name IPv4
+    // addresses too; a world entry at the IPv4 root (0.0.0.0/0's own key) stops IPv4 lookups above it.
+    const v4Root = ipcacheKey("0.0.0.0/0").toString("hex");
+    if (c.cidrIdentities.some(({ cidr }) => cidr.includes(":")) && !cidrs.has(v4Root))
+      cidrs.set(v4Root, ipcacheValue(ReservedIdentity.WORLD, 0).toString("hex"));
     const subjects = new Map<number, SubjectFlags>();
     for (const { identity, ...flags } of c.subjects) subjects.set(identity, flags);
 
