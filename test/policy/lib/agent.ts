@@ -41,7 +41,8 @@ export interface Agent {
   /** Starts a new TCP connection every intervalMs until stopLoop(key). */
   startLoop(key: string, host: string, port: number, intervalMs?: number, timeoutMs?: number): Promise<void>;
   stopLoop(key: string): Promise<Attempt[]>;
-  close(): void;
+  /** Kills the agent; resolves once it has exited. */
+  close(): Promise<void>;
 }
 
 const live = new Set<ChildProcess>();
@@ -100,9 +101,12 @@ export async function startAgent(netns: string | undefined, opts: { cgroup?: str
       await call({ op: "loop", key, host, port, intervalMs, timeoutMs });
     },
     stopLoop: async (key) => (await call<{ r: Attempt[] }>({ op: "stop", key })).r,
-    close() {
+    async close() {
       live.delete(child);
+      if (exited) return;
+      const gone = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
+      await gone;
     },
   };
 }

@@ -34,8 +34,8 @@ export interface SuiteOptions {
   collectorArgs?: string[];
   /** Rewrites the endpoints file before the collector starts (e.g. to declare cgroups). */
   endpoints?: (pods: Pods) => string;
-  /** Agents joining these cgroups, by pod name (besides each pod's plain agent). */
-  cgroupAgents?: Record<string, string>;
+  /** Agents in a pod's netns that join a cgroup first (besides each pod's plain agent), by key. */
+  cgroupAgents?: Record<string, { pod: string; cgroup: string }>;
 }
 
 /** A flow as `flowlens observe -o json` prints it (Hubble's JSON), read field by field in assertions. */
@@ -50,7 +50,7 @@ export interface PolicySuite {
   /** A probe agent per pod, by pod name, and one on the host. */
   agent: Record<string, Agent>;
   host: Agent;
-  /** Agents inside the cgroups of SuiteOptions.cgroupAgents, by pod name. */
+  /** Agents inside the cgroups of SuiteOptions.cgroupAgents, by key. */
   cgroupAgent: Record<string, Agent>;
   tmp: string;
   ip(pod: string): string;
@@ -109,9 +109,9 @@ export async function policySuite(opts: SuiteOptions): Promise<PolicySuite> {
       agent[p.name] = await startAgent(p.netns);
       steps.push(() => agent[p.name].close());
     }
-    for (const [name, cg] of Object.entries(opts.cgroupAgents ?? {})) {
-      cgroupAgent[name] = await startAgent(pods.pod(name).netns, { cgroup: cg });
-      steps.push(() => cgroupAgent[name].close());
+    for (const [key, { pod, cgroup }] of Object.entries(opts.cgroupAgents ?? {})) {
+      cgroupAgent[key] = await startAgent(pods.pod(pod).netns, { cgroup });
+      steps.push(() => cgroupAgent[key].close());
     }
     const host = await startAgent(undefined);
     steps.push(() => host.close());
