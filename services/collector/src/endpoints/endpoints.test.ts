@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { identityFor, identityLabels } from "./identity.js";
+import { netnsPath } from "./netns.js";
 import { EndpointRegistry } from "./registry.js";
 import { type EndpointFacts, EndpointsFile, reconcile } from "./source.js";
 import { EndpointSpecError, parseEndpointsFile } from "./spec.js";
@@ -45,6 +46,13 @@ describe("identities", () => {
   });
   it("carry the namespace as a label", () => {
     expect(identityLabels("shop", { app: "x" })).toEqual(["app=x", "io.kubernetes.pod.namespace=shop"]);
+  });
+});
+
+describe("netns", () => {
+  it("resolves a name under /var/run/netns and keeps a path", () => {
+    expect(netnsPath("app1")).toBe("/var/run/netns/app1");
+    expect(netnsPath("/proc/1/ns/net")).toBe("/proc/1/ns/net");
   });
 });
 

@@ -2,6 +2,7 @@
 // addresses configured inside its network namespace.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -14,11 +15,14 @@ export async function ifindexOf(ifname: string): Promise<number> {
   }
 }
 
+/** The netns file of an endpoint's `netns`: a name under /var/run/netns (as `ip netns` makes them) or a path. */
+export function netnsPath(netns: string): string {
+  return isAbsolute(netns) ? netns : join("/var/run/netns", netns);
+}
+
 /** Global-scope addresses inside the netns (a name under /var/run/netns or a path). */
 export async function netnsAddresses(netns: string): Promise<string[]> {
-  const args = netns.startsWith("/")
-    ? ["nsenter", `--net=${netns}`, "ip", "-j", "addr", "show"]
-    : ["ip", "-n", netns, "-j", "addr", "show"];
+  const args = ["nsenter", `--net=${netnsPath(netns)}`, "ip", "-j", "addr", "show"];
   let out: string;
   try {
     out = (await run(args[0], args.slice(1), { timeout: 5000 })).stdout;

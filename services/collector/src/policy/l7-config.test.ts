@@ -1,6 +1,6 @@
 import type { CompiledPolicy } from "@flowlens/policy";
 import { describe, expect, it } from "vitest";
-import { buildL7Config, netnsPath } from "./l7-config.js";
+import { buildL7Config } from "./l7-config.js";
 
 const compiled: Pick<CompiledPolicy, "l7" | "rules"> = {
   l7: [
@@ -44,10 +44,5 @@ describe("buildL7Config", () => {
     const c = buildL7Config({ ...compiled, l7: [] }, endpoints, { pinPath: "/p", eventsSocket: "/s" });
     expect(c.endpoints).toEqual([]);
     expect(c.rules).toEqual([]);
-  });
-
-  it("resolves netns names under /var/run/netns and keeps paths", () => {
-    expect(netnsPath("app1")).toBe("/var/run/netns/app1");
-    expect(netnsPath("/proc/1/ns/net")).toBe("/proc/1/ns/net");
   });
 });

@@ -66,11 +66,15 @@ export class PolicyFiles {
     const res = this.store.replaceOrigin(this.path, docs);
     this.ok = res.errors.length === 0;
     if (!this.ok) {
-      this.log(`--policies ${this.path} rejected (${res.errors.length} errors), keeping the policies read before:`);
+      this.log(
+        `--policies ${this.path} rejected (${res.errors.length} error${res.errors.length === 1 ? "" : "s"}), keeping the policies read before:`,
+      );
       for (const e of res.errors) this.log(`  ${formatPolicyError(e)}`);
       return false;
     }
-    this.log(`--policies ${this.path}: ${res.applied.length} policies applied (revision ${this.store.revision})`);
+    this.log(
+      `--policies ${this.path}: ${res.applied.length} ${res.applied.length === 1 ? "policy" : "policies"} applied (revision ${this.store.revision})`,
+    );
     return true;
   }
 

@@ -3,7 +3,7 @@
 // that succeeds is it written to disk, swapped in and installed into the kernel maps.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { type Policy, type PolicyDocument, type PolicyError, type PolicyRef, parsePolicyDocuments } from "@flowlens/policy";
+import { describeRef, type Policy, type PolicyDocument, type PolicyError, type PolicyRef, parsePolicyDocuments } from "@flowlens/policy";
 
 /** Origin of policies applied through the gRPC service (the others carry their --policies path). */
 export const API_ORIGIN = "api";
@@ -40,11 +40,6 @@ export interface StoreOptions {
 
 export function policyKey(ref: PolicyRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
-}
-
-/** `ns/name` or `name` (clusterwide), as messages and the CLI print a policy. */
-export function policyName(ref: PolicyRef): string {
-  return ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
 }
 
 /** Rules of a policy as `policy list` counts them: ingress, egress and deny entries of every spec. */
@@ -129,7 +124,7 @@ export class PolicyStore {
     const found = this.get(name, namespace, kind);
     if (!found) return undefined;
     if (found.origin !== API_ORIGIN)
-      throw new PolicyOriginError(`policy ${policyName(found.policy.ref)} comes from ${originText(found.origin)}: remove it from there`);
+      throw new PolicyOriginError(`policy ${describeRef(found.policy.ref)} comes from ${originText(found.origin)}: remove it from there`);
     const next = new Map(this.byKey);
     next.delete(policyKey(found.policy.ref));
     const errors = this.commit(next, [], [found]);
@@ -178,7 +173,7 @@ export class PolicyStore {
           source: p.source,
           path: "metadata.name",
           line: p.line,
-          message: `policy ${policyName(p.ref)} (${p.ref.kind}) already comes from ${originText(existing.origin)}: rename it or remove it there first`,
+          message: `policy ${describeRef(p.ref)} (${p.ref.kind}) already comes from ${originText(existing.origin)}: rename it or remove it there first`,
         });
     }
     if (errors.length) return { applied: [], errors };

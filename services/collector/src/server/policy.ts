@@ -2,6 +2,7 @@
 // Apply answers only once the kernel maps hold the new set: returned means enforced.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { describeRef } from "@flowlens/policy";
 import {
   type ApplyPoliciesRequest,
   ApplyPoliciesResponseSchema,
@@ -19,7 +20,7 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { type PolicyEngine, TraceError } from "../policy/engine.js";
-import { PolicyOriginError, type PolicyStore, policyName, ruleCount, type StoredPolicy } from "../policy/store.js";
+import { PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/store.js";
 
 export function summaryOf(s: StoredPolicy): PolicySummary {
   const ref = s.policy.ref;
@@ -67,10 +68,10 @@ export function createPolicyHandlers(
       const docs = call.request.documents.map((d) => ({ source: d.source || "-", text: d.yaml }));
       if (docs.length === 0) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "no policy documents in the request" });
       const res = store.apply(docs);
-      if (res.errors.length) log(`policy apply rejected: ${res.errors.length} errors, nothing applied`);
+      if (res.errors.length) log(`policy apply rejected: ${res.errors.length} error${res.errors.length === 1 ? "" : "s"}, nothing applied`);
       else
         log(
-          `policy applied: ${res.applied.map((s) => policyName(s.policy.ref)).join(", ")} (revision ${store.revision}, maps written in ${engine.lastInstallMs.toFixed(1)} ms)`,
+          `policy applied: ${res.applied.map((s) => describeRef(s.policy.ref)).join(", ")} (revision ${store.revision}, maps written in ${engine.lastInstallMs.toFixed(1)} ms)`,
         );
       cb(
         null,
@@ -105,7 +106,7 @@ export function createPolicyHandlers(
         throw e;
       }
       if (!s) return cb({ code: grpc.status.NOT_FOUND, details: notFound(name, namespace || "default", kind) });
-      log(`policy deleted: ${policyName(s.policy.ref)} (revision ${store.revision})`);
+      log(`policy deleted: ${describeRef(s.policy.ref)} (revision ${store.revision})`);
       cb(null, create(DeletePolicyResponseSchema, { deleted: summaryOf(s), revision: BigInt(store.revision) }));
     }),
 
