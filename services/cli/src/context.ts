@@ -1,12 +1,13 @@
 // What every command gets: the IO, outputs, and the shared --server/--timeout flags.
 
 import { parseDurationNs, TimeParseError } from "@flowlens/flow";
+import type { ServiceDefinition } from "@grpc/grpc-js";
 import { type Command, Option } from "commander";
 import { UsageError } from "./errors.js";
 import type { CliIO } from "./io.js";
 import type { Output } from "./output.js";
 import { parseServerAddress, type ServerAddress } from "./server-address.js";
-import { CONNECT_TIMEOUT_MS } from "./transport.js";
+import { CONNECT_TIMEOUT_MS, dial, unary } from "./transport.js";
 
 export interface CommandContext {
   io: CliIO;
@@ -50,6 +51,25 @@ export function connectTimeoutMs(opts: ServerOpts): number {
     if (!(err instanceof TimeParseError)) throw err;
   }
   throw new UsageError(`invalid --timeout "${opts.timeout}": use a duration like 5s or 500ms`);
+}
+
+/** One unary call on its own connection to the server the flags name, closed afterwards. */
+export async function callOnce<Res>(
+  ctx: CommandContext,
+  opts: ServerOpts,
+  which: "relay" | "collector",
+  definition: ServiceDefinition,
+  method: string,
+  req: unknown,
+): Promise<Res> {
+  const server = resolveServer(opts, ctx, which);
+  const expect = which === "relay" ? "relay or collector" : "collector";
+  const conn = await dial(definition, server, { expect, timeoutMs: connectTimeoutMs(opts) });
+  try {
+    return await unary<unknown, Res>(conn, method, req);
+  } finally {
+    conn.close();
+  }
 }
 
 /** Parses a non-negative integer flag value. */

@@ -1,17 +1,10 @@
-// Dials the collector's flowlens.Endpoints service for the `endpoint` commands.
+// Calls the collector's flowlens.Endpoints service for the `endpoint` commands.
 import { Endpoints, grpcServiceDefinition } from "@flowlens/proto";
-import { type CommandContext, connectTimeoutMs, resolveServer, type ServerOpts } from "./context.js";
-import { dial, unary } from "./transport.js";
+import { type CommandContext, callOnce, type ServerOpts } from "./context.js";
 
 const definition = grpcServiceDefinition(Endpoints);
 
 /** Runs one unary Endpoints call ("AddEndpoint", "ListEndpoints", "DeleteEndpoint") against the collector. */
-export async function callEndpoints<Res>(ctx: CommandContext, opts: ServerOpts, method: string, req: unknown): Promise<Res> {
-  const server = resolveServer(opts, ctx, "collector");
-  const conn = await dial(definition, server, { expect: "collector", timeoutMs: connectTimeoutMs(opts) });
-  try {
-    return await unary<unknown, Res>(conn, method, req);
-  } finally {
-    conn.close();
-  }
+export function callEndpoints<Res>(ctx: CommandContext, opts: ServerOpts, method: string, req: unknown): Promise<Res> {
+  return callOnce<Res>(ctx, opts, "collector", definition, method, req);
 }

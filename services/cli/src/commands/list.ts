@@ -14,10 +14,9 @@ import {
   registry,
 } from "@flowlens/proto";
 import { Command, Option } from "commander";
-import { addServerOptions, type CommandContext, connectTimeoutMs, resolveServer, type ServerOpts } from "../context.js";
+import { addServerOptions, type CommandContext, callOnce, type ServerOpts } from "../context.js";
 import { UsageError } from "../errors.js";
 import { fixed2, formatAge, renderTable } from "../output.js";
-import { dial, unary } from "../transport.js";
 
 interface ListOpts extends ServerOpts {
   output: "table" | "json";
@@ -72,15 +71,8 @@ function listSubcommand(name: string, description: string, run: (opts: ListOpts)
 }
 
 export function listCommand(ctx: CommandContext): Command {
-  const withObserver = async <T>(opts: ListOpts, method: string, req: unknown): Promise<T> => {
-    const server = resolveServer(opts, ctx, "relay");
-    const conn = await dial(observerServiceDefinition, server, { expect: "relay or collector", timeoutMs: connectTimeoutMs(opts) });
-    try {
-      return await unary<unknown, T>(conn, method, req);
-    } finally {
-      conn.close();
-    }
-  };
+  const withObserver = <T>(opts: ListOpts, method: string, req: unknown): Promise<T> =>
+    callOnce<T>(ctx, opts, "relay", observerServiceDefinition, method, req);
   return new Command("list")
     .description("list nodes or namespaces known to a Flowlens relay or collector")
     .addCommand(

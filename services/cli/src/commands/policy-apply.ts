@@ -7,6 +7,7 @@ import { addServerOptions, type CommandContext, type ServerOpts } from "../conte
 import { RuntimeError, UsageError } from "../errors.js";
 import { callPolicies } from "../policy-client.js";
 import { readPolicyInputs } from "../policy-input.js";
+import { policyRef } from "./policy-ref.js";
 
 interface ApplyOpts extends ServerOpts {
   file: string[];
@@ -16,10 +17,6 @@ interface ApplyOpts extends ServerOpts {
 export function formatPolicyError(e: PolicyError): string {
   const where = e.line ? `${e.file}:${e.line}` : e.file || "(input)";
   return e.path ? `${where}: ${e.path}: ${e.reason}` : `${where}: ${e.reason}`;
-}
-
-export function policyRef(p: { name: string; namespace: string }): string {
-  return p.namespace ? `${p.namespace}/${p.name}` : p.name;
 }
 
 export function appliedLine(p: PolicySummary): string {

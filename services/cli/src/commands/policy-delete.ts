@@ -4,8 +4,7 @@ import { DeletePolicyRequestSchema, type DeletePolicyResponse } from "@flowlens/
 import { Command } from "commander";
 import { addServerOptions, type CommandContext, type ServerOpts } from "../context.js";
 import { callPolicies } from "../policy-client.js";
-import { policyRef } from "./policy-apply.js";
-import { kindOption, type PolicyRefOpts, policyRequest } from "./policy-ref.js";
+import { kindOption, type PolicyRefOpts, policyRef, policyRequest } from "./policy-ref.js";
 
 export function policyDeleteCommand(ctx: CommandContext): Command {
   const cmd = new Command("delete").description("delete a policy applied through the API").argument("<name>", "policy name");

@@ -1,4 +1,4 @@
-// How `policy get` and `policy delete` name a policy: NAME, -n NAMESPACE, --clusterwide.
+// How the `policy` commands name a policy: NAME, -n NAMESPACE, --clusterwide in; `ns/name` out.
 import { type Command, Option } from "commander";
 import { UsageError } from "../errors.js";
 
@@ -11,6 +11,11 @@ export function kindOption(cmd: Command): Command {
   return cmd
     .addOption(new Option("-n, --namespace <ns>", "namespace of the policy (default: default)"))
     .addOption(new Option("--clusterwide", "a CiliumClusterwideNetworkPolicy"));
+}
+
+/** `namespace/name`, or `name` for a clusterwide policy. */
+export function policyRef(p: { name: string; namespace: string }): string {
+  return p.namespace ? `${p.namespace}/${p.name}` : p.name;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import { addServerOptions, type CommandContext, type ServerOpts } from "../context.js";
 import { UsageError } from "../errors.js";
 import { callPolicies } from "../policy-client.js";
-import { policyRef } from "./policy-apply.js";
+import { policyRef } from "./policy-ref.js";
 
 interface TraceOpts extends ServerOpts {
   fromPod: string;
