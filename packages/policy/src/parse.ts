@@ -36,7 +36,9 @@ export function parsePolicyDocuments(docs: PolicyDocument[]): { policies: Policy
       const w = new Walk(source, doc, lines, errors);
       if (doc.errors.length > 0) {
         for (const e of doc.errors) {
-          errors.push({ source, path: "", line: e.linePos?.[0].line, message: `YAML: ${e.message.split("\n")[0]}` });
+          // the first line only, without the library's "at line L, column C:" (the error has the line)
+          const message = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+          errors.push({ source, path: "", line: e.linePos?.[0].line, message: `YAML: ${message}` });
         }
         continue;
       }
