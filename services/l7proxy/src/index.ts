@@ -13,9 +13,14 @@ function parseArgs(argv: string[]): { stateDir: string } {
   let stateDir = "/var/lib/flowlens";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--state-dir" && argv[i + 1]) stateDir = argv[++i];
-    else if (a.startsWith("--state-dir=")) stateDir = a.slice(12);
-    else if (a === "-h" || a === "--help") {
+    if (a === "--state-dir" || a.startsWith("--state-dir=")) {
+      const v = a === "--state-dir" ? argv[++i] : a.slice(12);
+      if (!v) {
+        process.stderr.write(`flowlens-l7proxy: --state-dir needs a directory\n${USAGE}\n`);
+        process.exit(2);
+      }
+      stateDir = v;
+    } else if (a === "-h" || a === "--help") {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else {
