@@ -86,13 +86,31 @@ async function http(host, port, requests, timeoutMs) {
   return out;
 }
 
-/** A new TCP connection every intervalMs until stopped; each attempt with its start time (epoch ms). */
+/** One HTTP GET on a new connection: the status as a string ("200", "403") or the error. */
+async function httpOnce(host, port, path, timeoutMs) {
+  const start = now();
+  const r = await new Promise((done) => {
+    const req = httpRequest({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on("end", () => done(String(res.statusCode)));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", (e) => done(e.code ?? e.message));
+    req.end();
+  });
+  return { start, r };
+}
+
+/**
+ * A new connection every intervalMs until stopped — a TCP connect, or with `path` an HTTP GET —
+ * each attempt with its start time (epoch ms) and outcome.
+ */
 const loops = new Map();
-function startLoop(key, host, port, intervalMs, timeoutMs) {
+function startLoop(key, host, port, intervalMs, timeoutMs, path) {
   const attempts = [];
   const pending = new Set();
   const timer = setInterval(() => {
-    const p = tcp(host, port, timeoutMs).then((a) => {
+    const p = (path ? httpOnce(host, port, path, timeoutMs) : tcp(host, port, timeoutMs)).then((a) => {
       attempts.push({ start: a.start, r: a.r });
       pending.delete(p);
     });
@@ -118,7 +136,7 @@ async function handle(m) {
     case "http":
       return { r: await http(m.host, m.port, m.requests, m.timeoutMs ?? 3000) };
     case "loop":
-      startLoop(m.key, m.host, m.port, m.intervalMs ?? 10, m.timeoutMs ?? 300);
+      startLoop(m.key, m.host, m.port, m.intervalMs ?? 10, m.timeoutMs ?? 300, m.path);
       return { r: "started" };
     case "stop":
       return { r: await stopLoop(m.key) };

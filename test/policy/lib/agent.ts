@@ -30,6 +30,7 @@ export interface HttpAnswer {
 export interface Attempt {
   /** Epoch ms (sub-ms precision) when connect() was called. */
   start: number;
+  /** As TcpResult.r, or the HTTP status ("200", "403") / error of an HTTP loop. */
   r: string;
 }
 
@@ -38,8 +39,8 @@ export interface Agent {
   udp(host: string, port: number, timeoutMs?: number): Promise<UdpResult>;
   /** Requests in order over one keep-alive connection. */
   http(host: string, port: number, requests: { method: string; path: string }[], timeoutMs?: number): Promise<HttpAnswer[]>;
-  /** Starts a new TCP connection every intervalMs until stopLoop(key). */
-  startLoop(key: string, host: string, port: number, intervalMs?: number, timeoutMs?: number): Promise<void>;
+  /** Starts a new connection every intervalMs until stopLoop(key): a TCP connect, or with `path` an HTTP GET (r = status). */
+  startLoop(key: string, host: string, port: number, opts?: { intervalMs?: number; timeoutMs?: number; path?: string }): Promise<void>;
   stopLoop(key: string): Promise<Attempt[]>;
   /** Kills the agent; resolves once it has exited. */
   close(): Promise<void>;
@@ -97,8 +98,8 @@ export async function startAgent(netns: string | undefined, opts: { cgroup?: str
     udp: (host, port, timeoutMs = 1000) => call({ op: "udp", host, port, timeoutMs }),
     http: async (host, port, requests, timeoutMs = 3000) =>
       (await call<{ r: HttpAnswer[] }>({ op: "http", host, port, requests, timeoutMs })).r,
-    startLoop: async (key, host, port, intervalMs = 10, timeoutMs = 300) => {
-      await call({ op: "loop", key, host, port, intervalMs, timeoutMs });
+    startLoop: async (key, host, port, o = {}) => {
+      await call({ op: "loop", key, host, port, intervalMs: o.intervalMs ?? 10, timeoutMs: o.timeoutMs ?? 300, path: o.path });
     },
     stopLoop: async (key) => (await call<{ r: Attempt[] }>({ op: "stop", key })).r,
     async close() {
