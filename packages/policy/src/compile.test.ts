@@ -463,7 +463,6 @@ describe("compilePolicies: output", () => {
     const c = compilePolicies(policies, endpoints);
     const ms = performance.now() - t0;
     expect(c.entries.length).toBeGreaterThan(3000);
-    console.log(`compile: ${c.entries.length} entries in ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(3000); // ~100 ms here; loose because the machine is shared
   });
 });

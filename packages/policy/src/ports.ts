@@ -25,8 +25,3 @@ export function portPrefixes(lo: number, hi: number): PortPrefix[] {
 export function portMask(len: number): number {
   return len === 0 ? 0 : (0xffff << (16 - len)) & 0xffff;
 }
-
-/** Whether a prefix covers a port. */
-export function prefixCoversPort(prefix: PortPrefix, port: number): boolean {
-  return (port & portMask(prefix.len)) === prefix.port;
-}

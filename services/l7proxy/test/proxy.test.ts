@@ -3,7 +3,7 @@
 // the pod and answers denied ones 403 — on the same keep-alive connection. No collector runs here.
 import { createHash } from "node:crypto";
 import type { L7Port } from "@flowlens/policy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import type { L7HttpEvent } from "../src/lib.js";
 import { l7Paths, sockKey } from "../src/lib.js";
 import { type Bed, createBed, IDENT, SERVER_ID, sleep, spawnClient, waitFor } from "./fixture.js";
@@ -46,8 +46,10 @@ beforeAll(async () => {
   await bed.waitRegistered();
 });
 
+// The proxy's own log explains most failures; shown only then.
+beforeEach(() => onTestFailed(() => process.stderr.write(`proxy output:\n${proxy?.output()}\n`)));
+
 afterAll(async () => {
-  if (process.env.H3L_DEBUG) console.log(proxy?.output());
   await bed?.destroy();
 });
 
