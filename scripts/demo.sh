@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Quick start: set up the machine, create the demo pods, generate steady traffic between them, run the
 # whole pipeline on them — collector → relay → Kafka → ingester → ClickHouse — and show live flows
-# through the relay with `flowlens observe --follow`. Ctrl-C stops and removes everything.
+# through the relay with `flowlens observe --follow`. Ctrl-C stops and removes everything, including
+# what the collector leaves in force on purpose (tc filters, pinned maps and links, the L7 proxy).
+# The founding example of network policy runs in it too: app1 (HTTP on 80, /public and /restricted)
+# called by app2 and app3; the demo prints how to apply infra/demo/policies/founding.yaml and watch
+# the verdicts.
 # FLOWLENS_DIRECT=1: no Kafka; the relay writes straight to ClickHouse (single-node mode).
+# FLOWLENS_DEMO_POLICY=1: apply the founding policy as soon as the collector is up.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,6 +18,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 [[ ${FLOWLENS_SKIP_SETUP:-0} == 1 ]] || bash scripts/setup.sh
 
 state=/run/flowlens-fld
+pin=/sys/fs/bpf/flowlens
 listen=${FLOWLENS_DEMO_LISTEN:-127.0.0.1:4244}
 servers="$root/test/harness/servers"
 pids=()
@@ -25,6 +31,9 @@ cleanup() {
   [[ -n ${kafka_started:-} ]] && KAFKA_DATA_DIR="$state/kafka" bash infra/kafka/kafka.sh stop >/dev/null 2>&1
   [[ -n ${clickhouse_started:-} ]] && FLOWLENS_CLICKHOUSE_DIR="$state/clickhouse" bash infra/clickhouse/clickhouse.sh stop >/dev/null 2>&1
   rm -rf "$state/kafka" "$state/clickhouse"
+  # The datapath outlives the collector by design (enforcement goes on): remove it with the demo.
+  [[ -n ${collector_started:-} ]] && { node services/collector/bin/flowlens-collector.js uninstall --pin-path "$pin" --state-dir "$state/collector" >/dev/null 2>&1 ||
+    echo "demo: uninstall failed; run: sudo npx flowlens-collector uninstall --state-dir $state/collector" >&2; }
   bash scripts/pods.sh down >/dev/null || echo "demo: pods.sh down failed; run: sudo bash scripts/pods.sh down" >&2
 }
 trap cleanup EXIT
@@ -44,6 +53,7 @@ in_pod() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 bg in_pod "$POD_BACKEND_NETNS" node "$servers/http-server.mjs" 8080 >/dev/null
 bg in_pod "$POD_BACKEND_NETNS" node "$servers/udp-echo.mjs" 5353 >/dev/null
 bg in_pod "$POD_DB_NETNS" node "$servers/tcp-sink.mjs" 5432 >/dev/null
+bg in_pod "$POD_APP1_NETNS" node infra/demo/app1-server.mjs 80 >/dev/null
 sleep 1
 
 # Steady traffic, each kind in its own loop.
@@ -55,10 +65,17 @@ bg every 2 in_pod "$POD_FRONTEND_NETNS" node "$servers/udp-query.mjs" "$POD_BACK
 bg every 3 in_pod "$POD_FRONTEND_NETNS" ping -n -c 1 -W 1 "$POD_DB_IPV4"
 bg every 5 in_pod "$POD_CART_NETNS" curl -s -o /dev/null --max-time 2 "http://$POD_BACKEND_IPV4:8080/api/cart"
 bg every 5 in_pod "$POD_FRONTEND_NETNS" curl -s -o /dev/null --max-time 2 "http://$POD_DB_IPV4:9999/"
+# The founding example's callers: app2 GETs /public then /restricted on one keep-alive connection and
+# POSTs to /public; app3 GETs /public. With the policy applied: 200, 403, 403; app3 is dropped.
+bg every 2 in_pod "$POD_APP2_NETNS" curl -s -o /dev/null --max-time 2 "http://$POD_APP1_IPV4/public" "http://$POD_APP1_IPV4/restricted"
+bg every 5 in_pod "$POD_APP2_NETNS" curl -s -o /dev/null --max-time 2 -X POST -d "x=1" "http://$POD_APP1_IPV4/public"
+bg every 3 in_pod "$POD_APP3_NETNS" curl -s -o /dev/null --max-time 2 "http://$POD_APP1_IPV4/public"
 
 # The collector on the demo endpoints, then live flows in the foreground.
 log="${TMPDIR:-/tmp}/flowlens-demo-collector.log"
-bg node services/collector/bin/flowlens-collector.js --endpoints "$state/endpoints.yaml" --listen-address "$listen" >"$log" 2>&1
+collector_started=1
+bg node services/collector/bin/flowlens-collector.js --endpoints "$state/endpoints.yaml" --listen-address "$listen" \
+  --pin-path "$pin" --state-dir "$state/collector" >"$log" 2>&1
 collector=${pids[-1]}
 echo "$collector" >"$state/collector.pid"
 for _ in $(seq 1 100); do
@@ -68,6 +85,10 @@ for _ in $(seq 1 100); do
 done
 (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null || die "collector is not listening on $listen after 20 s: $(tail -n 5 "$log")"
 echo "demo: collector on $listen (log $log)" >&2
+policy=infra/demo/policies/founding.yaml
+if [[ ${FLOWLENS_DEMO_POLICY:-0} == 1 ]]; then
+  node services/cli/bin/flowlens.js policy apply -f "$policy" --server "$listen" >&2 || die "applying $policy failed"
+fi
 
 # History: ClickHouse (our own server process, data under $state), Kafka unless direct mode.
 relay_listen=${FLOWLENS_DEMO_RELAY_LISTEN:-127.0.0.1:4245}
@@ -96,6 +117,12 @@ done
 cat >&2 <<EOT
 demo: pipeline up ($mode)
   live flows, through the relay:   npx flowlens observe --server $relay_listen -f
+  network policy, the founding example (app1 takes GET /public from app2 only):
+    apply it:                      npx flowlens policy apply -f $policy --server $listen
+    its drops, with the policy:    npx flowlens observe --server $listen --verdict DROPPED --print-policy-names -f
+    L7 verdicts (200 / 403):       npx flowlens observe --server $listen --type l7 -f
+    why app3 is dropped:           npx flowlens policy trace --from-pod default/app3 --to-pod default/app1 --dport 80 --server $listen
+    remove it:                     npx flowlens policy delete app1-founding --server $listen
   history, in ClickHouse:          clickhouse-client --port ${FLOWLENS_CLICKHOUSE_TCP_PORT:-9000} --query "SELECT src_pod, dst_pod, dst_port, verdict, count() FROM flowlens.flows FINAL GROUP BY src_pod, dst_pod, dst_port, verdict ORDER BY count() DESC LIMIT 20"
 demo: showing live flows through the relay, Ctrl-C to stop
 EOT
