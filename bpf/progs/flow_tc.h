@@ -22,6 +22,19 @@ static __always_inline __u16 fl_icmp_peer_type(__u8 proto, __u16 type)
 	return FL_ICMP_NO_PEER;
 }
 
+/* Ports of the reply direction: swapped; for ICMP (type, code) the counterpart type, same code.
+ * Shared with the policy CT (fl_ct_reverse). */
+static __always_inline void fl_reverse_ports(__u8 proto, __u16 sport, __u16 dport, __u16 *rsport, __u16 *rdport)
+{
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		*rsport = fl_icmp_peer_type(proto, sport);
+		*rdport = dport;
+	} else {
+		*rsport = dport;
+		*rdport = sport;
+	}
+}
+
 /* The other direction of the same connection on the same interface: on a host-side veth the
  * request is seen at tc ingress and the reply at tc egress, so tc_dir flips too. */
 static __always_inline void fl_reverse_key(const struct fl_flow_key *k, struct fl_flow_key *r)
@@ -33,13 +46,7 @@ static __always_inline void fl_reverse_key(const struct fl_flow_key *k, struct f
 	r->proto = k->proto;
 	r->ip_version = k->ip_version;
 	r->tc_dir = k->tc_dir == FL_TC_INGRESS ? FL_TC_EGRESS : FL_TC_INGRESS;
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		r->sport = fl_icmp_peer_type(k->proto, k->sport);
-		r->dport = k->dport;
-	} else {
-		r->sport = k->dport;
-		r->dport = k->sport;
-	}
+	fl_reverse_ports(k->proto, k->sport, k->dport, &r->sport, &r->dport);
 }
 
 static __always_inline struct fl_flow_stats *fl_lookup_reverse(const struct fl_flow_key *key)

@@ -36,13 +36,7 @@ static __always_inline void fl_ct_reverse(const struct fl_ct_key *k, struct fl_c
 	__builtin_memcpy(r->daddr, k->saddr, sizeof(r->daddr));
 	r->proto = k->proto;
 	r->direction = k->direction == FL_POL_INGRESS ? FL_POL_EGRESS : FL_POL_INGRESS;
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		r->sport = fl_icmp_peer_type(k->proto, k->sport);
-		r->dport = k->dport;
-	} else {
-		r->sport = k->dport;
-		r->dport = k->sport;
-	}
+	fl_reverse_ports(k->proto, k->sport, k->dport, &r->sport, &r->dport);
 }
 
 /* ---- identities ------------------------------------------------------------------------- */
