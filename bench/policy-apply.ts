@@ -74,7 +74,7 @@ runBench("policy-apply", () =>
       if (opts.load > 0) {
         const t0 = performance.now();
         const res = await c.apply(
-          policyLoad(opts.load, opts.rules, { client: { app: "b4-client" }, server: { app: "b4-server" } }, NAMESPACE),
+          policyLoad(opts.load, opts.rules, { client: { app: "b4-idle-client" }, server: { app: "b4-server" } }, NAMESPACE),
         );
         if (res.errors.length > 0) throw new Error(`load: ${res.errors[0].reason}`);
         console.log(`policy-apply: ${opts.load} load policies (${opts.rules} rules each) applied in ${fmt(performance.now() - t0)} ms`);
