@@ -7,7 +7,11 @@ export interface Prefix {
   len: number;
 }
 
-/** Parses `a.b.c.d/n`, `v6/n`, or a bare address (= /32, /128). Returns an error message on failure. */
+/**
+ * Parses `a.b.c.d/n`, `v6/n`, or a bare address (= /32, /128). Returns an error message on failure.
+ * An IPv4-mapped IPv6 prefix (`::ffff:a.b.c.d/n`, n >= 96) is the IPv4 prefix /n-96: the kernel keys
+ * IPv4 that way, so both spellings must be one prefix with one identity.
+ */
 export function parsePrefix(text: string): Prefix | string {
   const slash = text.indexOf("/");
   const addrText = slash < 0 ? text : text.slice(0, slash);
@@ -15,14 +19,15 @@ export function parsePrefix(text: string): Prefix | string {
   const v4 = parseIPv4(addrText);
   const v6 = v4 === undefined ? parseIPv6(addrText) : undefined;
   if (v4 === undefined && v6 === undefined) return `"${text}" is not an IPv4 or IPv6 prefix (like 10.0.0.0/8 or 2001:db8::/32)`;
-  const family = v4 !== undefined ? 4 : 6;
+  let family: 4 | 6 = v4 !== undefined ? 4 : 6;
   const bits = family === 4 ? 32 : 128;
   let len = bits;
   if (lenText !== undefined) {
     if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > bits) return `"${text}" has a bad prefix length (0-${bits} for IPv${family})`;
     len = Number(lenText);
   }
-  const addr = (v4 ?? v6) as bigint;
+  let addr = (v4 ?? v6) as bigint;
+  if (family === 6 && len >= 96 && addr >> 32n === 0xffffn) [family, addr, len] = [4, addr & 0xffff_ffffn, len - 96];
   if ((addr & ~mask(family, len)) !== 0n) {
     const fixed = formatPrefix({ family, addr: addr & mask(family, len), len });
     return `"${text}" has host bits set past /${len}: write ${fixed}`;

@@ -35,6 +35,8 @@ describe("identities", () => {
     expect(addressIdentity(ids, "10.2.2.3")).toBe(by["10.0.0.0/8"]);
     expect(addressIdentity(ids, "11.0.0.1")).toBe(2);
     expect(addressIdentity(ids, "fe80::1")).toBe(by["::/0"]);
+    // an IPv4-mapped address is its IPv4 address, as fl_ipcache keys it
+    expect(addressIdentity(ids, "::ffff:10.1.2.3")).toBe(by["10.1.0.0/16"]);
   });
 });
 

@@ -83,7 +83,7 @@ items:
           matchExpressions:
             - {key: any:tier, operator: In, values: [web, api]}
         ingressDeny:
-          - fromCIDR: ["2001:DB8:0:0::/32", 192.168.1.7]
+          - fromCIDR: ["2001:DB8:0:0::/32", 192.168.1.7, "::ffff:10.2.0.0/112"]
         enableDefaultDeny: {ingress: false}
 ---
 apiVersion: cilium.io/v2
@@ -111,6 +111,7 @@ spec:
     expect(b.ingressDeny[0].cidrs).toEqual([
       { cidr: "2001:db8::/32", except: [] },
       { cidr: "192.168.1.7/32", except: [] },
+      { cidr: "10.2.0.0/16", except: [] }, // IPv4-mapped IPv6 is the IPv4 prefix (one key in fl_ipcache)
     ]);
     expect(b.enableDefaultDeny).toEqual({ ingress: false });
     // A List item's text is that object alone, de-indented.
