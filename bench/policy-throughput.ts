@@ -8,7 +8,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitFor } from "../test/harness/run.ts";
+import { sleep, waitFor } from "../test/harness/run.ts";
 import { iperfClient, startIperfServer, tcpConnect, waitForPort } from "../test/harness/traffic.ts";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { enableBpfStats, nsPerRun, tcProgStats } from "./lib/bpf-stats.ts";
@@ -27,7 +27,7 @@ import {
 import { allowPair, type PairLabels, policyLoad } from "./lib/policy-gen.ts";
 
 const TARGET = 0.9;
-const opts = parseFlags({ rounds: 3, seconds: 5, policies: 1000, rules: 10, concurrency: 16 });
+const opts = parseFlags({ rounds: 3, seconds: 5, policies: 1000, rules: 10, concurrency: 16, settle: 3 });
 const IPERF_PORT = 5201;
 const CONNECT_PORT = 7000;
 const pair: PairLabels = { client: { app: "b4-client" }, server: { app: "b4-server" } };
@@ -132,6 +132,9 @@ runBench("policy-throughput", () =>
         // Reverse the order every round so a trend in the machine's load favours no state.
         for (const s of r % 2 === 0 ? STATES : [...STATES].reverse()) {
           await setState(s);
+          // The same quiet time before every measurement: switching to the load keeps the collector
+          // busy for seconds while the network idles, which must not favour that state.
+          await sleep(opts.settle * 1000);
           runs[s].push(await measure(s));
         }
         const line = STATES.map((s) => {

@@ -15,6 +15,9 @@ benches=(
   "$vn bench/throughput.ts"
   "$vn bench/getflows.ts"
   "node bench/getflows-server.mjs"
+  "$vn bench/policy-throughput.ts"
+  "$vn bench/policy-l7.ts"
+  "$vn bench/policy-apply.ts"
   "$vn bench/rss.ts -- $*"
 )
 results=()

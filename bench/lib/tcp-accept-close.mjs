@@ -1,5 +1,5 @@
 // TCP server for the connection-rate bench: `node tcp-accept-close.mjs PORT` accepts and closes at once
-// (the server sends the first FIN, so the client's ports never sit in TIME_WAIT), v4 and v6.
+// (the server sends the first FIN; connect-rate.mjs answers it with a reset), v4 and v6.
 import { createServer } from "node:net";
 
 const port = Number(process.argv[2] ?? 7000);
