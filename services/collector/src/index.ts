@@ -186,6 +186,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
     policyFiles.watch();
   }
   engine.start();
+  // With L7 ports, the first write waits (bounded) for the proxy started or adopted above to listen.
+  await engine.whenWritten().catch((e: Error) => log(`policy: ${e.message}`));
   log(
     `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, maps written in ${engine.lastInstallMs.toFixed(1)} ms`,
   );

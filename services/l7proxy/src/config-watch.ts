@@ -64,8 +64,9 @@ export class ConfigWatch {
       const name = basename(this.file);
       this.#watcher = watch(dirname(this.file), (_event, f) => {
         if (f !== null && f !== name) return;
+        // One read for the burst of events a rename gives; kept short, the engine waits on it for new L7 endpoints.
         clearTimeout(this.#debounce);
-        this.#debounce = setTimeout(() => this.check(), 10);
+        this.#debounce = setTimeout(() => this.check(), 2);
       });
       this.#watcher.on("error", () => {
         this.#watcher?.close();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EndpointRegistry } from "../endpoints/registry.js";
-import { cgroupIdOf, PolicyEngine } from "./engine.js";
+import { cgroupIdOf, type L7Port, PolicyEngine } from "./engine.js";
 import { decodeEndpointInfo, ipcacheKey, u32Key, u64Key } from "./keys.js";
 import { type KvMap, PolicyMaps } from "./maps.js";
 import { PolicyStore } from "./store.js";
@@ -43,6 +43,29 @@ function ep(name: string, ifindex: number, ip: string, cgroup?: string) {
     { name, namespace: "default", labels: { app: name }, netns: name, interface: `v${name}`, ...(cgroup ? { cgroup } : {}) },
     { ifindex, ips: [ip] },
   );
+}
+
+/** An HTTP rule on app1's port 80: app1 becomes an L7 endpoint. */
+const httpCnp = (name: string) =>
+  `${cnp(name)}          rules:
+            http:
+              - method: GET
+                path: /public
+`;
+
+/** The supervisor's side as the engine sees it: what it was told, in order, and who is not listening yet. */
+class FakeL7 implements L7Port {
+  readonly calls: string[] = [];
+  missing: string[] = [];
+  stage(c: Parameters<L7Port["stage"]>[0]): void {
+    this.calls.push(`stage ${c.l7.length}`);
+  }
+  unregistered(): string[] {
+    return this.missing;
+  }
+  update(c: Parameters<L7Port["update"]>[0]): void {
+    this.calls.push(`update ${c.l7.length}`);
+  }
 }
 
 function info(ifindex: number) {
@@ -148,6 +171,47 @@ describe("policy engine", () => {
       enforceIngress: true,
       auditIngress: true,
     });
+  });
+
+  it("a new L7 endpoint is written only once the proxy listens for it; the old rules stay until then", async () => {
+    const l7 = new FakeL7();
+    const slow = new PolicyEngine({
+      registry,
+      audit: false,
+      log: (m) => logs.push(m),
+      maps: new PolicyMaps(maps, { hostAddresses: () => [] }),
+      l7,
+    });
+    slow.start();
+    l7.missing = ["default/app1"];
+    new PolicyStore({ installer: slow, log: () => {} }).apply([{ source: "p.yaml", text: httpCnp("l7") }]);
+    const done = slow.whenWritten();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(info(11)?.enforceIngress).toBe(false);
+    expect(l7.calls).toEqual(["stage 0", "update 0", "stage 1"]);
+    l7.missing = [];
+    await done;
+    expect(info(11)?.enforceIngress).toBe(true);
+    expect(l7.calls.at(-1)).toBe("update 1");
+    expect(slow.lastInstallMs).toBeGreaterThanOrEqual(30);
+  });
+
+  it("writes anyway after l7WaitMs, with one log line naming the endpoint", async () => {
+    const l7 = new FakeL7();
+    const slow = new PolicyEngine({
+      registry,
+      audit: false,
+      log: (m) => logs.push(m),
+      maps: new PolicyMaps(maps, { hostAddresses: () => [] }),
+      l7,
+      l7WaitMs: 40,
+    });
+    slow.start();
+    l7.missing = ["default/app1"];
+    new PolicyStore({ installer: slow, log: () => {} }).apply([{ source: "p.yaml", text: httpCnp("l7") }]);
+    await slow.whenWritten();
+    expect(info(11)?.enforceIngress).toBe(true);
+    expect(logs.filter((l) => l.includes("no listener for default/app1"))).toHaveLength(1);
   });
 
   it("trace refuses what it cannot answer, naming it", () => {

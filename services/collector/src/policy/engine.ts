@@ -2,8 +2,10 @@
 // node's endpoints, writes the result (policy entries, default-deny states, endpoint and cgroup
 // subjects, address identities) through the map writer, hands the L7 ports to the proxy's
 // supervisor, and records each compilation's rules so verdict records can name their policies.
-// Recompiles when an endpoint appears, leaves or changes; a policy change installs synchronously,
-// so "Apply returned" means "the maps say so".
+// Recompiles when an endpoint appears, leaves or changes. An install writes the maps at once unless
+// it makes an endpoint L7 whose listener the proxy has not registered yet: then the old rules stay
+// in force until it has (at most l7WaitMs), so there is never a moment in which the kernel sends
+// connections to a proxy that is not there. whenWritten() resolves when the maps say so; Apply awaits it.
 import { statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import {
@@ -30,8 +32,13 @@ export interface PolicyMapsPort {
   deleteIp(ip: string): void;
 }
 
-/** What the engine needs of the L7 proxy's supervisor: the endpoints with L7 ports and their rules. */
+/** What the engine needs of the L7 proxy's supervisor (L7Supervisor): the endpoints with L7 ports and their rules. */
 export interface L7Port {
+  /** Before the maps change: the proxy learns the new L7 ports and starts listening for new L7 endpoints. */
+  stage(compiled: CompiledPolicy, endpoints: readonly Endpoint[]): void;
+  /** Staged new L7 endpoints ("namespace/name") the proxy does not listen for yet. */
+  unregistered(): string[];
+  /** After the maps changed: exactly the compilation's L7 ports. */
   update(compiled: CompiledPolicy, endpoints: readonly Endpoint[]): void;
 }
 
@@ -44,6 +51,15 @@ export interface EngineDeps {
   l7?: L7Port;
   /** Resolves an endpoint's `cgroup` (absolute, or relative to the cgroup v2 root) to its id. */
   cgroupId?(path: string): bigint;
+  /** Longest wait for the proxy's listeners before the maps are written anyway; default 3000 ms. */
+  l7WaitMs?: number;
+}
+
+/** A compilation waiting for the proxy before it is written, and who waits for it. */
+interface Staged {
+  compiled: CompiledPolicy;
+  sinceNs: number;
+  waiters: { resolve(): void; reject(e: Error): void }[];
 }
 
 /** cgroup v2 id of a cgroup directory: its inode number (what bpf_get_current_cgroup_id returns). */
@@ -89,6 +105,8 @@ export class PolicyEngine implements PolicyInstaller {
   lastInstallMs = 0;
   /** Until start(), installs only record the set: the adopted (pinned) maps stay as they are. */
   private started = false;
+  private staged: Staged | undefined;
+  private stagedTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -159,18 +177,72 @@ export class PolicyEngine implements PolicyInstaller {
   }
 
   private install(set: readonly StoredPolicy[], compiled: CompiledPolicy): void {
-    if (!this.started) {
-      this.set = set;
-      this.compiled = compiled;
-      return;
-    }
-    const start = monoNowNs();
-    const maps = this.deps.maps;
-    // Taken first: should a map write fail, the next endpoint change retries this set.
+    // Taken first: recompiles start from this set, and should a map write fail, the next endpoint change retries it.
     this.set = set;
     this.compiled = compiled;
+    if (!this.started) return;
+    try {
+      this.deps.l7?.stage(compiled, this.deps.registry.list());
+    } catch (e) {
+      this.deps.log(`policy: L7 proxy update failed: ${(e as Error).message}`);
+    }
+    // A newer compilation replaces one still waiting; its waiters then wait for this one.
+    this.staged = { compiled, sinceNs: this.staged?.sinceNs ?? monoNowNs(), waiters: this.staged?.waiters ?? [] };
+    this.flush(true);
+  }
+
+  /** True while an install waits for the proxy's listeners (whenWritten() then waits too). */
+  get waiting(): boolean {
+    return this.staged !== undefined;
+  }
+
+  /** Resolves once the last install is in the maps (at once when none waits for the proxy). */
+  whenWritten(): Promise<void> {
+    const s = this.staged;
+    if (!s) return Promise.resolve();
+    return new Promise((resolve, reject) => s.waiters.push({ resolve, reject }));
+  }
+
+  /** Writes the staged compilation once the proxy listens for its new L7 endpoints or the wait is over. */
+  private flush(sync: boolean): void {
+    const s = this.staged;
+    if (!s) return;
+    let missing: string[] = [];
+    try {
+      missing = this.deps.l7?.unregistered() ?? [];
+    } catch (e) {
+      this.deps.log(`policy: L7 proxy listeners: ${(e as Error).message}`);
+    }
+    const waitedMs = (monoNowNs() - s.sinceNs) / 1e6;
+    if (missing.length > 0 && waitedMs < (this.deps.l7WaitMs ?? 3000)) {
+      this.stagedTimer ??= setTimeout(() => {
+        this.stagedTimer = undefined;
+        this.flush(false);
+      }, 5);
+      return;
+    }
+    if (missing.length > 0)
+      this.deps.log(
+        `policy: the L7 proxy has no listener for ${missing.join(", ")} after ${Math.round(waitedMs)} ms; enforcing anyway (their L7 connections are refused until it listens)`,
+      );
+    this.staged = undefined;
+    clearTimeout(this.stagedTimer);
+    this.stagedTimer = undefined;
+    try {
+      this.write(s.compiled, s.sinceNs);
+    } catch (e) {
+      for (const w of s.waiters) w.reject(e as Error);
+      if (sync) throw e;
+      this.deps.log(`policy: writing the maps failed, the next change retries: ${(e as Error).message}`);
+      return;
+    }
+    for (const w of s.waiters) w.resolve();
+  }
+
+  private write(compiled: CompiledPolicy, sinceNs: number): void {
+    const maps = this.deps.maps;
     // Rule ids of records stamped from now on mean this compilation's rules.
-    this.rules.push(this.ruleTable(start, set, compiled));
+    this.rules.push(this.ruleTable(monoNowNs(), this.set, compiled));
     // Entries and default-deny states first, so an endpoint written below is enforced at once.
     maps?.applyCompiled(compiled);
     this.syncEndpoints();
@@ -179,7 +251,7 @@ export class PolicyEngine implements PolicyInstaller {
     } catch (e) {
       this.deps.log(`policy: L7 proxy update failed: ${(e as Error).message}`);
     }
-    this.lastInstallMs = (monoNowNs() - start) / 1e6;
+    this.lastInstallMs = (monoNowNs() - sinceNs) / 1e6;
   }
 
   private ruleTable(sinceNs: number, set: readonly StoredPolicy[], c: CompiledPolicy): RuleTable {

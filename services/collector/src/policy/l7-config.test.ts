@@ -1,6 +1,6 @@
 import type { CompiledPolicy } from "@flowlens/policy";
 import { describe, expect, it } from "vitest";
-import { buildL7Config } from "./l7-config.js";
+import { buildL7Config, mergeL7Configs } from "./l7-config.js";
 
 const compiled: Pick<CompiledPolicy, "l7" | "rules"> = {
   l7: [
@@ -44,5 +44,31 @@ describe("buildL7Config", () => {
     const c = buildL7Config({ ...compiled, l7: [] }, endpoints, { pinPath: "/p", eventsSocket: "/s" });
     expect(c.endpoints).toEqual([]);
     expect(c.rules).toEqual([]);
+  });
+});
+
+describe("mergeL7Configs", () => {
+  const where = { pinPath: "/p", eventsSocket: "/s" };
+  const prev = buildL7Config(compiled, endpoints, where);
+
+  it("serves the new ports and keeps the dropped ones and endpoints until the maps stop redirecting them", () => {
+    const next = buildL7Config(
+      {
+        l7: [{ subject: 70001, port: 80, proto: 6, rules: [{ peers: "any", http: [], ruleId: 5 }] }, compiled.l7[0]],
+        rules: [...compiled.rules, { ruleId: 5, policies: [], description: "new" }],
+      },
+      endpoints,
+      where,
+    );
+    const m = mergeL7Configs(prev, next);
+    expect(m.endpoints.map((e) => [e.endpointId, e.ports.map((p) => p.port)])).toEqual([
+      [7, [80, 8080]],
+      [8, [80]],
+    ]);
+    expect(m.rules.map((r) => r.ruleId).sort()).toEqual([2, 3, 5]);
+  });
+
+  it("is the new config when nothing is dropped", () => {
+    expect(mergeL7Configs(prev, prev)).toEqual(prev);
   });
 });

@@ -52,3 +52,20 @@ export function buildL7Config(
     rules,
   };
 }
+
+/**
+ * What the proxy serves while the maps change from `prev` to `next`: next's endpoints and ports, plus
+ * prev's ports (and endpoints) that next drops, since the maps may redirect them until they are written.
+ */
+export function mergeL7Configs(prev: L7ProxyConfig, next: L7ProxyConfig): L7ProxyConfig {
+  const nextIds = new Set(next.endpoints.map((e) => e.endpointId));
+  const endpoints = next.endpoints.map((ep) => {
+    const old = prev.endpoints.find((p) => p.endpointId === ep.endpointId && p.netns === ep.netns);
+    const kept = old?.ports.filter((o) => !ep.ports.some((n) => n.port === o.port && n.proto === o.proto)) ?? [];
+    return kept.length ? { ...ep, ports: [...ep.ports, ...kept] } : ep;
+  });
+  for (const ep of prev.endpoints) if (!nextIds.has(ep.endpointId)) endpoints.push(ep);
+  endpoints.sort((a, b) => a.endpointId - b.endpointId);
+  const ruleIds = new Set(next.rules.map((r) => r.ruleId));
+  return { ...next, endpoints, rules: [...next.rules, ...prev.rules.filter((r) => !ruleIds.has(r.ruleId))] };
+}

@@ -85,7 +85,14 @@ describe("L7Supervisor", () => {
   it("pins the redirect on every endpoint's netns, starts the proxy and reports its events", async () => {
     sup = new L7Supervisor(options(bed.obj.program("fl_sk_lookup")));
     await sup.start();
+    // Staged: the proxy starts and listens; the engine writes the maps once unregistered() is empty.
+    sup.stage(compiled, endpoints());
+    const server = endpoints().find((e) => e.id === SERVER_ID);
+    expect(sup.unregistered()).toEqual([`${server?.namespace}/${server?.name}`]);
+    await waitFor("the proxy's listener", () => sup.unregistered().length === 0);
+    expect(bed.socks.lookup(sockKey(SERVER_ID, 4))).toBeDefined();
     sup.update(compiled, endpoints());
+    expect(sup.unregistered()).toEqual([]);
     for (const id of [1, 2, 3]) expect(existsSync(linkPinPath(bed.pinDir, id))).toBe(true);
     expect(sup.config?.endpoints.map((e) => e.endpointId)).toEqual([SERVER_ID]);
     await bed.waitRegistered();

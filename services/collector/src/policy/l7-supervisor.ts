@@ -2,13 +2,19 @@
 // the proxy's config, keeps fl_sk_lookup attached (pinned) to each endpoint's netns, makes sure the
 // proxy process runs, and turns the proxy's event stream into onEvent/onLost calls. Everything it
 // sets up outlives the collector; uninstall() takes it down.
-import { mkdirSync, rmSync } from "node:fs";
+//
+// An install is two steps around the map write: stage() before it (the proxy learns the new ports,
+// keeps the old ones, and starts listening for new L7 endpoints; the engine waits on unregistered()),
+// update() after it (exactly the new ports). So no connection is ever redirected to a port or an
+// endpoint the proxy does not serve yet.
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { isIPv6 } from "node:net";
 import { join } from "node:path";
-import { type L7HttpEvent, type L7Paths, type L7ProxyConfig, l7Paths, writeL7Config } from "@flowlens/l7proxy";
+import { type L7HttpEvent, type L7Paths, type L7ProxyConfig, l7Paths, parseL7Config, sockKey, writeL7Config } from "@flowlens/l7proxy";
 import type { CompiledPolicy } from "@flowlens/policy";
-import type { BpfProgram } from "libbpf-ts";
+import { BpfMap, type BpfProgram } from "libbpf-ts";
 import { netnsPath } from "../endpoints/netns.js";
-import { buildL7Config, type L7EndpointInput } from "./l7-config.js";
+import { buildL7Config, type L7EndpointInput, mergeL7Configs } from "./l7-config.js";
 import { L7EventServer } from "./l7-events.js";
 import { SkLookupLinks } from "./l7-links.js";
 import { defaultProxyMain, ensureProxy, stopProxy } from "./l7-process.js";
@@ -40,7 +46,13 @@ export class L7Supervisor {
   readonly #events: L7EventServer;
   readonly #links: SkLookupLinks;
   #lastConfig = "";
+  /** The configuration of the last update() (what the maps redirect to). */
   #config: L7ProxyConfig | undefined;
+  /** What the config file holds (staged or updated): the proxy runs while it names an endpoint. */
+  #written: L7ProxyConfig | undefined;
+  /** Endpoints of the last stage() the proxy must listen for before the maps redirect to them. */
+  #awaited: L7ProxyConfig["endpoints"] = [];
+  #socks: BpfMap | undefined;
   #spawned: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stats = { events: 0, lost: 0, proxyStarts: 0 };
@@ -66,6 +78,7 @@ export class L7Supervisor {
       program: opts.program,
       log: opts.log,
     });
+    this.#written = readConfig(this.#paths.config);
   }
 
   /** Events received, events the proxy reported lost, proxy (re)starts by this collector; bad lines. */
@@ -78,9 +91,10 @@ export class L7Supervisor {
     return this.#config;
   }
 
-  /** Serves the events socket and starts watching the proxy. */
+  /** Serves the events socket, adopts or starts the proxy when the config names L7 endpoints, and watches it. */
   async start(): Promise<void> {
     await this.#events.listen(this.#paths.eventsSocket);
+    this.#ensureProxy();
     this.#timer = setInterval(() => this.#ensureProxy(), this.#opts.checkMs ?? 2000);
     this.#timer.unref();
   }
@@ -91,20 +105,50 @@ export class L7Supervisor {
    * connection on), and the proxy process when some endpoint has L7 ports.
    */
   update(compiled: Pick<CompiledPolicy, "l7" | "rules">, endpoints: readonly L7EndpointInput[]): void {
-    const config = buildL7Config(compiled, endpoints, { pinPath: this.#opts.pinPath, eventsSocket: this.#paths.eventsSocket });
+    const config = this.#build(compiled, endpoints);
     this.#links.sync(endpoints.map((ep) => ({ endpointId: ep.id, netns: netnsPath(ep.netns) })));
-    const text = JSON.stringify(config);
-    if (text !== this.#lastConfig) {
-      writeL7Config(this.#paths.config, config);
-      this.#lastConfig = text;
-    }
+    this.#write(config);
     this.#config = config;
+    this.#awaited = [];
     this.#ensureProxy();
+  }
+
+  /**
+   * Before the maps change: the proxy gets the new L7 ports while keeping the ones the maps still
+   * redirect (the file as the last update() or an earlier collector left it), and the links and the
+   * proxy process are made sure of. unregistered() then says which new L7 endpoints it does not
+   * listen for yet.
+   */
+  stage(compiled: Pick<CompiledPolicy, "l7" | "rules">, endpoints: readonly L7EndpointInput[]): void {
+    const next = this.#build(compiled, endpoints);
+    this.#links.sync(endpoints.map((ep) => ({ endpointId: ep.id, netns: netnsPath(ep.netns) })));
+    const prev = this.#config ?? this.#written;
+    this.#write(prev ? mergeL7Configs(prev, next) : next);
+    // Endpoints the maps already redirect gain nothing from waiting; a first install waits for all.
+    const known = this.#config?.endpoints ?? [];
+    this.#awaited = next.endpoints.filter((ep) => !known.some((k) => k.endpointId === ep.endpointId && k.netns === ep.netns));
+    this.#ensureProxy();
+  }
+
+  /** "namespace/name" of the staged new L7 endpoints whose listeners are not in fl_l7_socks yet. */
+  unregistered(): string[] {
+    if (this.#awaited.length === 0) return [];
+    const socks = this.#socksMap();
+    return this.#awaited
+      .filter((ep) => {
+        if (!socks) return true;
+        const families = new Set(ep.ips.map((ip) => (isIPv6(ip) ? 6 : 4) as 4 | 6));
+        if (families.size === 0) families.add(4);
+        return [...families].some((f) => socks.lookup(sockKey(ep.endpointId, f)) === undefined);
+      })
+      .map((ep) => ep.name);
   }
 
   /** The collector stops: events are no longer read; the proxy, links and config stay in force. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#socks?.close();
+    this.#socks = undefined;
     await this.#events.close();
   }
 
@@ -114,8 +158,35 @@ export class L7Supervisor {
     await uninstallL7({ pinPath: this.#opts.pinPath, stateDir: this.#opts.stateDir, log: this.#opts.log });
   }
 
+  #build(compiled: Pick<CompiledPolicy, "l7" | "rules">, endpoints: readonly L7EndpointInput[]): L7ProxyConfig {
+    return buildL7Config(compiled, endpoints, { pinPath: this.#opts.pinPath, eventsSocket: this.#paths.eventsSocket });
+  }
+
+  /** Writes the file when its content changes (the proxy reloads on every rename). */
+  #write(config: L7ProxyConfig): void {
+    const text = JSON.stringify(config);
+    if (text !== this.#lastConfig) {
+      writeL7Config(this.#paths.config, config);
+      this.#lastConfig = text;
+    }
+    this.#written = config;
+  }
+
+  /** The pinned fl_l7_socks (the datapath pins it); undefined while it is not there. */
+  #socksMap(): BpfMap | undefined {
+    if (this.#socks) return this.#socks;
+    const path = join(this.#opts.pinPath, "fl_l7_socks");
+    if (!existsSync(path)) return undefined;
+    try {
+      this.#socks = BpfMap.openPinned(path);
+    } catch (e) {
+      this.#opts.log(`L7 proxy: open ${path}: ${(e as Error).message}`);
+    }
+    return this.#socks;
+  }
+
   #ensureProxy(): void {
-    if (this.#opts.manageProxy === false || !this.#config?.endpoints.length) return;
+    if (this.#opts.manageProxy === false || !this.#written?.endpoints.length) return;
     try {
       const { pid, started } = ensureProxy(this.#opts.stateDir, this.#opts.proxyMain ?? defaultProxyMain(), this.#spawned);
       if (!started) return;
@@ -125,6 +196,15 @@ export class L7Supervisor {
     } catch (e) {
       this.#opts.log(`L7 proxy: ${(e as Error).message}`);
     }
+  }
+}
+
+/** The config file an earlier collector left, if it parses. */
+function readConfig(file: string): L7ProxyConfig | undefined {
+  try {
+    return parseL7Config(readFileSync(file, "utf8"), file);
+  } catch {
+    return undefined;
   }
 }
 

@@ -43,6 +43,13 @@ const VERDICT: Record<string, Verdict> = {
   REDIRECTED: Verdict.REDIRECTED,
 };
 
+/** Runs `then` once the engine's last install is in the maps: at once (in the handler) when nothing waits for the L7 proxy. */
+function afterWrite(engine: PolicyEngine, what: string, cb: grpc.sendUnaryData<unknown>, then: () => void): void {
+  if (!engine.waiting) then();
+  else
+    engine.whenWritten().then(then, (e: Error) => cb({ code: grpc.status.INTERNAL, details: `${what}: writing the maps: ${e.message}` }));
+}
+
 type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
 
 /** Runs a handler; an unexpected exception becomes INTERNAL with its message, never a crash. */
@@ -68,19 +75,27 @@ export function createPolicyHandlers(
       const docs = call.request.documents.map((d) => ({ source: d.source || "-", text: d.yaml }));
       if (docs.length === 0) return cb({ code: grpc.status.INVALID_ARGUMENT, details: "no policy documents in the request" });
       const res = store.apply(docs);
-      if (res.errors.length) log(`policy apply rejected: ${res.errors.length} error${res.errors.length === 1 ? "" : "s"}, nothing applied`);
-      else
-        log(
-          `policy applied: ${res.applied.map((s) => describeRef(s.policy.ref)).join(", ")} (revision ${store.revision}, maps written in ${engine.lastInstallMs.toFixed(1)} ms)`,
+      const revision = store.revision;
+      const answer = () =>
+        cb(
+          null,
+          create(ApplyPoliciesResponseSchema, {
+            applied: res.applied.map(summaryOf),
+            errors: res.errors.map((e) => ({ file: e.source, path: e.path, line: e.line ?? 0, reason: e.message })),
+            revision: BigInt(revision),
+          }),
         );
-      cb(
-        null,
-        create(ApplyPoliciesResponseSchema, {
-          applied: res.applied.map(summaryOf),
-          errors: res.errors.map((e) => ({ file: e.source, path: e.path, line: e.line ?? 0, reason: e.message })),
-          revision: BigInt(store.revision),
-        }),
-      );
+      if (res.errors.length) {
+        log(`policy apply rejected: ${res.errors.length} error${res.errors.length === 1 ? "" : "s"}, nothing applied`);
+        return answer();
+      }
+      // A new L7 endpoint is written once the proxy listens for it: returned means enforced.
+      afterWrite(engine, "apply", cb, () => {
+        log(
+          `policy applied: ${res.applied.map((s) => describeRef(s.policy.ref)).join(", ")} (revision ${revision}, maps written in ${engine.lastInstallMs.toFixed(1)} ms)`,
+        );
+        answer();
+      });
     }),
 
     List: guarded("list", (_call, cb) => {
@@ -106,8 +121,12 @@ export function createPolicyHandlers(
         throw e;
       }
       if (!s) return cb({ code: grpc.status.NOT_FOUND, details: notFound(name, namespace || "default", kind) });
-      log(`policy deleted: ${describeRef(s.policy.ref)} (revision ${store.revision})`);
-      cb(null, create(DeletePolicyResponseSchema, { deleted: summaryOf(s), revision: BigInt(store.revision) }));
+      const deleted = s;
+      const revision = store.revision;
+      afterWrite(engine, "delete", cb, () => {
+        log(`policy deleted: ${describeRef(deleted.policy.ref)} (revision ${revision})`);
+        cb(null, create(DeletePolicyResponseSchema, { deleted: summaryOf(deleted), revision: BigInt(revision) }));
+      });
     }),
 
     Trace: guarded<TracePolicyRequest>("trace", (call, cb) => {
