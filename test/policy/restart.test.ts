@@ -32,7 +32,8 @@ beforeAll(async () => {
   });
   const r = await s.applyCli(FOUNDING);
   expect(r.code, r.stderr).toBe(0);
-  await waitFor("the L7 proxy", async () => (await s.agent.app2.http(app1(), 80, [GET("/public")]))[0].status === 200);
+  // Apply returned once the proxy listened: its first requests are checked by it.
+  expect((await s.agent.app2.http(app1(), 80, [GET("/public"), GET("/restricted")])).map((a) => a.status)).toEqual([200, 403]);
 });
 
 afterAll(async () => {
