@@ -99,18 +99,22 @@ describe("collector killed while traffic flows", () => {
       return f.length ? f : undefined;
     });
     expect(drops[0]).toMatchObject({ drop_reason_desc: "POLICY_DENIED", destination: { pod_name: "app1" } });
-    // Matched by address: the restarted collector names no pods in events older than itself
-    // (they show as reserved:world), a gap reported to the collector's owner.
+    // Events older than the restarted collector still name their pods (the endpoints that have those
+    // addresses now, with the identities the proxy saw), so they are found by pod.
     const t = (x: JsonFlow) => Date.parse(x.time);
     const l7 = await waitFor("L7 flows from the outage", async () => {
-      const f = await s.observe(["--type", "l7", "--from-ip", s.ip("app2")], 4000);
+      const f = await s.observe(["--type", "l7", "--from-pod", "default/app2"], 4000);
       const outage = f.filter((x) => t(x) >= killedAt && t(x) < restartedAt);
       return outage.some((x) => x.l7?.http?.code === 403) ? outage : undefined;
     });
     expect(l7.filter((x) => x.l7.type === "REQUEST" && x.verdict === "FORWARDED").length).toBeGreaterThan(10);
+    for (const x of l7) {
+      expect(x.source).toMatchObject({ namespace: "default", pod_name: "app2" });
+      expect(x.destination).toMatchObject({ namespace: "default", pod_name: "app1" });
+    }
     expect(l7.find((x) => x.l7.http.code === 403)).toMatchObject({
       verdict: "DROPPED",
-      IP: { destination: app1() },
+      IP: { source: s.ip("app2"), destination: app1() },
       l7: { http: { method: "GET", url: `http://${app1()}/restricted` } },
     });
   });

@@ -1,10 +1,11 @@
 // HTTP requests the L7 proxy checked, as Hubble's L7 flows (Cilium's access-log events, type
 // 129): method, url, code, latency and the verdict, between the endpoints the collector knows.
 import type { L7HttpEvent } from "@flowlens/l7proxy";
+import { MIN_CIDR_IDENTITY, MIN_ENDPOINT_IDENTITY, ReservedIdentity } from "@flowlens/policy";
 import { FlowEvent, FlowType, IPVersion, L7FlowType, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
 import { monoToWallNs } from "../clock/monotonic.js";
 import { DerivedKind, type FlowEntry } from "../flows/entry.js";
-import { CiliumEvent, type FlowFacts, type FlowFactsBuilder } from "../flows/facts.js";
+import { CiliumEvent, type EndpointFacts, endpointFacts, type FlowFacts, type FlowFactsBuilder, HOST, WORLD } from "../flows/facts.js";
 import type { RuleTable } from "./rule-table.js";
 import { policyLists } from "./verdict-flows.js";
 
@@ -28,6 +29,9 @@ export interface L7Record {
   verdict: "FORWARDED" | "DROPPED" | "AUDIT";
   /** The rule that allowed it; 0 = none (denied). */
   ruleId: number;
+  /** Identities the proxy saw: the server endpoint's, and the client's from fl_ipcache. */
+  subjectIdentity: number;
+  peerIdentity: number;
 }
 
 /** The proxy sees no Host it could trust: the URL names the address the client connected to, as Cilium's does. */
@@ -47,7 +51,29 @@ export function l7RecordOf(e: L7HttpEvent): L7Record {
     latencyNs: e.latencyNs ?? 0,
     verdict: e.verdict,
     ruleId: e.ruleId,
+    subjectIdentity: e.subjectIdentity,
+    peerIdentity: e.peerIdentity,
   };
+}
+
+/**
+ * The endpoint of `ip` when the proxy saw the request. Requests the proxy buffered while no collector
+ * ran predate this registry's history: then the endpoint that has the address now, if it has the
+ * identity the proxy saw; else what that identity says.
+ */
+function l7Endpoint(b: FlowFactsBuilder, ip: string, tsNs: number, identity: number): EndpointFacts {
+  const reg = b.ctx.registry;
+  const then = reg.byAddressAt(ip, tsNs);
+  if (then) return endpointFacts(then);
+  const now = reg.byAddress(ip);
+  if (now && now.identity === identity) return endpointFacts(now);
+  if (identity === ReservedIdentity.HOST || (identity === 0 && b.ctx.hostIps.has(ip))) return HOST;
+  if (identity >= MIN_ENDPOINT_IDENTITY && identity < MIN_CIDR_IDENTITY) {
+    // Pods with the same labels share the identity: its labels are known, which pod it was is not.
+    const same = reg.list().find((ep) => ep.identity === identity);
+    return { id: 0, identity, namespace: same?.namespace ?? "", podName: "", labels: same?.labelStrings ?? [] };
+  }
+  return identity > 0 ? { ...WORLD, identity } : b.ctx.hostIps.has(ip) ? HOST : WORLD;
 }
 
 export class L7Event implements FlowEntry {
@@ -82,8 +108,8 @@ export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
     sport: r.srcPort,
     dport: r.dstPort,
     tcpFlags: 0,
-    source: b.endpointFor(r.srcIp, ev.tsNs, undefined),
-    destination: b.endpointFor(r.dstIp, ev.tsNs, undefined),
+    source: l7Endpoint(b, r.srcIp, ev.tsNs, r.peerIdentity),
+    destination: l7Endpoint(b, r.dstIp, ev.tsNs, r.subjectIdentity),
     type: FlowType.L7,
     nodeName: b.ctx.nodeName,
     isReply,

@@ -301,8 +301,33 @@ describe("policy verdict flows", () => {
 });
 
 describe("L7 flows", () => {
-  it("a denied request: Type L7, event type 129, REQUEST, 403, DROPPED, endpoints resolved", () => {
-    const registry = new EndpointRegistry();
+  let registry: EndpointRegistry;
+  let view: FlowView;
+  const l7 = (tsNs: number, over: Partial<L7Event["rec"]> = {}) =>
+    new L7Event(
+      tsNs,
+      {
+        type: "request",
+        srcIp: "10.7.0.2",
+        srcPort: 41000,
+        dstIp: "10.7.0.1",
+        dstPort: 80,
+        method: "GET",
+        url: "http://10.7.0.1/restricted",
+        protocol: "HTTP/1.1",
+        code: 403,
+        latencyNs: 0,
+        verdict: "DROPPED",
+        ruleId: 0,
+        subjectIdentity: registry.get("default", "app1")?.identity ?? 0,
+        peerIdentity: 2,
+        ...over,
+      },
+      RuleTable.EMPTY,
+    );
+
+  beforeEach(() => {
+    registry = new EndpointRegistry();
     registry.upsert(
       { name: "app1", namespace: "default", labels: { app: "app1" }, netns: "a", interface: "va" },
       { ifindex: 5, ips: ["10.7.0.1"] },
@@ -317,26 +342,11 @@ describe("L7 flows", () => {
       dropReasons: new KernelDropReasons(new Map()),
       ifname: () => "",
     });
-    const view = new FlowView(facts, "n");
-    const ev = new L7Event(
-      monoNowNs(),
-      {
-        type: "request",
-        srcIp: "10.7.0.2",
-        srcPort: 41000,
-        dstIp: "10.7.0.1",
-        dstPort: 80,
-        method: "GET",
-        url: "http://10.7.0.1/restricted",
-        protocol: "HTTP/1.1",
-        code: 403,
-        latencyNs: 0,
-        verdict: "DROPPED",
-        ruleId: 0,
-      },
-      RuleTable.EMPTY,
-    );
-    const f = view.object(ev);
+    view = new FlowView(facts, "n");
+  });
+
+  it("a denied request: Type L7, event type 129, REQUEST, 403, DROPPED, endpoints resolved", () => {
+    const f = view.object(l7(monoNowNs()));
     expect(f.Type).toBe(FlowType.L7);
     expect(f.eventType).toMatchObject({ type: 129 });
     expect(f.l7?.type).toBe(L7FlowType.REQUEST);
@@ -345,5 +355,25 @@ describe("L7 flows", () => {
     expect(f.destination?.podName).toBe("app1");
     expect(f.source?.identity).toBe(2); // unknown address: world
     expect(f.l4?.protocol).toMatchObject({ case: "TCP", value: { sourcePort: 41000, destinationPort: 80 } });
+  });
+
+  it("a request from before the registry knew anyone (buffered by the proxy while no collector ran) names today's pods when the identities agree", () => {
+    const app2 = registry.upsert(
+      { name: "app2", namespace: "default", labels: { app: "app2" }, netns: "b", interface: "vb" },
+      { ifindex: 6, ips: ["10.7.0.2"] },
+    );
+    const before = (registry.get("default", "app1")?.sinceNs ?? 0) - 5e9;
+    const f = view.object(l7(before, { peerIdentity: app2.identity }));
+    expect([f.source?.podName, f.source?.identity]).toEqual(["app2", app2.identity]);
+    expect(f.destination?.podName).toBe("app1");
+    // The address is someone else's now: the identity the proxy saw decides (its labels, no pod name).
+    const app3 = registry.upsert(
+      { name: "app3", namespace: "default", labels: { app: "app3" }, netns: "c", interface: "vc" },
+      { ifindex: 7, ips: ["10.7.0.3"] },
+    );
+    const other = view.object(l7(before, { srcIp: "10.7.0.2", peerIdentity: app3.identity }));
+    expect(other.source).toMatchObject({ identity: app3.identity, podName: "", labels: app3.labelStrings });
+    // World then, a pod now: still world.
+    expect(view.object(l7(before, { peerIdentity: 2 })).source).toMatchObject({ identity: 2, podName: "" });
   });
 });
