@@ -2,9 +2,18 @@
 // (@flowlens/policy policyCases): for each case its policies are applied to the collector, the real
 // connection is made (TCP, UDP, or HTTP for L7 cases) and its outcome, the trace's verdict and the
 // expected verdict must agree. Addresses outside the pods live in a "world" namespace. Cases from
-// the host or to an outside address cannot be named by `policy trace` (it takes pods): for them the
-// datapath is compared with the package's trace, the code the collector's trace runs.
-import { type PolicyCase, policyCaseEndpoints, policyCases, policyCaseWorldAddresses, tracePolicyCase } from "@flowlens/policy";
+// the host or to an outside address are traced by address (--from-ip the host's bridge address,
+// --to-ip the outside one), which the collector resolves as the kernel does: the identities it
+// reports must be the package's for that case.
+import {
+  type PolicyCase,
+  type PolicyCasePeer,
+  policyCaseEndpoints,
+  policyCaseIdentity,
+  policyCases,
+  policyCaseWorldAddresses,
+  tracePolicyCase,
+} from "@flowlens/policy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../harness/run.js";
 import { type PolicySuite, policySuite } from "./lib/suite.js";
@@ -58,10 +67,17 @@ async function datapath(c: PolicyCase): Promise<{ passed: boolean; outcome: stri
   return { passed: r.r === "connected" || r.r === "reply", outcome: r.r };
 }
 
-/** `flowlens policy trace` for a case between pods: its final verdict line and full output. */
+/** The trace options naming one side of a case: a pod, the host by its address on the pods' bridge, or an outside address. */
+function sideArgs(side: "from" | "to", peer: PolicyCasePeer): string[] {
+  if (typeof peer !== "string") return [`--${side}-ip`, peer.ip];
+  if (peer === "host") return [`--${side}-ip`, s.pods.hostIpv4];
+  return [`--${side}-pod`, podRef(peer)];
+}
+
+/** `flowlens policy trace` for a case: its final verdict line and full output. */
 async function cliTrace(c: PolicyCase): Promise<{ verdict: string; text: string }> {
   const q = c.query;
-  const args = ["policy", "trace", "--from-pod", podRef(q.from as string), "--to-pod", podRef(q.to as string), "--dport", String(q.dport)];
+  const args = ["policy", "trace", ...sideArgs("from", q.from), ...sideArgs("to", q.to), "--dport", String(q.dport)];
   args.push("--protocol", q.proto);
   if (q.httpMethod !== undefined && q.httpPath !== undefined) args.push("--http-method", q.httpMethod, "--http-path", q.httpPath);
   const r = await s.cli(args);
@@ -98,17 +114,19 @@ for (const group of groups) {
 
     it.each(group.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
       const since = new Date(Date.now() - 1000).toISOString();
-      const lib = tracePolicyCase(c).result;
+      const { compiled, result: lib } = tracePolicyCase(c);
       expect(lib.verdict, "the package's trace").toBe(c.expected);
       const dp = await datapath(c);
       expect(dp.passed ? "passed" : "blocked", `datapath (${dp.outcome})`).toBe(c.expected === "DROPPED" ? "blocked" : "passed");
+      const t = await cliTrace(c);
+      expect(t.verdict, t.text).toBe(c.expected);
+      // The collector resolved both sides to the identities the package gives them.
+      const [head] = t.text.split("\n");
+      expect(head, t.text).toMatch(new RegExp(`^Tracing From: .*\\(identity ${policyCaseIdentity(compiled, c, c.query.from)}\\) => To: `));
+      expect(head, t.text).toMatch(new RegExp(` => To: .*\\(identity ${policyCaseIdentity(compiled, c, c.query.to)}\\) Port: `));
+      // Same deciding rule as the package's trace of the same case.
+      if (lib.rule && lib.rule.ruleId !== 0) expect(t.text).toContain(lib.rule.description);
       const betweenPods = typeof c.query.from === "string" && c.query.from !== "host" && typeof c.query.to === "string";
-      if (betweenPods) {
-        const t = await cliTrace(c);
-        expect(t.verdict, t.text).toBe(c.expected);
-        // Same deciding rule as the package's trace of the same case.
-        if (lib.rule && lib.rule.ruleId !== 0) expect(t.text).toContain(lib.rule.description);
-      }
       if (c.expected === "AUDIT" && betweenPods) await auditFlow(c, since);
     });
   });

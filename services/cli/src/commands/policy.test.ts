@@ -158,8 +158,54 @@ describe("policy trace", () => {
     );
   });
 
+  it("sends an address or an identity for either side", async () => {
+    const r = await runCli([
+      "policy",
+      "trace",
+      "--from-ip",
+      "203.0.113.7",
+      "--to-identity",
+      "70000",
+      "--dport",
+      "80",
+      "--server",
+      fake.address,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(fake.traces.at(-1)).toMatchObject({ fromPod: "", fromIp: "203.0.113.7", toPod: "", toIdentity: 70000, dport: 80 });
+    expect(fake.traces.at(-1)?.fromIdentity).toBeUndefined();
+    const byId = await runCli([
+      "policy",
+      "trace",
+      "--from-identity",
+      "1",
+      "--to-ip",
+      "fd00::1",
+      "--dport",
+      "53",
+      "--protocol",
+      "udp",
+      "--server",
+      fake.address,
+    ]);
+    expect(byId.code, byId.stderr).toBe(0);
+    expect(fake.traces.at(-1)).toMatchObject({ fromIdentity: 1, toIp: "fd00::1", protocol: "UDP" });
+  });
+
   it.each([
-    [["--to-pod", "a/b", "--dport", "80"], "required option '--from-pod <ns/name>' not specified"],
+    [["--to-pod", "a/b", "--dport", "80"], "give exactly one of --from-pod, --from-ip and --from-identity (none given)"],
+    [
+      ["--from-pod", "a/b", "--from-ip", "10.0.0.1", "--to-pod", "a/c", "--dport", "80"],
+      "give exactly one of --from-pod, --from-ip and --from-identity (2 given)",
+    ],
+    [
+      ["--from-pod", "a/b", "--to-ip", "10.0.0.1", "--to-identity", "2", "--dport", "80"],
+      "give exactly one of --to-pod, --to-ip and --to-identity (2 given)",
+    ],
+    [["--from-ip", "10.0.0", "--to-pod", "a/c", "--dport", "80"], 'invalid --from-ip "10.0.0"'],
+    [["--from-identity", "0", "--to-pod", "a/c", "--dport", "80"], 'invalid --from-identity "0"'],
+    [["--from-pod", "a/b", "--to-identity", "x", "--dport", "80"], 'invalid --to-identity "x"'],
     [["--from-pod", "a/b", "--to-pod", "a/c"], "required option '--dport <port>' not specified"],
     [["--from-pod", "a/b", "--to-pod", "a/c", "--dport", "70000"], 'invalid --dport "70000"'],
     [["--from-pod", "a/b", "--to-pod", "a/c", "--dport", "80", "--protocol", "sctp"], 'invalid --protocol "sctp"'],

@@ -214,7 +214,57 @@ describe("policy engine", () => {
     expect(logs.filter((l) => l.includes("no listener for default/app1"))).toHaveLength(1);
   });
 
+  it("trace by address resolves as fl_ipcache does (endpoint, host, longest CIDR, world), and by identity", () => {
+    const hostMaps = new PolicyMaps(
+      { policy: new MemMap("p"), ipcache: new MemMap("i"), endpoints: new MemMap("e"), cgroups: new MemMap("c") },
+      { hostAddresses: () => ["192.0.2.1"] },
+    );
+    hostMaps.refreshHostAddresses();
+    const e = new PolicyEngine({ registry, audit: false, log: () => {}, maps: hostMaps });
+    e.start();
+    const cidrPolicy = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: from-cidr
+spec:
+  endpointSelector:
+    matchLabels: {app: app1}
+  ingress:
+    - fromCIDRSet: [{cidr: 10.9.0.0/16, except: [10.9.9.0/24]}]
+      toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+`;
+    expect(new PolicyStore({ installer: e, log: () => {} }).apply([{ source: "c.yaml", text: cidrPolicy }]).errors).toEqual([]);
+    const to = { toPod: "app1", dport: 80, protocol: "TCP" };
+    const cidr = e.current.cidrIdentities.find((c) => c.cidr === "10.9.0.0/16")?.identity;
+    const inside = e.trace({ fromIp: "10.9.1.1", ...to });
+    expect([inside.result.verdict, inside.fromIdentity]).toEqual(["FORWARDED", cidr]);
+    expect(inside.result.lines[0]).toContain("10.9.1.1 cidr:10.9.0.0/16");
+    expect(e.trace({ fromIp: "10.9.9.1", ...to }).result.verdict).toBe("DROPPED"); // the except
+    const world = e.trace({ fromIp: "203.0.113.9", ...to });
+    expect([world.result.verdict, world.fromIdentity]).toEqual(["DROPPED", 2]);
+    const host = e.trace({ fromIp: "192.0.2.1", ...to });
+    expect([host.result.verdict, host.fromIdentity]).toEqual(["FORWARDED", 1]); // allow-localhost
+    const pod = e.trace({ fromIp: "10.7.0.2", ...to });
+    expect([pod.result.verdict, pod.fromIdentity]).toEqual(["DROPPED", registry.get("default", "app2")?.identity]);
+    expect(e.trace({ fromIdentity: cidr, ...to }).result.verdict).toBe("FORWARDED");
+    expect(e.trace({ fromIdentity: 2, ...to }).result.verdict).toBe("DROPPED");
+    const out = e.trace({ fromPod: "app1", toIp: "10.9.1.1", dport: 443, protocol: "TCP" });
+    expect([out.result.verdict, out.toIdentity]).toEqual(["FORWARDED", cidr]);
+  });
+
   it("trace refuses what it cannot answer, naming it", () => {
+    expect(() => engine.trace({ fromPod: "app2", fromIp: "10.7.0.2", toPod: "app1", dport: 80, protocol: "TCP" })).toThrow(
+      "give exactly one of from pod, from IP and from identity (2 given)",
+    );
+    expect(() => engine.trace({ fromPod: "app2", dport: 80, protocol: "TCP" })).toThrow(
+      "exactly one of to pod, to IP and to identity (none given)",
+    );
+    expect(() => engine.trace({ fromIp: "10.7.0", toPod: "app1", dport: 80, protocol: "TCP" })).toThrow(
+      'from IP "10.7.0" is not an IPv4 or IPv6 address',
+    );
+    expect(() => engine.trace({ fromIdentity: 0, toPod: "app1", dport: 80, protocol: "TCP" })).toThrow(
+      "from identity 0 is not a security identity",
+    );
     expect(() => engine.trace({ fromPod: "default/nope", toPod: "app1", dport: 80, protocol: "TCP" })).toThrow(
       "from pod default/nope is not an endpoint of this node",
     );

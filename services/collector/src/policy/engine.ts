@@ -9,15 +9,19 @@
 import { statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import {
+  addressIdentity,
   type CompiledPolicy,
   compilePolicies,
   type PolicyEndpoint,
   type PolicyError,
+  ReservedIdentity,
+  type TraceEndpoint,
   type TraceResult,
   tracePolicy,
 } from "@flowlens/policy";
 import { monoNowNs } from "../clock/monotonic.js";
 import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
+import { canonicalIp } from "../net/ip.js";
 import { derivedLabels, type FlowPolicyRef, RuleHistory, RuleTable } from "./rule-table.js";
 import { type PolicyInstaller, policyKey, type StoredPolicy } from "./store.js";
 
@@ -30,6 +34,8 @@ export interface PolicyMapsPort {
   deleteCgroup(cgroupId: bigint): void;
   setIpIdentity(ip: string, identity: number, endpointId: number): void;
   deleteIp(ip: string): void;
+  /** True for the host's own addresses (reserved:host in fl_ipcache). */
+  isHostAddress?(ip: string): boolean;
 }
 
 /** What the engine needs of the L7 proxy's supervisor (L7Supervisor): the endpoints with L7 ports and their rules. */
@@ -72,6 +78,20 @@ export function cgroupIdOf(path: string, root: string | undefined): bigint {
       `cgroup ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} — create it or fix the endpoint's "cgroup"`,
     );
   }
+}
+
+/** One connection to trace: each side by exactly one of pod, IP or identity. */
+export interface TraceQuery {
+  fromPod?: string;
+  toPod?: string;
+  fromIp?: string;
+  toIp?: string;
+  fromIdentity?: number;
+  toIdentity?: number;
+  dport: number;
+  protocol: string;
+  httpMethod?: string;
+  httpPath?: string;
 }
 
 export interface TraceAnswer {
@@ -319,18 +339,21 @@ export class PolicyEngine implements PolicyInstaller {
     }
   }
 
-  /** `policy trace` between two local endpoints ("ns/name" or "name"), from the installed compilation. */
-  trace(q: { fromPod: string; toPod: string; dport: number; protocol: string; httpMethod?: string; httpPath?: string }): TraceAnswer {
-    const from = this.endpoint(q.fromPod, "from");
-    const to = this.endpoint(q.toPod, "to");
+  /**
+   * `policy trace` from the installed compilation. Each side is a local endpoint ("ns/name" or
+   * "name"), an address (resolved as fl_ipcache resolves it) or an identity: exactly one of each.
+   */
+  trace(q: TraceQuery): TraceAnswer {
+    const from = this.traceSide(q.fromPod, q.fromIp, q.fromIdentity, "from");
+    const to = this.traceSide(q.toPod, q.toIp, q.toIdentity, "to");
     if (!Number.isInteger(q.dport) || q.dport < 1 || q.dport > 65535) throw new TraceError(`dport ${q.dport} is not a port (1-65535)`);
     const proto = (q.protocol || "TCP").toUpperCase();
     if (proto !== "TCP" && proto !== "UDP") throw new TraceError(`protocol "${q.protocol}" is not TCP or UDP`);
     if ((q.httpMethod === undefined) !== (q.httpPath === undefined))
       throw new TraceError("give both an HTTP method and an HTTP path, or neither");
     const result = tracePolicy(this.compiled, {
-      from: { identity: from.identity, name: `${from.namespace}/${from.name}` },
-      to: { identity: to.identity, name: `${to.namespace}/${to.name}` },
+      from,
+      to,
       dport: q.dport,
       proto: proto as "TCP" | "UDP",
       httpMethod: q.httpMethod,
@@ -338,6 +361,37 @@ export class PolicyEngine implements PolicyInstaller {
     });
     const policies = result.rule ? this.rules.current.policiesOf(result.rule.ruleId) : [];
     return { result, fromIdentity: from.identity, toIdentity: to.identity, policies };
+  }
+
+  private traceSide(pod: string | undefined, ip: string | undefined, identity: number | undefined, which: string): TraceEndpoint {
+    const given = [pod, ip, identity].filter((x) => x !== undefined && x !== "").length;
+    if (given !== 1)
+      throw new TraceError(`give exactly one of ${which} pod, ${which} IP and ${which} identity (${given === 0 ? "none" : given} given)`);
+    if (pod) {
+      const ep = this.endpoint(pod, which);
+      return { identity: ep.identity, name: `${ep.namespace}/${ep.name}` };
+    }
+    if (ip) return this.addressSide(ip, which);
+    const id = identity as number;
+    if (!Number.isInteger(id) || id < 1 || id > 0xffffffff)
+      throw new TraceError(`${which} identity ${id} is not a security identity (1 = host, 2 = world, or a CIDR or endpoint identity)`);
+    return { identity: id };
+  }
+
+  /** The identity the kernel gives an address: a local endpoint's, the host's, the longest CIDR identity, else world. */
+  private addressSide(ip: string, which: string): TraceEndpoint {
+    let addr: string;
+    try {
+      addr = canonicalIp(ip);
+    } catch {
+      throw new TraceError(`${which} IP "${ip}" is not an IPv4 or IPv6 address`);
+    }
+    const ep = this.deps.registry.byAddress(addr);
+    if (ep) return { identity: ep.identity, name: `${addr} ${ep.namespace}/${ep.name}` };
+    if (this.deps.maps?.isHostAddress?.(addr)) return { identity: ReservedIdentity.HOST, name: `${addr} reserved:host` };
+    const identity = addressIdentity(this.compiled.cidrIdentities, addr);
+    const cidr = this.compiled.cidrIdentities.find((c) => c.identity === identity);
+    return { identity, name: `${addr} ${cidr ? `cidr:${cidr.cidr}` : "reserved:world"}` };
   }
 
   private endpoint(ref: string, which: string): Endpoint {

@@ -209,6 +209,11 @@ export class PolicyMaps {
     this.reconcileIpcacheKey(key);
   }
 
+  /** True when `ip` is one of the host's own addresses (identity 1 in fl_ipcache). */
+  isHostAddress(ip: string): boolean {
+    return this.hostIps.has(ipcacheKey(canonicalIp(ip)).toString("hex"));
+  }
+
   /** The host's own addresses map to identity 1; call again when they may have changed. */
   refreshHostAddresses(): void {
     const ips = this.opts.hostAddresses?.() ?? localAddresses();

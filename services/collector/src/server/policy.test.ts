@@ -90,5 +90,14 @@ describe("flowlens.Policies handlers", () => {
     expect(call("Trace", { fromPod: "app2", toPod: "app1", dport: 0, protocol: "", httpMethod: "", httpPath: "" }).err?.code).toBe(
       grpc.status.INVALID_ARGUMENT,
     );
+    // By address and by identity: an outside address is world, dropped by app1's default deny.
+    const byIp = call("Trace", { fromIp: "203.0.113.7", toPod: "app1", dport: 80, protocol: "TCP" });
+    expect(byIp.res).toMatchObject({ verdict: Verdict.DROPPED, fromIdentity: 2 });
+    const byIdentity = call("Trace", { fromIdentity: 2, toPod: "app1", dport: 80, protocol: "TCP" });
+    expect(byIdentity.res).toMatchObject({ verdict: Verdict.DROPPED, fromIdentity: 2 });
+    expect(call("Trace", { fromPod: "app2", fromIp: "10.0.0.1", toPod: "app1", dport: 80, protocol: "TCP" }).err).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: "give exactly one of from pod, from IP and from identity (2 given)",
+    });
   });
 });

@@ -134,8 +134,12 @@ export function createPolicyHandlers(
       let answer: ReturnType<PolicyEngine["trace"]>;
       try {
         answer = engine.trace({
-          fromPod: r.fromPod,
-          toPod: r.toPod,
+          fromPod: r.fromPod || undefined,
+          toPod: r.toPod || undefined,
+          fromIp: r.fromIp || undefined,
+          toIp: r.toIp || undefined,
+          fromIdentity: r.fromIdentity,
+          toIdentity: r.toIdentity,
           dport: r.dport,
           protocol: r.protocol,
           httpMethod: r.httpMethod || undefined,
