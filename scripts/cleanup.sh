@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Removes what crashed runs may have left: demo/test pods (netns, veths, bridges), their processes,
-# collectors started by the demo, and pinned BPF objects under /sys/fs/bpf/flowlens*.
+# collectors started by the demo, L7 proxies of test and demo collectors, the cgroups policy tests
+# create, and pinned BPF objects of the collector, the demo and the tests.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ $EUID -eq 0 ]] || { echo "cleanup: must run as root" >&2; exit 1; }
@@ -31,8 +32,41 @@ if [[ -f $pidfile ]]; then
     kill -TERM "$pid" 2>/dev/null || true
   fi
 fi
+# L7 proxies run detached and outlive their collector. Only those of test collectors (state dirs in
+# the temp dir: the harness's flowlens-state-*, flowlens-h4c-*, the L7 tests' h3l*-state-*) and of the
+# demo (/run/flowlens-fld); a proxy of a real state dir (/var/lib/flowlens) is left alone.
+tmp=${TMPDIR:-/tmp}
+for cmdline in /proc/[0-9]*/cmdline; do
+  pid=${cmdline#/proc/}
+  pid=${pid%/cmdline}
+  mapfile -d '' -t argv 2>/dev/null <"$cmdline" || continue # gone meanwhile
+  ((${#argv[@]})) || continue
+  is_proxy=
+  dir=
+  for ((i = 0; i < ${#argv[@]}; i++)); do
+    [[ ${argv[i]} == *l7proxy* ]] && is_proxy=1
+    [[ ${argv[i]} == --state-dir ]] && dir=${argv[i + 1]:-}
+    [[ ${argv[i]} == --state-dir=* ]] && dir=${argv[i]#--state-dir=}
+  done
+  [[ -n $is_proxy && -n $dir ]] || continue
+  case $dir in
+  "$tmp"/flowlens-* | "$tmp"/h3l*-state-* | /tmp/flowlens-* | /tmp/h3l*-state-* | /run/flowlens-fld/*)
+    kill -TERM "$pid" 2>/dev/null && echo "cleanup: stopped L7 proxy $pid (state dir $dir)"
+    ;;
+  esac
+done
 rm -rf /run/flowlens-fld
+# Empty cgroups of the socket-policy tests: test/policy/socket.test.ts (p4c-<pid>, with a child),
+# the collector's datapath tests (h2p-<n>, h2p-pins-<n>), libbpf-ts's (h2p<n>-lbt, lbt-test-<n>).
+# rmdir removes only empty ones, children first; one still holding processes is named.
+for cg in /sys/fs/cgroup/unified/{p4c-*,h2p*,lbt-test-*}; do
+  [[ -d $cg ]] || continue
+  find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+  [[ -d $cg ]] && echo "cleanup: cgroup $cg still has processes ($(tr '\n' ' ' <"$cg/cgroup.procs")); left in place" >&2
+done
+# Pins: the collector's and the demo's (flowlens), test collectors' (flowlens-test-<pid>-<n>), the
+# policy-service test's (h4c-<pid>), the L7 tests' (h3l?-<pid>), the datapath and libbpf-ts tests'.
 if [[ -d /sys/fs/bpf ]]; then
-  for pin in /sys/fs/bpf/flowlens*; do [[ -e $pin ]] && rm -rf "$pin"; done
+  for pin in /sys/fs/bpf/{flowlens*,h4c-*,h3l*-*,h2p*,lbt-test-*}; do [[ -e $pin ]] && rm -rf "$pin"; done
 fi
 exit 0
