@@ -58,6 +58,7 @@ describe("founding example", () => {
   });
 
   it("flowlens policy apply: the first requests right after it returns are answered by the L7 proxy; app3 is dropped, app2 gets 80 only", async () => {
+    const invoked = epochMs();
     const r = await s.applyCli(FOUNDING);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^applied default\/app1-policy \(CiliumNetworkPolicy, 1 rule, revision \d+\)$/m);
@@ -69,7 +70,7 @@ describe("founding example", () => {
       { method: "GET", path: "/restricted" },
     ]);
     console.log(
-      `founding: first request ${(sent - r.returnedAt).toFixed(0)} ms after the CLI returned: ${first.map((a) => a.status || a.error).join(", ")}`,
+      `founding: the apply CLI took ${(r.returnedAt - invoked).toFixed(0)} ms (proxy started and listening); first request ${(sent - r.returnedAt).toFixed(0)} ms after it returned: ${first.map((a) => a.status || a.error).join(", ")}`,
     );
     expect(first.map((a) => a.status)).toEqual([200, 403]);
     expect(first[1].body).toBe("Access denied\r\n");
