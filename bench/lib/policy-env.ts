@@ -1,6 +1,7 @@
 // Set-up shared by the policy benches: "b4*" pods from the test harness, the real collector (its own
 // pin path and state dir, uninstalled when it stops or the bench exits), a Policies gRPC client,
 // /metrics reads, and helper processes (load generators, probes) run inside a pod's netns.
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -16,8 +17,6 @@ import { type Collector, freePort, startCollector } from "../../test/harness/col
 import { createPods, type PodSpec, type Pods } from "../../test/harness/pods.ts";
 import { waitFor } from "../../test/harness/run.ts";
 import { REPO_ROOT } from "../../test/harness/topology.ts";
-
-export { sleep } from "./env.ts";
 
 export const NAMESPACE = "bench";
 export const LIB = resolve(REPO_ROOT, "bench/lib");
@@ -105,6 +104,5 @@ export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** "load average: 1.2, 1.0, 0.9" of the machine, printed with the results (the machine is shared). */
 export async function loadAverage(): Promise<string> {
-  const { readFileSync } = await import("node:fs");
-  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  return (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
 }
