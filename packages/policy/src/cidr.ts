@@ -44,10 +44,16 @@ export function prefixContains(outer: Prefix, inner: Prefix): boolean {
   return outer.family === inner.family && outer.len <= inner.len && (inner.addr & mask(outer.family, outer.len)) === outer.addr;
 }
 
+/** Netmasks by prefix length, per family: prefixContains runs in the compiler's inner loops. */
+const MASKS = { 4: masks(32), 6: masks(128) };
+
+function masks(bits: number): bigint[] {
+  const all = (1n << BigInt(bits)) - 1n;
+  return Array.from({ length: bits + 1 }, (_, len) => (len === 0 ? 0n : (all << BigInt(bits - len)) & all));
+}
+
 function mask(family: 4 | 6, len: number): bigint {
-  const bits = family === 4 ? 32n : 128n;
-  const all = (1n << bits) - 1n;
-  return len === 0 ? 0n : (all << (bits - BigInt(len))) & all;
+  return MASKS[family][len];
 }
 
 function parseIPv4(s: string): bigint | undefined {

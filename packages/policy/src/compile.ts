@@ -2,8 +2,18 @@
 // policy maps (compiled.ts). Semantics are Cilium's; docs/policy.md ("Policy subset") says what
 // each construct becomes.
 
-import { type Prefix, parsePrefix, prefixContains } from "./cidr.js";
-import type { CompiledPolicy, Direction, HttpRule, L7Port, PolicyEntry, PolicyRef, RuleInfo, SubjectState } from "./compiled.js";
+import { CidrIndex } from "./cidr-index.js";
+import type {
+  CidrIdentity,
+  CompiledPolicy,
+  Direction,
+  HttpRule,
+  L7Port,
+  PolicyEntry,
+  PolicyRef,
+  RuleInfo,
+  SubjectState,
+} from "./compiled.js";
 import { describeNoDefaultDeny, describePeerRule, describeRef } from "./describe.js";
 import { cidrIdentities, ReservedIdentity, selectorLabels } from "./identity.js";
 import type { PeerRule, Policy, PolicyEndpoint, PortRule, Selector } from "./model.js";
@@ -75,7 +85,8 @@ class Compiler {
   private readonly byNamespace = new Map<string, { identity: number; labels: Record<string, string> }[]>();
   /** Selector results: many rules repeat the same selector. */
   private readonly selected = new Map<string, number[]>();
-  private cidrs: { prefix: Prefix; identity: number }[] = [];
+  private cidrs = new CidrIndex([]);
+  private cidrIds: CidrIdentity[] = [];
 
   constructor(
     endpoints: PolicyEndpoint[],
@@ -96,7 +107,8 @@ class Compiler {
   run(input: Policy[]): CompiledPolicy {
     const policies = [...input].sort((a, b) => cmpRef(a.ref, b.ref));
     const cidrIds = cidrIdentities(policies.flatMap(namedPrefixes));
-    this.cidrs = cidrIds.map((c) => ({ prefix: parsePrefix(c.cidr) as Prefix, identity: c.identity }));
+    this.cidrs = new CidrIndex(cidrIds);
+    this.cidrIds = cidrIds;
     for (const p of policies) this.addPolicy(p);
     this.addDefaultAllows();
     this.addAllowLocalhost();
@@ -198,19 +210,13 @@ class Compiler {
     const l3 = r.endpoints !== undefined || r.cidrs !== undefined || r.entities !== undefined;
     if (!l3) return r.toPorts ? [ReservedIdentity.ANY] : [];
     for (const sel of r.endpoints ?? []) for (const id of this.select(sel, ref, false)) out.add(id);
-    for (const c of r.cidrs ?? []) {
-      const outer = parsePrefix(c.cidr) as Prefix;
-      const except = c.except.map((e) => parsePrefix(e) as Prefix);
-      for (const { prefix, identity } of this.cidrs) {
-        if (prefixContains(outer, prefix) && !except.some((e) => prefixContains(e, prefix))) out.add(identity);
-      }
-    }
+    for (const c of r.cidrs ?? []) for (const id of this.cidrs.within(c.cidr, c.except)) out.add(id);
     for (const e of r.entities ?? []) {
       if (e === "all") return [ReservedIdentity.ANY];
       if (e === "host") out.add(ReservedIdentity.HOST);
       if (e === "world") {
         out.add(ReservedIdentity.WORLD);
-        for (const c of this.cidrs) out.add(c.identity);
+        for (const c of this.cidrIds) out.add(c.identity);
       }
     }
     return [...out].sort((a, b) => a - b);
