@@ -42,9 +42,6 @@ interface Origin {
 
 /** Contributions to one map key before merging. */
 interface Acc {
-  subject: number;
-  direction: Direction;
-  peer: number;
   proto: number;
   port: number;
   len: number;
@@ -56,8 +53,32 @@ interface Acc {
   implicit: number[];
 }
 
+/** The keys of one (subject, direction, peer): deny beats allow within it. */
+interface Space {
+  subject: number;
+  direction: Direction;
+  peer: number;
+  /** By portKeyOf(proto, len, port). */
+  accs: Map<number, Acc>;
+}
+
+/** A merged key: its entry (but the rule id) and the origins that decide it. */
+interface Merged {
+  space: Space;
+  acc: Acc;
+  action: "allow" | "deny";
+  audit: boolean;
+  l7: boolean;
+  /** RuleIds key of the origins. */
+  rule: string;
+  /** An allow some policy wrote at L4 (not only HTTP rules or allow-localhost). */
+  plain: boolean;
+}
+
 /** Per subject and direction: the policies that make it default-deny, and those that only add rules. */
 interface Coverage {
+  subject: number;
+  direction: Direction;
   defaultDeny: number[]; // origin ids (one per policy rule) with default deny on
   noDefaultDeny: number[]; // origin ids of "allow all" contributions
 }
@@ -74,11 +95,12 @@ export function compilePolicies(policies: Policy[], endpoints: PolicyEndpoint[],
 
 class Compiler {
   private readonly origins: Origin[] = [];
-  private readonly accs = new Map<string, Acc>();
+  /** Spaces by direction, subject and peer (numeric keys: this is the inner loop). */
+  private readonly spaces = { ingress: new Map<number, Map<number, Space>>(), egress: new Map<number, Map<number, Space>>() };
   private readonly coverage = new Map<string, Coverage>(); // `${subject}|${dir}`
   private readonly l7Rules = new Map<
     string,
-    { subject: number; port: number; rules: { peers: number[] | "any"; http: HttpRule[]; origin: number }[] }
+    { subject: number; port: number; rules: { peers: number[] | "any"; http: HttpRule[]; origin: number; rule: string }[] }
   >();
   /** Distinct (identity, selector labels) pairs, all and by namespace. */
   private readonly labelSets: { identity: number; labels: Record<string, string> }[] = [];
@@ -105,22 +127,39 @@ class Compiler {
   }
 
   run(input: Policy[]): CompiledPolicy {
-    const policies = [...input].sort((a, b) => cmpRef(a.ref, b.ref));
+    // Sort keys made once, not per comparison.
+    const policies = input
+      .map((p) => ({ p, k: refKey(p.ref) }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+      .map((x) => x.p);
     const cidrIds = cidrIdentities(policies.flatMap(namedPrefixes));
     this.cidrs = new CidrIndex(cidrIds);
     this.cidrIds = cidrIds;
     for (const p of policies) this.addPolicy(p);
     this.addDefaultAllows();
     this.addAllowLocalhost();
-    const merged = this.merge();
     const ids = new RuleIds(this.origins);
-    for (const m of merged) ids.add(m.origins);
-    for (const l of this.l7Rules.values()) for (const r of l.rules) ids.add([r.origin]);
+    const merged = this.merge(ids);
+    for (const l of this.l7Rules.values()) for (const r of l.rules) r.rule = ids.add([r.origin]);
     ids.assign();
-    const entries: (PolicyEntry & { plain: boolean })[] = merged.map((m) => ({ ...m.entry, ruleId: ids.of(m.origins), plain: m.plain }));
-    const l7 = this.l7Ports(entries, ids);
+    const entries = merged.map((m): PolicyEntry => {
+      const { space: sp, acc: a } = m;
+      return {
+        subject: sp.subject,
+        direction: sp.direction,
+        peer: sp.peer,
+        proto: a.proto,
+        port: a.port,
+        portPrefixLen: a.len,
+        action: m.action,
+        audit: m.audit,
+        l7: m.l7,
+        ruleId: ids.of(m.rule),
+      };
+    });
+    const l7 = this.l7Ports(entries, merged, ids);
     return {
-      entries: entries.map(({ plain: _, ...e }) => e),
+      entries,
       subjects: this.subjects(),
       cidrIdentities: cidrIds,
       rules: ids.infos(),
@@ -163,14 +202,18 @@ class Compiler {
     const audit = this.origins[origin].audit;
     for (const pr of r.toPorts ?? [undefined]) {
       const l7 = !deny && dir === "ingress" && (pr?.http?.length ?? 0) > 0;
-      for (const key of portKeys(pr)) {
-        for (const s of subjects) {
-          for (const peer of peers) {
-            const acc = this.acc(s, dir, peer, key);
+      const keys = portKeys(pr);
+      for (const s of subjects) {
+        for (const peer of peers) {
+          const space = this.space(s, dir, peer);
+          for (const key of keys) {
+            const acc = this.acc(space, key);
             if (deny) (audit ? acc.auditDeny : acc.deny).push(origin);
             else (l7 ? acc.l7 : acc.allow).push(origin);
           }
         }
+      }
+      for (const key of keys) {
         if (l7 && pr) {
           for (const s of subjects) this.addL7(s, key.port, peers, pr, origin);
         }
@@ -185,7 +228,7 @@ class Compiler {
       ...(h.method !== undefined && { method: h.method }),
       ...(h.path !== undefined && { path: h.path }),
     }));
-    l.rules.push({ peers: peers.includes(ReservedIdentity.ANY) ? "any" : peers, http, origin });
+    l.rules.push({ peers: peers.includes(ReservedIdentity.ANY) ? "any" : peers, http, origin, rule: "" });
   }
 
   /** Endpoints selectors of a namespaced policy see their own namespace unless they name one (Cilium). */
@@ -227,26 +270,35 @@ class Compiler {
     return this.origins.length - 1;
   }
 
-  private cover(subject: number, dir: Direction): Coverage {
-    return getOrAdd(this.coverage, `${subject}|${dir}`, () => ({ defaultDeny: [], noDefaultDeny: [] }));
+  private cover(subject: number, direction: Direction): Coverage {
+    return getOrAdd(this.coverage, `${subject}|${direction}`, () => ({ subject, direction, defaultDeny: [], noDefaultDeny: [] }));
   }
 
-  private acc(subject: number, direction: Direction, peer: number, k: PortKey): Acc {
-    const key = `${subject}|${direction}|${peer}|${k.proto}|${k.len}|${k.port}`;
-    let a = this.accs.get(key);
+  private space(subject: number, direction: Direction, peer: number): Space {
+    const bySubject = getOrAdd(this.spaces[direction], subject, () => new Map<number, Space>());
+    let sp = bySubject.get(peer);
+    if (!sp) {
+      sp = { subject, direction, peer, accs: new Map() };
+      bySubject.set(peer, sp);
+    }
+    return sp;
+  }
+
+  private acc(space: Space, k: PortKey): Acc {
+    const key = portKeyOf(k.proto, k.len, k.port);
+    let a = space.accs.get(key);
     if (!a) {
-      a = { subject, direction, peer, proto: k.proto, port: k.port, len: k.len, deny: [], auditDeny: [], allow: [], l7: [], implicit: [] };
-      this.accs.set(key, a);
+      a = { proto: k.proto, port: k.port, len: k.len, deny: [], auditDeny: [], allow: [], l7: [], implicit: [] };
+      space.accs.set(key, a);
     }
     return a;
   }
 
   /** A direction only policies with enableDefaultDeny false touch stays open: their denies still apply. */
   private addDefaultAllows(): void {
-    for (const [k, c] of this.coverage) {
+    for (const c of this.coverage.values()) {
       if (c.defaultDeny.length > 0) continue;
-      const [subject, dir] = k.split("|");
-      const acc = this.acc(Number(subject), dir as Direction, ReservedIdentity.ANY, { proto: 0, port: 0, len: 0 });
+      const acc = this.acc(this.space(c.subject, c.direction, ReservedIdentity.ANY), ANY_PORT);
       acc.allow.push(...c.noDefaultDeny);
     }
   }
@@ -258,52 +310,50 @@ class Compiler {
    */
   private addAllowLocalhost(): void {
     let origin: number | undefined;
-    for (const k of [...this.coverage.keys()].sort()) {
-      const [subject, dir] = k.split("|");
-      if (dir !== "ingress") continue;
+    for (const c of this.coverage.values()) {
+      if (c.direction !== "ingress") continue;
       origin ??= this.origin(undefined, false, "ingress allow from reserved:host (allow-localhost: the node reaches its endpoints)");
-      this.acc(Number(subject), "ingress", ReservedIdentity.HOST, { proto: 0, port: 0, len: 0 }).implicit.push(origin);
+      this.acc(this.space(c.subject, "ingress", ReservedIdentity.HOST), ANY_PORT).implicit.push(origin);
     }
   }
 
   /** One entry per key; deny beats allow at a key and over every longer allow of the same (subject, peer, direction). */
-  private merge(): { entry: Omit<PolicyEntry, "ruleId">; origins: number[]; plain: boolean }[] {
-    const spaces = new Map<string, Acc[]>();
-    for (const a of this.accs.values()) {
-      const k = `${a.subject}|${a.direction}|${a.peer}`;
-      getOrAdd(spaces, k, () => []).push(a);
-    }
-    const out: { entry: Omit<PolicyEntry, "ruleId">; origins: number[]; plain: boolean }[] = [];
-    for (const accs of spaces.values()) {
-      const hard = new Set<string>();
-      const soft = new Set<string>();
-      for (const a of accs) {
-        if (a.deny.length) hard.add(prefixKey(a.proto, a.len, a.port));
-        else if (a.auditDeny.length) soft.add(prefixKey(a.proto, a.len, a.port));
-      }
-      for (const a of accs) {
-        const base = { subject: a.subject, direction: a.direction, peer: a.peer, proto: a.proto, port: a.port, portPrefixLen: a.len };
-        if (a.deny.length) {
-          out.push({ entry: { ...base, action: "deny", audit: false, l7: false }, origins: a.deny, plain: false });
-        } else if (a.auditDeny.length) {
-          if (covered(hard, a, true)) continue; // an enforced deny around it decides
-          out.push({ entry: { ...base, action: "deny", audit: true, l7: false }, origins: a.auditDeny, plain: false });
-        } else {
-          if (covered(hard, a, false) || covered(soft, a, false)) continue;
-          const origins = [...a.allow, ...a.l7, ...a.implicit];
-          const audit = origins.every((o) => this.origins[o].audit);
-          out.push({ entry: { ...base, action: "allow", audit, l7: a.l7.length > 0 }, origins, plain: a.allow.length > 0 });
-        }
+  private merge(ids: RuleIds): Merged[] {
+    const out: Merged[] = [];
+    for (const bySubject of [this.spaces.ingress, this.spaces.egress]) {
+      for (const spaces of bySubject.values()) {
+        for (const space of spaces.values()) this.mergeSpace(space, ids, out);
       }
     }
-    return out.sort((x, y) => cmpEntry(x.entry, y.entry));
+    return out.sort((x, y) => cmpMerged(x, y));
+  }
+
+  private mergeSpace(space: Space, ids: RuleIds, out: Merged[]): void {
+    const hard = new Set<number>();
+    const soft = new Set<number>();
+    for (const [k, a] of space.accs) {
+      if (a.deny.length) hard.add(k);
+      else if (a.auditDeny.length) soft.add(k);
+    }
+    for (const acc of space.accs.values()) {
+      if (acc.deny.length) {
+        out.push({ space, acc, action: "deny", audit: false, l7: false, rule: ids.add(acc.deny), plain: false });
+      } else if (acc.auditDeny.length) {
+        if (covered(hard, acc, true)) continue; // an enforced deny around it decides
+        out.push({ space, acc, action: "deny", audit: true, l7: false, rule: ids.add(acc.auditDeny), plain: false });
+      } else {
+        if (covered(hard, acc, false) || covered(soft, acc, false)) continue;
+        const origins = [...acc.allow, ...acc.l7, ...acc.implicit];
+        const audit = origins.every((o) => this.origins[o].audit);
+        out.push({ space, acc, action: "allow", audit, l7: acc.l7.length > 0, rule: ids.add(origins), plain: acc.allow.length > 0 });
+      }
+    }
   }
 
   private subjects(): SubjectState[] {
     const m = new Map<number, SubjectState>();
-    for (const [k, c] of this.coverage) {
-      const [s, dir] = k.split("|");
-      const identity = Number(s);
+    for (const c of this.coverage.values()) {
+      const identity = c.subject;
       const st = getOrAdd(m, identity, () => ({
         identity,
         enforceIngress: false,
@@ -312,7 +362,7 @@ class Compiler {
         auditEgress: false,
       }));
       const audit = this.opts.audit === true || (c.defaultDeny.length > 0 && c.defaultDeny.every((o) => this.origins[o].audit));
-      if (dir === "ingress") {
+      if (c.direction === "ingress") {
         st.enforceIngress = true;
         st.auditIngress = audit;
       } else {
@@ -328,13 +378,18 @@ class Compiler {
    * an "allow every request" rule for them: the kernel redirects the port as a whole, so the proxy
    * must honour the L4-only allows too.
    */
-  private l7Ports(entries: (PolicyEntry & { plain: boolean })[], ids: RuleIds): L7Port[] {
+  private l7Ports(entries: PolicyEntry[], merged: Merged[], ids: RuleIds): L7Port[] {
     const out: L7Port[] = [];
+    if (this.l7Rules.size === 0) return out;
+    // The plain ingress allows by subject, in entry order.
+    const plainBySubject = new Map<number, PolicyEntry[]>();
+    entries.forEach((e, i) => {
+      if (e.direction === "ingress" && e.action === "allow" && merged[i].plain) getOrAdd(plainBySubject, e.subject, () => []).push(e);
+    });
     for (const l of this.l7Rules.values()) {
-      const rules: L7Port["rules"] = l.rules.map((r) => ({ peers: r.peers, http: r.http, ruleId: ids.of([r.origin]) }));
+      const rules: L7Port["rules"] = l.rules.map((r) => ({ peers: r.peers, http: r.http, ruleId: ids.of(r.rule) }));
       const plain = new Map<number, Set<number>>(); // ruleId → peers
-      for (const e of entries) {
-        if (e.subject !== l.subject || e.direction !== "ingress" || e.action !== "allow" || !e.plain) continue;
+      for (const e of plainBySubject.get(l.subject) ?? []) {
         if (e.proto !== 0 && (e.proto !== IPPROTO_TCP || (l.port & portMask(e.portPrefixLen)) !== e.port)) continue;
         getOrAdd(plain, e.ruleId, () => new Set<number>()).add(e.peer);
       }
@@ -352,33 +407,37 @@ class Compiler {
 /** Rule ids for sets of origins: the same policies give the same ids, in the order of the origin sets. */
 class RuleIds {
   private readonly sets = new Map<string, number[]>();
-  private ids?: Map<string, number>;
+  private readonly ids = new Map<string, number>();
+  /** The sets in id order (after assign()). */
+  private order: [string, number[]][] = [];
 
   constructor(private readonly origins: Origin[]) {}
 
-  add(origins: number[]): void {
-    const set = [...new Set(origins)].sort((a, b) => a - b);
-    this.sets.set(set.join(","), set);
+  /** Registers a set of origins; returns the key of() takes. */
+  add(origins: number[]): string {
+    const set = origins.length === 1 ? [origins[0]] : [...new Set(origins)].sort((a, b) => a - b);
+    const key = set.join(",");
+    if (!this.sets.has(key)) this.sets.set(key, set);
+    return key;
   }
 
   /** The id of a registered set (after assign()). */
-  of(origins: number[]): number {
-    const key = [...new Set(origins)].sort((a, b) => a - b).join(",");
-    const id = this.ids?.get(key);
+  of(key: string): number {
+    const id = this.ids.get(key);
     if (id === undefined) throw new Error(`internal: rule set ${key} has no id`);
     return id;
   }
 
   infos(): RuleInfo[] {
     const out: RuleInfo[] = [PLACEHOLDER];
-    for (const [key, set] of this.sorted()) {
+    for (const [key, set] of this.order) {
       const refs = new Map<string, PolicyRef>();
       for (const o of set) {
         const ref = this.origins[o].ref;
         if (ref) refs.set(refKey(ref), ref);
       }
       out.push({
-        ruleId: this.ids?.get(key) ?? 0,
+        ruleId: this.ids.get(key) ?? 0,
         policies: [...refs.values()],
         description: set.map((o) => this.origins[o].description).join("; "),
       });
@@ -387,11 +446,8 @@ class RuleIds {
   }
 
   assign(): void {
-    this.ids = new Map(this.sorted().map(([key], i) => [key, i + 1]));
-  }
-
-  private sorted(): [string, number[]][] {
-    return [...this.sets.entries()].sort((a, b) => cmpNumbers(a[1], b[1]));
+    this.order = [...this.sets.entries()].sort((a, b) => cmpNumbers(a[1], b[1]));
+    for (const [i, [key]] of this.order.entries()) this.ids.set(key, i + 1);
   }
 }
 
@@ -408,18 +464,21 @@ function portKeys(pr: PortRule | undefined): PortKey[] {
   return out;
 }
 
-function prefixKey(proto: number, len: number, port: number): string {
-  return `${proto}/${len}/${port}`;
+const ANY_PORT: PortKey = { proto: 0, port: 0, len: 0 };
+
+/** One number per (proto, port prefix): proto < 256, len <= 16, port < 65536. */
+function portKeyOf(proto: number, len: number, port: number): number {
+  return proto * 0x200000 + len * 0x10000 + port;
 }
 
-/** Whether a prefix of `set` covers the key (strictly shorter ones only when `strict`). */
-function covered(set: Set<string>, a: { proto: number; len: number; port: number }, strict: boolean): boolean {
+/** Whether a prefix of `set` (portKeyOf keys) covers the key (strictly shorter ones only when `strict`). */
+function covered(set: Set<number>, a: { proto: number; len: number; port: number }, strict: boolean): boolean {
   if (set.size === 0) return false;
-  if (set.has(prefixKey(0, 0, 0)) && !(strict && a.proto === 0)) return true;
+  if (set.has(portKeyOf(0, 0, 0)) && !(strict && a.proto === 0)) return true;
   if (a.proto === 0) return false;
   for (let l = 0; l <= a.len; l++) {
     if (strict && l === a.len) break;
-    if (set.has(prefixKey(a.proto, l, a.port & portMask(l)))) return true;
+    if (set.has(portKeyOf(a.proto, l, a.port & portMask(l)))) return true;
   }
   return false;
 }
@@ -438,24 +497,21 @@ function refKey(r: PolicyRef): string {
   return `${r.kind}\u0000${r.namespace}\u0000${r.name}`;
 }
 
-function cmpRef(a: PolicyRef, b: PolicyRef): number {
-  const x = refKey(a);
-  const y = refKey(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 function cmpNumbers(a: number[], b: number[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
-function cmpEntry(a: Omit<PolicyEntry, "ruleId">, b: Omit<PolicyEntry, "ruleId">): number {
+/** Entry order: subject, direction (ingress first), peer, proto, port prefix length, port. */
+function cmpMerged(x: Merged, y: Merged): number {
+  const a = x.space;
+  const b = y.space;
   return (
     a.subject - b.subject ||
     (a.direction === b.direction ? 0 : a.direction === "ingress" ? -1 : 1) ||
     a.peer - b.peer ||
-    a.proto - b.proto ||
-    a.portPrefixLen - b.portPrefixLen ||
-    a.port - b.port
+    x.acc.proto - y.acc.proto ||
+    x.acc.len - y.acc.len ||
+    x.acc.port - y.acc.port
   );
 }
