@@ -56,15 +56,30 @@ function mask(family: 4 | 6, len: number): bigint {
   return MASKS[family][len];
 }
 
+/** Dotted quad, each part 0-255 without leading zeros. */
 function parseIPv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(p);
+  let v = 0;
+  let parts = 0;
+  let i = 0;
+  while (parts < 4) {
+    const start = i;
+    let n = 0;
+    while (i < s.length && i - start < 4) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      n = n * 10 + c;
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || n > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return undefined;
+    v = v * 256 + n;
+    parts++;
+    if (parts < 4) {
+      if (s.charCodeAt(i) !== 46) return undefined; // "."
+      i++;
+    }
   }
-  return v;
+  return i === s.length ? BigInt(v) : undefined;
 }
 
 function parseIPv6(s: string): bigint | undefined {
