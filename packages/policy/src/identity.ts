@@ -57,10 +57,15 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const utf8 = new TextEncoder();
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 function fnv1a(seed: number, s: string, separator: boolean): number {
   let h = seed;
   // ASCII (every prefix, most labels) is its own UTF-8: no encoding pass.
-  if (/^[\x00-\x7f]*$/.test(s)) for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME) >>> 0;
+  if (isAscii(s)) for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME) >>> 0;
   else for (const b of utf8.encode(s)) h = Math.imul(h ^ b, FNV_PRIME) >>> 0;
   if (separator) h = Math.imul(h ^ 0x0a, FNV_PRIME) >>> 0;
   return h >>> 0;
