@@ -14,8 +14,10 @@ export function ipcacheKey(text: string): Uint8Array {
   const p = parsePrefix(text);
   if (typeof p === "string") throw new Error(p);
   const key = new Uint8Array(IPCACHE_KEY_SIZE);
-  new DataView(key.buffer).setUint32(0, p.family === 4 ? 96 + p.len : p.len, true);
+  const view = new DataView(key.buffer);
+  view.setUint32(0, p.family === 4 ? 96 + p.len : p.len, true);
   const addr = p.family === 4 ? (0xffffn << 32n) | p.addr : p.addr;
-  for (let i = 0; i < 16; i++) key[4 + i] = Number((addr >> BigInt(8 * (15 - i))) & 0xffn);
+  // The address big endian, 32 bits at a time.
+  for (let i = 0; i < 4; i++) view.setUint32(4 + 4 * i, Number(BigInt.asUintN(32, addr >> BigInt(32 * (3 - i)))), false);
   return key;
 }

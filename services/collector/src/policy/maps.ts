@@ -94,6 +94,8 @@ export class PolicyMaps {
   private readonly endpointIps = new Map<string, string>();
   private hostIps = new Map<string, string>();
   private cidrIps = new Map<string, string>();
+  /** fl_ipcache key (hex) of each prefix of the last applyCompiled: most stay from one policy set to the next. */
+  private cidrKeys = new Map<string, string>();
   /** Adopted keys nobody has claimed since start (pruneAdopted removes them). */
   private readonly unclaimed: { endpoints: Set<string>; cgroups: Set<string>; ipcache: Set<string> };
 
@@ -138,8 +140,12 @@ export class PolicyMaps {
     const policy = new Map<string, string>();
     for (const e of c.entries) policy.set(policyKey(e).toString("hex"), policyValue(e).toString("hex"));
     const cidrs = new Map<string, string>();
-    for (const { cidr, identity } of c.cidrIdentities)
-      cidrs.set(ipcacheKey(cidr).toString("hex"), ipcacheValue(identity, 0).toString("hex"));
+    const cidrKeys = new Map<string, string>();
+    for (const { cidr, identity } of c.cidrIdentities) {
+      const key = this.cidrKeys.get(cidr) ?? ipcacheKey(cidr).toString("hex");
+      cidrKeys.set(cidr, key);
+      cidrs.set(key, ipcacheValue(identity, 0).toString("hex"));
+    }
     // IPv4 is keyed ::ffff:a.b.c.d, so an IPv6 prefix of /96 or shorter (::/0) would name IPv4
     // addresses too; a world entry at the IPv4 root (0.0.0.0/0's own key) stops IPv4 lookups above it.
     const v4Root = ipcacheKey("0.0.0.0/0").toString("hex");
@@ -161,6 +167,7 @@ export class PolicyMaps {
     }
     for (const [k, v] of policy) if (this.policy.put(k, v)) res.written++;
     this.cidrIps = cidrs;
+    this.cidrKeys = cidrKeys;
     this.subjects = subjects;
     res.written += this.syncIpcacheAdds();
     res.written += this.syncEndpointInfos();
