@@ -17,6 +17,7 @@ import type {
 import { describeNoDefaultDeny, describePeerRule, describeRef } from "./describe.js";
 import { cidrIdentities, ReservedIdentity, selectorLabels } from "./identity.js";
 import type { PeerRule, Policy, PolicyEndpoint, PortRule, Selector } from "./model.js";
+import { namedPrefixes, policyText, selectorKey } from "./policy-memo.js";
 import { portMask, portPrefixes } from "./ports.js";
 import { namesNamespace, selectorMatches } from "./selector.js";
 import { getOrAdd } from "./util.js";
@@ -168,18 +169,28 @@ class Compiler {
   }
 
   private addPolicy(p: Policy): void {
-    for (const rule of p.rules) {
+    for (const [ruleIndex, rule] of p.rules.entries()) {
       const subjects = this.select(rule.endpointSelector, p.ref, true);
       if (subjects.length === 0) continue;
       const audit = p.audit || this.opts.audit === true;
-      for (const dir of DIRECTIONS) {
+      for (const [dirIndex, dir] of DIRECTIONS.entries()) {
+        // Descriptions per (rule, direction): slot 0 default deny, 1 allow all, 2 + 2i allows[i], 3 + 2i denies[i].
+        const group = ruleIndex * 2 + dirIndex;
         const allows = dir === "ingress" ? rule.ingress : rule.egress;
         const denies = dir === "ingress" ? rule.ingressDeny : rule.egressDeny;
         if (allows.length === 0 && denies.length === 0) continue;
         const defaultDeny = rule.enableDefaultDeny[dir] ?? true;
         const cover = defaultDeny
-          ? this.origin(p.ref, audit, `${dir} default deny (${describeRef(p.ref)} ${rule.path})`)
-          : this.origin(p.ref, audit, describeNoDefaultDeny(p, rule, dir));
+          ? this.origin(
+              p.ref,
+              audit,
+              policyText(p, group, 0, () => `${dir} default deny (${describeRef(p.ref)} ${rule.path})`),
+            )
+          : this.origin(
+              p.ref,
+              audit,
+              policyText(p, group, 1, () => describeNoDefaultDeny(p, rule, dir)),
+            );
         for (const s of subjects) {
           const c = this.cover(s, dir);
           (defaultDeny ? c.defaultDeny : c.noDefaultDeny).push(cover);
@@ -189,7 +200,8 @@ class Compiler {
           [true, denies],
         ] as const) {
           list.forEach((r, i) => {
-            this.addPeerRule(subjects, dir, deny, r, this.origin(p.ref, audit, describePeerRule(p, rule, dir, deny, i, r)));
+            const text = policyText(p, group, 2 + 2 * i + (deny ? 1 : 0), () => describePeerRule(p, rule, dir, deny, i, r));
+            this.addPeerRule(subjects, dir, deny, r, this.origin(p.ref, audit, text));
           });
         }
       }
@@ -235,7 +247,7 @@ class Compiler {
   private select(sel: Selector, ref: PolicyRef, subject: boolean): number[] {
     const ns = ref.namespace;
     const scoped = ns !== "" && (subject || !namesNamespace(sel));
-    const key = `${scoped ? ns : ""}|${JSON.stringify(sel)}`;
+    const key = `${scoped ? ns : ""}|${selectorKey(sel)}`;
     const hit = this.selected.get(key);
     if (hit) return hit;
     const out = new Set<number>();
@@ -439,7 +451,8 @@ class RuleIds {
       out.push({
         ruleId: this.ids.get(key) ?? 0,
         policies: [...refs.values()],
-        description: set.map((o) => this.origins[o].description).join("; "),
+        // One origin: its (memoized) text itself, shared with earlier compilations.
+        description: set.length === 1 ? this.origins[set[0]].description : set.map((o) => this.origins[o].description).join("; "),
       });
     }
     return out;
@@ -481,16 +494,6 @@ function covered(set: Set<number>, a: { proto: number; len: number; port: number
     if (set.has(portKeyOf(a.proto, l, a.port & portMask(l)))) return true;
   }
   return false;
-}
-
-function namedPrefixes(p: Policy): string[] {
-  const out: string[] = [];
-  for (const r of p.rules) {
-    for (const list of [r.ingress, r.ingressDeny, r.egress, r.egressDeny]) {
-      for (const pr of list) for (const c of pr.cidrs ?? []) out.push(c.cidr, ...c.except);
-    }
-  }
-  return out;
 }
 
 function refKey(r: PolicyRef): string {
