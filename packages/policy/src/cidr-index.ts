@@ -8,6 +8,9 @@ interface Item {
   identity: number;
 }
 
+/** The parses of the last index built: consecutive compilations mostly name the same prefixes. */
+let lastParsed = new Map<string, Prefix | undefined>();
+
 export class CidrIndex {
   /** By family, then address, then length: a prefix's addresses [addr, addr | hostmask] hold its sub-prefixes contiguously. */
   private readonly items: Item[];
@@ -20,6 +23,7 @@ export class CidrIndex {
       if (prefix) this.items.push({ prefix, identity: c.identity });
     }
     this.items.sort((a, b) => cmpPrefix(a.prefix, b.prefix));
+    lastParsed = this.parsed;
   }
 
   /** Identities of the prefixes inside `cidr` (equal included) and inside none of `except`. */
@@ -56,8 +60,12 @@ export class CidrIndex {
   /** Parsed once per text; undefined (contains and is contained in nothing) for text that is no prefix. */
   private prefix(text: string): Prefix | undefined {
     if (this.parsed.has(text)) return this.parsed.get(text);
-    const r = parsePrefix(text);
-    const p = typeof r === "string" ? undefined : r;
+    let p: Prefix | undefined;
+    if (lastParsed.has(text)) p = lastParsed.get(text);
+    else {
+      const r = parsePrefix(text);
+      p = typeof r === "string" ? undefined : r;
+    }
     this.parsed.set(text, p);
     return p;
   }
