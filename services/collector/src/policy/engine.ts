@@ -14,6 +14,7 @@ import {
   compilePolicies,
   type PolicyEndpoint,
   type PolicyError,
+  type PolicyRef,
   ReservedIdentity,
   type TraceEndpoint,
   type TraceResult,
@@ -114,6 +115,8 @@ export class TraceError extends Error {
 
 export class PolicyEngine implements PolicyInstaller {
   readonly rules = new RuleHistory();
+  /** Flow names of the policies, kept from one rule table to the next while the policy object and revision stay. */
+  private readonly flowRefs = new WeakMap<PolicyRef, FlowPolicyRef>();
   private set: readonly StoredPolicy[] = [];
   private compiled: CompiledPolicy = compilePolicies([], []);
   /** What was written per endpoint, to remove exactly that when it changes or leaves. */
@@ -275,15 +278,23 @@ export class PolicyEngine implements PolicyInstaller {
   }
 
   private ruleTable(sinceNs: number, set: readonly StoredPolicy[], c: CompiledPolicy): RuleTable {
-    const revisions = new Map(set.map((s) => [policyKey(s.policy.ref), s.revision]));
-    const refs = new Map<string, FlowPolicyRef>();
+    // The compiler passes the stored policies' ref objects on: look revisions up by object first.
+    const byRef = new Map<PolicyRef, number>();
+    for (const s of set) byRef.set(s.policy.ref, s.revision);
+    let byKey: Map<string, number> | undefined;
+    const revisionOf = (p: PolicyRef) => {
+      const r = byRef.get(p);
+      if (r !== undefined) return r;
+      byKey ??= new Map(set.map((s) => [policyKey(s.policy.ref), s.revision]));
+      return byKey.get(policyKey(p)) ?? 0;
+    };
     const policies = c.rules.map((r) =>
       r.policies.map((p) => {
-        const k = policyKey(p);
-        let ref = refs.get(k);
-        if (!ref) {
-          ref = { ...p, labels: derivedLabels(p.name, p.namespace, p.kind), revision: revisions.get(k) ?? 0 };
-          refs.set(k, ref);
+        const revision = revisionOf(p);
+        let ref = this.flowRefs.get(p);
+        if (ref?.revision !== revision) {
+          ref = { ...p, labels: derivedLabels(p.name, p.namespace, p.kind), revision };
+          this.flowRefs.set(p, ref);
         }
         return ref;
       }),
