@@ -94,8 +94,8 @@ export class PolicyMaps {
   private readonly endpointIps = new Map<string, string>();
   private hostIps = new Map<string, string>();
   private cidrIps = new Map<string, string>();
-  /** fl_ipcache key (hex) of each prefix of the last applyCompiled: most stay from one policy set to the next. */
-  private cidrKeys = new Map<string, string>();
+  /** fl_ipcache key and value (hex) of each prefix of the last applyCompiled: most stay from one policy set to the next. */
+  private cidrKeys = new Map<string, { key: string; identity: number; value: string }>();
   /** Adopted keys nobody has claimed since start (pruneAdopted removes them). */
   private readonly unclaimed: { endpoints: Set<string>; cgroups: Set<string>; ipcache: Set<string> };
 
@@ -140,11 +140,13 @@ export class PolicyMaps {
     const policy = new Map<string, string>();
     for (const e of c.entries) policy.set(policyKey(e).toString("hex"), policyValue(e).toString("hex"));
     const cidrs = new Map<string, string>();
-    const cidrKeys = new Map<string, string>();
+    const cidrKeys = new Map<string, { key: string; identity: number; value: string }>();
     for (const { cidr, identity } of c.cidrIdentities) {
-      const key = this.cidrKeys.get(cidr) ?? ipcacheKey(cidr).toString("hex");
-      cidrKeys.set(cidr, key);
-      cidrs.set(key, ipcacheValue(identity, 0).toString("hex"));
+      let k = this.cidrKeys.get(cidr);
+      if (k?.identity !== identity)
+        k = { key: k?.key ?? ipcacheKey(cidr).toString("hex"), identity, value: ipcacheValue(identity, 0).toString("hex") };
+      cidrKeys.set(cidr, k);
+      cidrs.set(k.key, k.value);
     }
     // IPv4 is keyed ::ffff:a.b.c.d, so an IPv6 prefix of /96 or shorter (::/0) would name IPv4
     // addresses too; a world entry at the IPv4 root (0.0.0.0/0's own key) stops IPv4 lookups above it.
@@ -299,9 +301,12 @@ export class PolicyMaps {
 
   private syncIpcacheAdds(): number {
     let n = 0;
-    for (const k of new Set([...this.endpointIps.keys(), ...this.hostIps.keys(), ...this.cidrIps.keys()])) {
-      const want = this.ipcacheWanted(k);
-      if (want !== undefined && this.ipcache.put(k, want)) n++;
+    // A key in several sources is visited more than once: put() writes only what differs.
+    for (const source of [this.endpointIps, this.hostIps, this.cidrIps]) {
+      for (const k of source.keys()) {
+        const want = this.ipcacheWanted(k);
+        if (want !== undefined && this.ipcache.put(k, want)) n++;
+      }
     }
     return n;
   }
