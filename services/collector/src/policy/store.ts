@@ -62,6 +62,8 @@ function originText(origin: string): string {
 export class PolicyStore {
   private byKey = new Map<string, StoredPolicy>();
   private rev = 0;
+  /** Per --policies origin, each file's last parse (by source), reused while its text stays the same. */
+  private readonly parsedFiles = new Map<string, Map<string, { text: string; policies: Policy[] }>>();
   private readonly now: () => number;
 
   constructor(private readonly opts: StoreOptions) {
@@ -114,9 +116,44 @@ export class PolicyStore {
 
   /** The policies of one --policies path become exactly `docs` (those no longer there are removed). */
   replaceOrigin(origin: string, docs: PolicyDocument[]): ApplyResult {
-    const parsed = parsePolicyDocuments(docs);
+    const parsed = this.parseFiles(origin, docs);
     if (parsed.errors.length) return { applied: [], errors: parsed.errors };
     return this.change(parsed.policies, origin, true);
+  }
+
+  /**
+   * parsePolicyDocuments(docs), parsing only the files whose text changed since the last call for
+   * the origin. Any error or a policy defined in two files: the whole set is parsed again, so the
+   * errors are exactly (and in the order) that gives.
+   */
+  private parseFiles(origin: string, docs: PolicyDocument[]): { policies: Policy[]; errors: PolicyError[] } {
+    const last = this.parsedFiles.get(origin);
+    const next = new Map<string, { text: string; policies: Policy[] }>();
+    const policies: Policy[] = [];
+    const seen = new Set<string>();
+    for (const doc of docs) {
+      let file = last?.get(doc.source);
+      if (file?.text !== doc.text) {
+        const one = parsePolicyDocuments([doc]);
+        if (one.errors.length) return this.parseAll(origin, docs);
+        file = { text: doc.text, policies: one.policies };
+      }
+      if (next.has(doc.source)) return this.parseAll(origin, docs);
+      next.set(doc.source, file);
+      for (const p of file.policies) {
+        const key = policyKey(p.ref);
+        if (seen.has(key)) return this.parseAll(origin, docs);
+        seen.add(key);
+        policies.push(p);
+      }
+    }
+    this.parsedFiles.set(origin, next);
+    return { policies, errors: [] };
+  }
+
+  private parseAll(origin: string, docs: PolicyDocument[]): { policies: Policy[]; errors: PolicyError[] } {
+    this.parsedFiles.delete(origin);
+    return parsePolicyDocuments(docs);
   }
 
   /** Removes an API policy; undefined when there is none. Throws PolicyOriginError for a file's policy. */
