@@ -133,9 +133,9 @@ class Compiler {
       .map((p) => ({ p, k: refKey(p.ref) }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
       .map((x) => x.p);
-    const cidrIds = cidrIdentities(policies.flatMap(namedPrefixes));
-    this.cidrs = new CidrIndex(cidrIds);
-    this.cidrIds = cidrIds;
+    const cidrs = cidrSet(policies.map(namedPrefixes));
+    this.cidrs = cidrs.index;
+    this.cidrIds = cidrs.ids;
     for (const p of policies) this.addPolicy(p);
     this.addDefaultAllows();
     this.addAllowLocalhost();
@@ -162,7 +162,7 @@ class Compiler {
     return {
       entries,
       subjects: this.subjects(),
-      cidrIdentities: cidrIds,
+      cidrIdentities: this.cidrIds.slice(),
       rules: ids.infos(),
       l7,
     };
@@ -475,6 +475,33 @@ function portKeys(pr: PortRule | undefined): PortKey[] {
     for (const proto of protos) for (const x of prefixes) out.push({ proto, port: x.port, len: x.len });
   }
   return out;
+}
+
+/** CIDR identities and their index for the prefixes of each policy (in policy order). */
+interface CidrSet {
+  named: string[][];
+  ids: CidrIdentity[];
+  index: CidrIndex;
+}
+
+/** The last compilation's: an apply that adds or changes no prefix reuses it. */
+let lastCidrs: CidrSet | undefined;
+
+function cidrSet(named: string[][]): CidrSet {
+  if (lastCidrs && sameLists(lastCidrs.named, named)) return lastCidrs;
+  const ids = cidrIdentities(named.flat());
+  lastCidrs = { named, ids, index: new CidrIndex(ids) };
+  return lastCidrs;
+}
+
+function sameLists(a: string[][], b: string[][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i].length !== b[i].length) return false;
+    for (let j = 0; j < a[i].length; j++) if (a[i][j] !== b[i][j]) return false;
+  }
+  return true;
 }
 
 const ANY_PORT: PortKey = { proto: 0, port: 0, len: 0 };
