@@ -46,12 +46,13 @@ interface Acc {
   proto: number;
   port: number;
   len: number;
-  deny: number[];
-  auditDeny: number[];
-  allow: number[];
-  l7: number[];
+  // Origin lists, created on first use (most keys get one kind of contribution).
+  deny?: number[];
+  auditDeny?: number[];
+  allow?: number[];
+  l7?: number[];
   /** Allows no policy wrote (allow-localhost): they open the port at L4 but never widen its HTTP rules. */
-  implicit: number[];
+  implicit?: number[];
 }
 
 /** The keys of one (subject, direction, peer): deny beats allow within it. */
@@ -214,14 +215,15 @@ class Compiler {
     const audit = this.origins[origin].audit;
     for (const pr of r.toPorts ?? [undefined]) {
       const l7 = !deny && dir === "ingress" && (pr?.http?.length ?? 0) > 0;
+      const list = deny ? (audit ? "auditDeny" : "deny") : l7 ? "l7" : "allow";
       const keys = portKeys(pr);
       for (const s of subjects) {
         for (const peer of peers) {
           const space = this.space(s, dir, peer);
           for (const key of keys) {
             const acc = this.acc(space, key);
-            if (deny) (audit ? acc.auditDeny : acc.deny).push(origin);
-            else (l7 ? acc.l7 : acc.allow).push(origin);
+            acc[list] ??= [];
+            acc[list].push(origin);
           }
         }
       }
@@ -264,6 +266,9 @@ class Compiler {
     const out = new Set<number>();
     const l3 = r.endpoints !== undefined || r.cidrs !== undefined || r.entities !== undefined;
     if (!l3) return r.toPorts ? [ReservedIdentity.ANY] : [];
+    // One CIDR alone (the common case): its identities are distinct already.
+    if (r.endpoints === undefined && r.entities === undefined && r.cidrs?.length === 1)
+      return this.cidrs.within(r.cidrs[0].cidr, r.cidrs[0].except).sort((a, b) => a - b);
     for (const sel of r.endpoints ?? []) for (const id of this.select(sel, ref, false)) out.add(id);
     for (const c of r.cidrs ?? []) for (const id of this.cidrs.within(c.cidr, c.except)) out.add(id);
     for (const e of r.entities ?? []) {
@@ -300,7 +305,7 @@ class Compiler {
     const key = portKeyOf(k.proto, k.len, k.port);
     let a = space.accs.get(key);
     if (!a) {
-      a = { proto: k.proto, port: k.port, len: k.len, deny: [], auditDeny: [], allow: [], l7: [], implicit: [] };
+      a = { proto: k.proto, port: k.port, len: k.len };
       space.accs.set(key, a);
     }
     return a;
@@ -311,6 +316,7 @@ class Compiler {
     for (const c of this.coverage.values()) {
       if (c.defaultDeny.length > 0) continue;
       const acc = this.acc(this.space(c.subject, c.direction, ReservedIdentity.ANY), ANY_PORT);
+      acc.allow ??= [];
       acc.allow.push(...c.noDefaultDeny);
     }
   }
@@ -325,7 +331,9 @@ class Compiler {
     for (const c of this.coverage.values()) {
       if (c.direction !== "ingress") continue;
       origin ??= this.origin(undefined, false, "ingress allow from reserved:host (allow-localhost: the node reaches its endpoints)");
-      this.acc(this.space(c.subject, "ingress", ReservedIdentity.HOST), ANY_PORT).implicit.push(origin);
+      const acc = this.acc(this.space(c.subject, "ingress", ReservedIdentity.HOST), ANY_PORT);
+      acc.implicit ??= [];
+      acc.implicit.push(origin);
     }
   }
 
@@ -341,23 +349,30 @@ class Compiler {
   }
 
   private mergeSpace(space: Space, ids: RuleIds, out: Merged[]): void {
-    const hard = new Set<number>();
-    const soft = new Set<number>();
+    // Keys of the space's denies (none in most spaces).
+    let hard: Set<number> | undefined;
+    let soft: Set<number> | undefined;
     for (const [k, a] of space.accs) {
-      if (a.deny.length) hard.add(k);
-      else if (a.auditDeny.length) soft.add(k);
+      if (a.deny?.length) {
+        hard ??= new Set();
+        hard.add(k);
+      } else if (a.auditDeny?.length) {
+        soft ??= new Set();
+        soft.add(k);
+      }
     }
     for (const acc of space.accs.values()) {
-      if (acc.deny.length) {
+      if (acc.deny?.length) {
         out.push({ space, acc, action: "deny", audit: false, l7: false, rule: ids.add(acc.deny), plain: false });
-      } else if (acc.auditDeny.length) {
+      } else if (acc.auditDeny?.length) {
         if (covered(hard, acc, true)) continue; // an enforced deny around it decides
         out.push({ space, acc, action: "deny", audit: true, l7: false, rule: ids.add(acc.auditDeny), plain: false });
       } else {
         if (covered(hard, acc, false) || covered(soft, acc, false)) continue;
-        const origins = [...acc.allow, ...acc.l7, ...acc.implicit];
+        const origins = [...(acc.allow ?? []), ...(acc.l7 ?? []), ...(acc.implicit ?? [])];
         const audit = origins.every((o) => this.origins[o].audit);
-        out.push({ space, acc, action: "allow", audit, l7: acc.l7.length > 0, rule: ids.add(origins), plain: acc.allow.length > 0 });
+        const l7 = (acc.l7?.length ?? 0) > 0;
+        out.push({ space, acc, action: "allow", audit, l7, rule: ids.add(origins), plain: (acc.allow?.length ?? 0) > 0 });
       }
     }
   }
@@ -464,8 +479,21 @@ class RuleIds {
   }
 }
 
-function portKeys(pr: PortRule | undefined): PortKey[] {
-  if (!pr) return [{ proto: 0, port: 0, len: 0 }];
+const ANY_PORT_KEYS: readonly PortKey[] = [{ proto: 0, port: 0, len: 0 }];
+/** portKeys per port rule object (policies are not changed once parsed). */
+const portKeysMemo = new WeakMap<PortRule, readonly PortKey[]>();
+
+function portKeys(pr: PortRule | undefined): readonly PortKey[] {
+  if (!pr) return ANY_PORT_KEYS;
+  let out = portKeysMemo.get(pr);
+  if (!out) {
+    out = makePortKeys(pr);
+    portKeysMemo.set(pr, out);
+  }
+  return out;
+}
+
+function makePortKeys(pr: PortRule): PortKey[] {
   const out: PortKey[] = [];
   const l7 = (pr.http?.length ?? 0) > 0;
   for (const p of pr.ports) {
@@ -512,8 +540,8 @@ function portKeyOf(proto: number, len: number, port: number): number {
 }
 
 /** Whether a prefix of `set` (portKeyOf keys) covers the key (strictly shorter ones only when `strict`). */
-function covered(set: Set<number>, a: { proto: number; len: number; port: number }, strict: boolean): boolean {
-  if (set.size === 0) return false;
+function covered(set: Set<number> | undefined, a: { proto: number; len: number; port: number }, strict: boolean): boolean {
+  if (!set || set.size === 0) return false;
   if (set.has(portKeyOf(0, 0, 0)) && !(strict && a.proto === 0)) return true;
   if (a.proto === 0) return false;
   for (let l = 0; l <= a.len; l++) {
