@@ -109,7 +109,7 @@ class Compiler {
   private readonly byNamespace = new Map<string, { identity: number; labels: Record<string, string> }[]>();
   /** Selector results: many rules repeat the same selector. */
   private readonly selected = new Map<string, number[]>();
-  private cidrs = new CidrIndex([]);
+  private cidrs = NO_CIDRS;
   private cidrIds: CidrIdentity[] = [];
 
   constructor(
@@ -511,6 +511,9 @@ interface CidrSet {
   ids: CidrIdentity[];
   index: CidrIndex;
 }
+
+/** Until run() builds the compilation's own (one instance: building an index records its parses for the next). */
+const NO_CIDRS = new CidrIndex([]);
 
 /** The last compilation's: an apply that adds or changes no prefix reuses it. */
 let lastCidrs: CidrSet | undefined;
