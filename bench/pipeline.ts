@@ -6,7 +6,8 @@
 // export buffer fills (it must plateau) and the drops it counts.
 // Usage: npx vite-node bench/pipeline.ts [-- --rate 20000 --seconds 60 --down-seconds 20]
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createClient } from "@clickhouse/client";
 import { startRelay } from "../services/relay/test/harness.ts";
 import { startClickHouse } from "../test/harness/clickhouse.ts";
@@ -80,7 +81,20 @@ runBench("pipeline", async () => {
       const [row] = (await r.json()) as { t: string; n: string }[];
       return { t: Number(row.t), n: Number(row.n) };
     };
-    const cpu0 = { relay: cpuSeconds(relayPid), ingester: cpuSeconds(ingesterPid), source: cpuSeconds(source.pid) };
+    const pidIn = (dir: string, file: string) => Number(readFileSync(join(dir, file), "utf8").trim());
+    const pids = {
+      source: source.pid,
+      relay: relayPid,
+      kafka: pidIn(kafka.dataDir, "kafka.pid"),
+      ingester: ingesterPid,
+      clickhouse: pidIn(ch.dataDir, "clickhouse-server.pid"),
+    };
+    type Cpu = Record<keyof typeof pids, number>;
+    // CPU seconds of each process, sampled while the source runs (it exits at the end: the last sample counts).
+    const cpuSample = (): Cpu => Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)])) as Cpu;
+    const cpu0 = cpuSample();
+    let cpu1 = cpu0;
+    let t1 = Date.now();
     const t0 = Date.now();
     const lags: number[] = [];
     let rssMax = 0;
@@ -94,13 +108,15 @@ runBench("pipeline", async () => {
       const { t, n } = await newestNs();
       if (n > 0) lags.push(Date.now() - t / 1e6);
       rssMax = Math.max(rssMax, rssMiB(relayPid));
+      try {
+        cpu1 = cpuSample();
+        t1 = Date.now();
+      } catch {} // the source has exited
     }
     const { fed, served } = await fedP;
-    const wall = (Date.now() - t0) / 1000;
-    const cpu = {
-      relay: (cpuSeconds(relayPid) - cpu0.relay) / wall,
-      ingester: (cpuSeconds(ingesterPid) - cpu0.ingester) / wall,
-    };
+    const cpu = Object.fromEntries(
+      Object.keys(pids).map((k) => [k, (cpu1[k as keyof Cpu] - cpu0[k as keyof Cpu]) / ((t1 - t0) / 1000)]),
+    ) as Cpu;
     // Drain: everything served must be stored, once.
     let stored = 0;
     const deadline = Date.now() + 120_000;
@@ -118,7 +134,9 @@ runBench("pipeline", async () => {
     const relayCounters = (await (await fetch(`http://127.0.0.1:${relayMetrics}/metrics`)).text())
       .split("\n")
       .filter((l) =>
-        /^flowlens_relay_(flows_received|duplicates_dropped|flows_merged|export\w*|buffer\w*|produce\w*_total|lost\w*)/.test(l),
+        /^flowlens_relay_(flows_received|duplicates_dropped|node_lost_events|flows_merged|flows_produced|buffer\w*|produce\w*_total)/.test(
+          l,
+        ),
       );
     console.log(`pipeline: relay counters: ${relayCounters.join("; ")}`);
     console.log(
@@ -129,7 +147,12 @@ runBench("pipeline", async () => {
       `pipeline: offered ${fmt(opts.rate)} flows/s for ${opts.seconds} s: source fed ${fmt(fed)}, served ${fmt(served)}, stored ${fmt(stored)} (lost ${fmt(served - stored)})`,
     );
     console.log(
-      `pipeline: queryable latency p50 ${fmt(quantile(lags, 0.5) / 1000, 2)} s, p99 ${fmt(quantile(lags, 0.99) / 1000, 2)} s; relay RSS max ${fmt(rssMax, 1)} MiB; CPU relay ${fmt(100 * cpu.relay)}%, ingester ${fmt(100 * cpu.ingester)}%`,
+      `pipeline: queryable latency p50 ${fmt(quantile(lags, 0.5) / 1000, 2)} s, p99 ${fmt(quantile(lags, 0.99) / 1000, 2)} s; relay RSS max ${fmt(rssMax, 1)} MiB`,
+    );
+    console.log(
+      `pipeline: CPU (% of one core) while fed: ${Object.entries(cpu)
+        .map(([k, v]) => `${k} ${fmt(100 * v)}%`)
+        .join(", ")}; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
     );
     result(
       "pipeline sustained flows/s, zero loss",
