@@ -1,4 +1,6 @@
 import { createRequire } from "node:module";
+import { gunzipSync } from "node:zlib";
+import kafkajs, { CompressionTypes } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { kafkaWorkerDeliveries, murmur2 } from "./kafka.js";
 
@@ -12,6 +14,17 @@ describe("murmur2", () => {
     for (const k of keys) expect(murmur2(Buffer.from(k)), k).toBe(kafkajsMurmur2(Buffer.from(k)));
     const bytes = Buffer.from(Array.from({ length: 257 }, (_, i) => (i * 37) & 255));
     for (let n = 0; n <= bytes.length; n++) expect(murmur2(bytes.subarray(0, n))).toBe(kafkajsMurmur2(bytes.subarray(0, n)));
+  });
+});
+
+describe("gzip codec", () => {
+  it("is plain gzip (level 1) that any consumer reads", async () => {
+    const data = Buffer.from("flow ".repeat(1000));
+    const codec = kafkajs.CompressionCodecs[CompressionTypes.GZIP]();
+    const packed: Buffer = await codec.compress({ buffer: data });
+    expect(packed.length).toBeLessThan(data.length / 10);
+    expect(gunzipSync(packed).equals(data)).toBe(true);
+    expect((await codec.decompress(packed)).equals(data)).toBe(true);
   });
 });
 
