@@ -41,7 +41,7 @@ function startSource(port: number, rate: number, seconds: number) {
       if (err.includes("ready")) ok();
     }),
   );
-  const done = new Promise<{ fed: number; served: number }>((ok, fail) =>
+  const done = new Promise<{ fed: number; served: number; queueDropped: number }>((ok, fail) =>
     child.on("exit", (c) => (c === 0 ? ok(JSON.parse(out)) : fail(new Error(`synthetic collector: ${err.trim()}`)))),
   );
   return { pid: child.pid as number, ready, done, kill: () => child.kill("SIGKILL") };
@@ -113,7 +113,7 @@ runBench("pipeline", async () => {
         t1 = Date.now();
       } catch {} // the source has exited
     }
-    const { fed, served } = await fedP;
+    const { fed, served, queueDropped } = await fedP;
     const cpu = Object.fromEntries(
       Object.keys(pids).map((k) => [k, (cpu1[k as keyof Cpu] - cpu0[k as keyof Cpu]) / ((t1 - t0) / 1000)]),
     ) as Cpu;
@@ -142,9 +142,12 @@ runBench("pipeline", async () => {
     console.log(
       `pipeline: ingester rows inserted ${fmt((await ingester.metric("flowlens_ingester_rows_inserted_total")) ?? 0)}, dead letters ${fmt((await ingester.metric("flowlens_ingester_dead_letters_total")) ?? 0)}`,
     );
-    const rate = served / opts.seconds;
+    // Zero loss counts from what the source was fed: its events queue drops records while its decoding is
+    // held back for a relay that reads too slowly, as a real collector would (OBSERVER_EVENTS_QUEUE).
+    const rate = fed / opts.seconds;
+    const zeroLoss = stored === fed;
     console.log(
-      `pipeline: offered ${fmt(opts.rate)} flows/s for ${opts.seconds} s: source fed ${fmt(fed)}, served ${fmt(served)}, stored ${fmt(stored)} (lost ${fmt(served - stored)})`,
+      `pipeline: offered ${fmt(opts.rate)} flows/s for ${opts.seconds} s: source fed ${fmt(fed)}, its queue dropped ${fmt(queueDropped)}, served ${fmt(served)}, stored ${fmt(stored)} (lost ${fmt(fed - stored)}: ${fmt(queueDropped)} in the collector's queue, ${fmt(served - stored)} after its ring)`,
     );
     console.log(
       `pipeline: queryable latency p50 ${fmt(quantile(lags, 0.5) / 1000, 2)} s, p99 ${fmt(quantile(lags, 0.99) / 1000, 2)} s; relay RSS max ${fmt(rssMax, 1)} MiB`,
@@ -154,12 +157,7 @@ runBench("pipeline", async () => {
         .map(([k, v]) => `${k} ${fmt(100 * v)}%`)
         .join(", ")}; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
     );
-    result(
-      "pipeline sustained flows/s, zero loss",
-      `${fmt(served === stored ? rate : 0)}/s`,
-      ">= 100,000/s",
-      served === stored && rate >= 100_000,
-    );
+    result("pipeline sustained flows/s, zero loss", `${fmt(zeroLoss ? rate : 0)}/s`, ">= 100,000/s", zeroLoss && rate >= 100_000);
     result("pipeline queryable latency p99", `${fmt(quantile(lags, 0.99) / 1000, 2)} s`, "<= 5 s", quantile(lags, 0.99) <= 5000);
 
     // Kafka down: the relay's export buffer fills to its bound and RSS must plateau.
