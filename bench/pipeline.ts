@@ -4,7 +4,7 @@
 // from a flow's creation to being queryable (p50/p99 of the store's lag, sampled every 250 ms), the
 // relay's RSS and every process's CPU; then, with Kafka stopped, the relay's RSS while its bounded
 // export buffer fills (it must plateau) and the drops it counts.
-// Usage: npx vite-node bench/pipeline.ts [-- --rate 20000 --seconds 60 --down-seconds 20]
+// Usage: npx vite-node bench/pipeline.ts [-- --rate 20000 --seconds 60 --down-seconds 20 --source collector|light]
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -18,7 +18,10 @@ import { startIngester } from "../test/ingester/daemon.ts";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { cpuSeconds, rssMiB, runBench, sleep } from "./lib/env.ts";
 
-const opts = parseFlags({ rate: 20000, seconds: 60, downSeconds: 20 });
+// --source collector: the real collector code fed synthetic records (its CPU shares the two cores);
+// --source light: pre-encoded collector flows with fresh uuids and times (bench/lib/light-collector.mjs).
+const opts = parseFlags({ rate: 20000, seconds: 60, downSeconds: 20, source: "collector" });
+if (opts.source !== "collector" && opts.source !== "light") throw new Error(`--source collector|light, not ${opts.source}`);
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -29,7 +32,15 @@ function quantile(xs: number[], q: number): number {
 function startSource(port: number, rate: number, seconds: number) {
   const child = spawn(
     process.execPath,
-    [resolve(REPO_ROOT, "bench/lib/synthetic-collector.mjs"), "--port", String(port), "--rate", String(rate), "--seconds", String(seconds)],
+    [
+      resolve(REPO_ROOT, `bench/lib/${opts.source === "light" ? "light" : "synthetic"}-collector.mjs`),
+      "--port",
+      String(port),
+      "--rate",
+      String(rate),
+      "--seconds",
+      String(seconds),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -103,10 +114,23 @@ runBench("pipeline", async () => {
       finished = true;
       return r;
     });
+    // Every 10 s, where the flows are: what the relay took in and still buffers, what the ingester stored.
+    const relayMetric = async (name: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${relayMetrics}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(name));
+      return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+    };
+    let nextTrace = Date.now() + 10_000;
     while (!finished) {
       await sleep(250);
       const { t, n } = await newestNs();
       if (n > 0) lags.push(Date.now() - t / 1e6);
+      if (Date.now() >= nextTrace) {
+        nextTrace += 10_000;
+        console.log(
+          `pipeline: t=${fmt((Date.now() - t0) / 1000)} s: relay received ${fmt(await relayMetric("flowlens_relay_flows_received"))}, export buffer ${fmt(await relayMetric("flowlens_relay_buffer_flows"))}, produced ${fmt(await relayMetric("flowlens_relay_flows_produced"))}; ingester inserted ${fmt((await ingester.metric("flowlens_ingester_rows_inserted_total")) ?? 0)}; rows ${fmt(n)}, newest ${fmt(lags[lags.length - 1] / 1000, 1)} s old`,
+        );
+      }
       rssMax = Math.max(rssMax, rssMiB(relayPid));
       try {
         cpu1 = cpuSample();
