@@ -1,6 +1,8 @@
 // A collector whose datapath is synthetic: the real Collector (decoder, live ring, flow encoder) and
 // its real Observer gRPC server, fed realistic flow records at a set rate instead of the kernel.
-// It waits for its first follower (a relay), feeds for --seconds, prints {"fed": N} and exits.
+// It waits for its first follower (a relay), feeds for --seconds, prints {"fed", "served", "queueDropped"}
+// and exits: records fed, flows written to its live ring, records its events queue dropped (full while
+// decoding was held back for a slow follower: the collector's OBSERVER_EVENTS_QUEUE loss).
 // Usage: node bench/lib/synthetic-collector.mjs --port P --rate 20000 --seconds 60 [--node-name n]
 import { observerServiceDefinition } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
@@ -71,5 +73,5 @@ while (Date.now() < end) {
 // Let the last slices reach the stream.
 while (queue.pending > 0) await new Promise((r) => setTimeout(r, 20));
 await new Promise((r) => setTimeout(r, 1500));
-console.log(JSON.stringify({ fed, served: collector.ring.written }));
+console.log(JSON.stringify({ fed, served: collector.ring.written, queueDropped: queue.dropped }));
 process.exit(0);

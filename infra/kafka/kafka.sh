@@ -77,14 +77,15 @@ prepare() {
     -e "s|@DATA_DIR@|$dir|g" -e "s|@PARTITIONS@|$partitions|g" \
     "$here/server.properties" >"$dir/server.properties"
   if [[ ! -f $dir/data/meta.properties ]]; then
-    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding. It may start with "-":
+    # passed as --cluster-id=ID so the option parser does not take it for an option.
     local cluster_id
     cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     local cds=""
     [[ ${KAFKA_CDS:-1} == 1 && -s $cds_archive ]] && cds="-XX:SharedArchiveFile=$cds_archive -Xlog:cds=off -Xlog:cds+dynamic=off"
     java -Xmx256m -XX:TieredStopAtLevel=1 $cds -Dlog4j.configuration="file:$here/log4j.properties" \
       -Dkafka.logs.dir="$dir/logs" -cp "$libs/*" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 ||
+      --cluster-id="$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 ||
       die "formatting storage in $dir/data failed: $(tail -n 2 "$dir/format.log" | tr '\n' ' ')"
   fi
 }

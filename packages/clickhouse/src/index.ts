@@ -2,7 +2,7 @@
 
 export { appliedVersions, type MigrateResult, migrate } from "./migrate.js";
 export { type Retention, type RetentionOptions, startRetention } from "./retention.js";
-export { dateTimeFromSeconds, type FlowRow, flowToRow, workloadOf } from "./rows.js";
+export { dateTimeFromSeconds, type FlowRow, flowEnumNames, flowToRow, TCP_FLAG_NAMES, workloadOf } from "./rows.js";
 export { DEFAULT_DATABASE, FLOW_COLUMN_NAMES, FLOW_COLUMNS, MIGRATIONS, type Migration } from "./schema.js";
 export { dateTimeText, ident, joinSql, literal, qualified, Sql, type SqlValue, sql } from "./sql.js";
 export {

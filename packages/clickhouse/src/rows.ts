@@ -85,7 +85,19 @@ const directionName = enumNames(TrafficDirectionSchema);
 const l7TypeName = enumNames(L7FlowTypeSchema);
 const flowEventName = enumNames(FlowEventSchema, "FLOW_EVENT_");
 
-const TCP_FLAG_NAMES = ["SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR", "NS"] as const;
+/** The enum names the row's columns hold, for code that builds rows without a decoded Flow (the ingester). */
+export const flowEnumNames = {
+  verdict: verdictName,
+  dropReason: dropReasonName,
+  flowType: flowTypeName,
+  point: pointName,
+  direction: directionName,
+  l7Type: l7TypeName,
+  flowEvent: flowEventName,
+} as const;
+
+/** tcp_flags lists the set flags in this order. */
+export const TCP_FLAG_NAMES = ["SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR", "NS"] as const;
 
 function two(n: number): string {
   return n < 10 ? `0${n}` : String(n);
@@ -98,7 +110,7 @@ export function dateTimeFromSeconds(seconds: number): string {
 }
 
 /** The endpoint's workload: its first workload name, else its app label, else its pod name. */
-export function workloadOf(ep: Endpoint | undefined): string {
+export function workloadOf(ep: (Pick<Endpoint, "labels" | "podName"> & { workloads: readonly { name: string }[] }) | undefined): string {
   if (!ep) return "";
   if (ep.workloads.length > 0 && ep.workloads[0].name) return ep.workloads[0].name;
   for (const label of ep.labels) {

@@ -4,6 +4,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { type FlowRow, flowToRow } from "@flowlens/clickhouse";
 import { type Flow, FlowSchema, IPVersion } from "@flowlens/proto";
 import { type TsvRow, tsvRow } from "./tsv-rows.js";
+import { wireRow, wireRowValid } from "./wire-row.js";
 
 export type DecodedRecord = { flow: Flow; reason?: undefined } | { flow?: undefined; reason: string };
 export type RecordRow = { row: FlowRow; reason?: undefined } | { row?: undefined; reason: string };
@@ -60,8 +61,20 @@ export function recordToRow(value: Buffer | null): RecordRow {
   }
 }
 
-/** A record value -> its TSV row (what the ingester keeps until the insert), or why not. */
+/**
+ * A record value -> its TSV row (what the ingester keeps until the insert), or why not. Well-formed valid
+ * records take the fast path (wire-row.ts: the row read straight from the bytes); everything else —
+ * and every refusal with its reason — goes through protobuf-es as before.
+ */
 export function recordToTsvRow(value: Buffer | null): RecordTsvRow {
+  if (value && value.length > 0) {
+    const w = wireRow(value);
+    if (w && wireRowValid(w)) {
+      try {
+        return { row: tsvRow(w.row, value) };
+      } catch {} // the slow path says why
+    }
+  }
   const r = recordToRow(value);
   if (r.reason !== undefined) return r;
   try {

@@ -1,12 +1,14 @@
 // Prints the relay's Kafka produce rate (flows/s) through its real export path (bounded buffer +
-// kafkajs producer) against a real broker, for the producer settings worth comparing.
-// Run: npx tsx bench/kafka-produce.ts   (or node --experimental-strip-types) from services/relay.
+// kafkajs producers, in the relay's worker thread) against a real broker, for the producer settings
+// worth comparing. WORKER=0 runs the producers on the main thread instead (how the relay did before).
+// Run from services/relay after the build (the worker is dist/sinks/kafka-worker.js):
+//   npx vite-node bench/kafka-produce.ts   (env FLOWS, PRODUCERS, BATCH, WORKER)
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, setFlowExtension } from "@flowlens/proto";
 import { startKafka } from "../../../test/harness/kafka.js";
 import type { RelayFlow } from "../src/merge/relay-flow.js";
 import { timestampOfNs } from "../src/server/responses.js";
-import { kafkaDelivery } from "../src/sinks/kafka.js";
+import { kafkaDelivery, kafkaWorkerDeliveries } from "../src/sinks/kafka.js";
 import { BufferedSink } from "../src/sinks/sink.js";
 
 const N = Number(process.env.FLOWS ?? 200_000);
@@ -45,9 +47,9 @@ try {
   ] as const) {
     const batch = flows(name.replace(/\W+/g, "-"));
     const producers = Number(process.env.PRODUCERS ?? 2);
-    const deliveries = Array.from({ length: producers }, () =>
-      kafkaDelivery({ brokers: [kafka.brokers], topic: "flowlens.flows", idempotent, compression }),
-    );
+    const opts = { brokers: [kafka.brokers], topic: "flowlens.flows", idempotent, compression } as const;
+    const deliveries =
+      process.env.WORKER === "0" ? Array.from({ length: producers }, () => kafkaDelivery(opts)) : kafkaWorkerDeliveries(opts, producers);
     const sink = new BufferedSink(deliveries, {
       maxFlows: N,
       maxBytes: 1 << 30,
@@ -61,7 +63,7 @@ try {
     while (sink.stats().produced < N) await new Promise((r) => setTimeout(r, 10));
     const s = (performance.now() - t0) / 1000;
     console.log(
-      `${process.env.PRODUCERS ?? 2} producers, batch ${process.env.BATCH ?? 10000}: ${name.padEnd(30)} ${N} flows in ${s.toFixed(2)} s = ${Math.round(N / s)} flows/s (avg ${Math.round(batch.reduce((a, f) => a + f.bytes.length, 0) / N)} B/flow)`,
+      `${process.env.WORKER === "0" ? "main thread" : "worker"}, ${process.env.PRODUCERS ?? 2} producers, batch ${process.env.BATCH ?? 10000}: ${name.padEnd(30)} ${N} flows in ${s.toFixed(2)} s = ${Math.round(N / s)} flows/s (avg ${Math.round(batch.reduce((a, f) => a + f.bytes.length, 0) / N)} B/flow)`,
     );
     await sink.close();
   }

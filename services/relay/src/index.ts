@@ -9,7 +9,7 @@ import type { PeerTls } from "./peers/client.js";
 import { Relay } from "./relay.js";
 import { createRelayObserverHandlers } from "./server/observer.js";
 import { clickhouseDelivery } from "./sinks/clickhouse.js";
-import { kafkaDelivery } from "./sinks/kafka.js";
+import { kafkaWorkerDeliveries } from "./sinks/kafka.js";
 import { BufferedSink, type Delivery, type FlowSink } from "./sinks/sink.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
@@ -34,8 +34,9 @@ async function main(cfg: RelayConfig): Promise<void> {
   if (sinkName) {
     let delivery: Delivery | Delivery[];
     if (sinkName === "kafka")
-      delivery = Array.from({ length: cfg.kafkaProducers }, (_, i) =>
-        kafkaDelivery({ brokers: cfg.kafkaBrokers, topic: cfg.kafkaTopic, clientId: `flowlens-relay-${i}`, log }),
+      delivery = kafkaWorkerDeliveries(
+        { brokers: cfg.kafkaBrokers, topic: cfg.kafkaTopic, clientId: "flowlens-relay" },
+        cfg.kafkaProducers,
       );
     else {
       const ch = clickhouseDelivery({ url: cfg.clickhouseUrl as string });

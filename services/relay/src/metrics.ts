@@ -1,7 +1,7 @@
 // Prometheus metrics of the relay (prom-client): per-node flows and connection state, export
 // produce rate, latency and errors, buffer fill and drops. Most values are read when scraped.
 import { createServer, type Server } from "node:http";
-import { NodeState } from "@flowlens/proto";
+import { LostEventSource, NodeState } from "@flowlens/proto";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Relay } from "./relay.js";
 import type { SinkHooks } from "./sinks/sink.js";
@@ -50,6 +50,16 @@ export function createRelayMetrics(relay: () => Relay, sink: string): RelayMetri
     registers: [registry],
     collect() {
       for (const p of relay().peers) this.set({ node: p.name, address: p.address }, p.connects);
+    },
+  });
+  new Gauge({
+    name: "flowlens_relay_node_lost_events",
+    help: "Flows the nodes reported lost on their streams to the relay (e.g. HUBBLE_RING_BUFFER: the relay read too slowly and the node's ring lapped it)",
+    labelNames: ["node", "source"],
+    registers: [registry],
+    collect() {
+      for (const [node, bySource] of relay().nodeLost)
+        for (const [source, n] of bySource) this.set({ node, source: LostEventSource[source] ?? String(source) }, n);
     },
   });
   new Gauge({

@@ -10,6 +10,7 @@ import {
   type GetNamespacesResponse,
   GetNodesRequestSchema,
   type GetNodesResponse,
+  LostEventSource,
   NodeState,
   observerServiceDefinition,
   ServerStatusRequestSchema,
@@ -18,6 +19,7 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RelayFlow } from "./merge/relay-flow.js";
+import { createRelayMetrics } from "./metrics.js";
 import { Relay } from "./relay.js";
 import { createRelayObserverHandlers } from "./server/observer.js";
 import { BufferedSink } from "./sinks/sink.js";
@@ -180,6 +182,14 @@ describe("relay", () => {
 
   it("falls back to GetFlows for nodes without flowlens.FlowStream (Hubble agents)", () => {
     expect(relay.peers.map((p) => p.batched)).toEqual([false, false]);
+  });
+
+  it("counts the losses a node reports on its stream, by node and source (metrics)", async () => {
+    b.pushLost(LostEventSource.HUBBLE_RING_BUFFER, 7);
+    b.pushLost(LostEventSource.HUBBLE_RING_BUFFER, 5);
+    await until("lost events", () => relay.nodeLost.get("node-b")?.get(LostEventSource.HUBBLE_RING_BUFFER) === 12);
+    const text = await createRelayMetrics(() => relay, "test").registry.metrics();
+    expect(text).toContain('flowlens_relay_node_lost_events{node="node-b",source="HUBBLE_RING_BUFFER"} 12');
   });
 
   it("exports every merged flow exactly once", async () => {

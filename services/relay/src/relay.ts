@@ -26,6 +26,8 @@ export class Relay {
   readonly receivedByNode = new Map<string, number>();
   /** Readers of the relay's ring lapped by its writer. */
   lapped = 0;
+  /** Lost events the nodes reported on their streams (their own losses), by node and source. */
+  readonly nodeLost = new Map<string, Map<LostEventSource, number>>();
   private readonly sort: SortBuffer<RelayFlow>;
   private exportDropsReported = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -46,6 +48,9 @@ export class Relay {
         this.sort.push(f);
       },
       lost: (node: string, source: LostEventSource, count: number, timeNs: number) => {
+        const bySource = this.nodeLost.get(node) ?? new Map<LostEventSource, number>();
+        bySource.set(source, (bySource.get(source) ?? 0) + count);
+        this.nodeLost.set(node, bySource);
         this.ring.push({ kind: "lost", node, source, count, timeNs });
         this.ring.notify();
       },

@@ -8,6 +8,7 @@ import {
   GetFlowsResponseSchema,
   GetNamespacesResponseSchema,
   GetNodesResponseSchema,
+  type LostEventSource,
   NodeState,
   observerServiceDefinition,
   ServerStatusResponseSchema,
@@ -86,6 +87,19 @@ export class FakeNode {
   push(f: Flow): void {
     this.flows.push(f);
     for (const c of this.followers) c.write(this.response(f));
+  }
+
+  /** Tells current followers that the node lost `count` flows (a LostEvent on the stream). */
+  pushLost(source: LostEventSource, count: number): void {
+    const r = toBinary(
+      GetFlowsResponseSchema,
+      create(GetFlowsResponseSchema, {
+        responseTypes: { case: "lostEvents", value: { source, numEventsLost: BigInt(count) } },
+        nodeName: this.name,
+        time: timestampOfNs(Date.now() * 1e6),
+      }),
+    );
+    for (const c of this.followers) c.write(r);
   }
 
   /** Stops abruptly (streams fail as when the process dies); the port is kept for a restart. */

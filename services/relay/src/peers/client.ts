@@ -17,6 +17,8 @@ export type ObserverClient = grpc.Client & {
   GetNamespaces(req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, r: unknown) => void): void;
 };
 
+const FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
+
 export interface PeerTls {
   ca: Buffer;
   cert: Buffer;
@@ -32,6 +34,10 @@ export function observerClient(address: string, tls?: PeerTls): ObserverClient {
     // The relay owns reconnection (its own backoff and resume): keep grpc-js from adding its own wait.
     "grpc.initial_reconnect_backoff_ms": 500,
     "grpc.max_reconnect_backoff_ms": 5000,
+    // HTTP/2 receive window (stream and connection): with Node's default 64 KiB, less than one flow
+    // batch, the node may send only one window per round trip of WINDOW_UPDATEs, so on a busy machine
+    // every late turn of either event loop stalls the stream and the node's ring laps it.
+    "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW,
   };
   if (tls?.serverName) options["grpc.ssl_target_name_override"] = tls.serverName;
   return new RawObserverClient(address, creds, options) as unknown as ObserverClient;

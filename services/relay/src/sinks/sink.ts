@@ -34,9 +34,9 @@ export interface BufferOptions {
   retryMaxMs: number;
 }
 
-export interface Delivery {
+export interface Delivery<F = RelayFlow> {
   /** Stores the batch; rejects to have it retried (the flows stay buffered meanwhile). */
-  deliver(batch: RelayFlow[]): Promise<void>;
+  deliver(batch: F[]): Promise<void>;
   close(): Promise<void>;
 }
 
