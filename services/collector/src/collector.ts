@@ -13,7 +13,7 @@ import { FlowFactsBuilder } from "./flows/facts.js";
 import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { LiveRing } from "./flows/ring.js";
-import { L7Event, l7RecordOf } from "./policy/l7-flows.js";
+import { L7Event } from "./policy/l7-flows.js";
 import type { ObserverState } from "./server/observer.js";
 
 /** What the collector needs of the kernel side (the real one is Datapath; tests may fake it). */
@@ -99,10 +99,9 @@ export class Collector {
   /** An HTTP request or response the L7 proxy checked: an L7 flow, counted in policy_verdicts_total. */
   pushL7(e: L7HttpEvent): void {
     const tsNs = wallNsToMono(e.time);
-    const rec = l7RecordOf(e);
-    this.ring.push(new L7Event(tsNs, rec, this.decoder.rulesAt(tsNs)), tsNs);
+    this.ring.push(new L7Event(tsNs, e, this.decoder.rulesAt(tsNs)), tsNs);
     this.ring.notify();
-    if (rec.type === "request") this.decoder.verdicts.verdict("ingress", "l7/http", rec.verdict.toLowerCase());
+    if (e.type === "REQUEST") this.decoder.verdicts.verdict("ingress", "l7/http", e.verdict.toLowerCase());
   }
 
   countLost(source: number, count: number): void {

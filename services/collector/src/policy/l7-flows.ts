@@ -9,51 +9,11 @@ import { CiliumEvent, type EndpointFacts, endpointFacts, type FlowFacts, type Fl
 import type { RuleTable } from "./rule-table.js";
 import { policyLists } from "./verdict-flows.js";
 
-/** What the proxy reports about one request or its response. */
-export interface L7Record {
-  type: "request" | "response";
-  /** Client (source) and server (destination) of the connection. */
-  srcIp: string;
-  srcPort: number;
-  dstIp: string;
-  dstPort: number;
-  method: string;
-  url: string;
-  /** "HTTP/1.1" */
-  protocol: string;
-  /** Response status; 403 for a denied request (the proxy answers it), 0 for a request record. */
-  code: number;
-  /** Request to response, 0 for a request record. */
-  latencyNs: number;
-  /** DROPPED: denied and answered 403 by the proxy. AUDIT: the rules deny it, but audit mode let it pass. */
-  verdict: "FORWARDED" | "DROPPED" | "AUDIT";
-  /** The rule that allowed it; 0 = none (denied). */
-  ruleId: number;
-  /** Identities the proxy saw: the server endpoint's, and the client's from fl_ipcache. */
-  subjectIdentity: number;
-  peerIdentity: number;
-}
-
 /** The proxy sees no Host it could trust: the URL names the address the client connected to, as Cilium's does. */
-export function l7RecordOf(e: L7HttpEvent): L7Record {
+function absoluteUrl(e: L7HttpEvent): string {
   const host = e.dstIp.includes(":") ? `[${e.dstIp}]` : e.dstIp;
   const port = e.dstPort === 80 ? "" : `:${e.dstPort}`;
-  return {
-    type: e.type === "RESPONSE" ? "response" : "request",
-    srcIp: e.srcIp,
-    srcPort: e.srcPort,
-    dstIp: e.dstIp,
-    dstPort: e.dstPort,
-    method: e.method,
-    url: `http://${host}${port}${e.url}`,
-    protocol: e.protocol,
-    code: e.code,
-    latencyNs: e.latencyNs ?? 0,
-    verdict: e.verdict,
-    ruleId: e.ruleId,
-    subjectIdentity: e.subjectIdentity,
-    peerIdentity: e.peerIdentity,
-  };
+  return `http://${host}${port}${e.url}`;
 }
 
 /**
@@ -83,7 +43,7 @@ export class L7Event implements FlowEntry {
   constructor(
     /** CLOCK_MONOTONIC ns when the proxy saw it. */
     readonly tsNs: number,
-    readonly rec: L7Record,
+    readonly rec: L7HttpEvent,
     readonly rules: RuleTable,
   ) {}
 }
@@ -92,7 +52,7 @@ export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
   const r = ev.rec;
   const v6 = r.srcIp.includes(":");
   const verdict = r.verdict === "DROPPED" ? Verdict.DROPPED : r.verdict === "AUDIT" ? Verdict.AUDIT : Verdict.FORWARDED;
-  const isReply = r.type === "response";
+  const isReply = r.type === "RESPONSE";
   const policies = policyLists(0, verdict, 0, ev.rules.policiesOf(r.ruleId));
   return {
     timeNs: monoToWallNs(ev.tsNs),
@@ -140,8 +100,8 @@ export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
     policy: policies,
     l7: {
       type: isReply ? L7FlowType.RESPONSE : L7FlowType.REQUEST,
-      latencyNs: r.latencyNs,
-      http: { code: r.code, method: r.method, url: r.url, protocol: r.protocol },
+      latencyNs: r.latencyNs ?? 0,
+      http: { code: r.code, method: r.method, url: absoluteUrl(r), protocol: r.protocol },
     },
   };
 }

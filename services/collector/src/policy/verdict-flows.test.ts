@@ -307,13 +307,15 @@ describe("L7 flows", () => {
     new L7Event(
       tsNs,
       {
-        type: "request",
+        time: 0,
+        endpointId: 1,
+        type: "REQUEST",
         srcIp: "10.7.0.2",
         srcPort: 41000,
         dstIp: "10.7.0.1",
         dstPort: 80,
         method: "GET",
-        url: "http://10.7.0.1/restricted",
+        url: "/restricted",
         protocol: "HTTP/1.1",
         code: 403,
         latencyNs: 0,
