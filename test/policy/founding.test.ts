@@ -2,29 +2,14 @@
 // the kernel), and on that port only GET /public passes the L7 proxy: GET /restricted and POST
 // /public get 403 on the same keep-alive connection. Applied with `flowlens policy apply`; every
 // decision is visible with `flowlens observe`.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../harness/run.js";
 import { cnp, epochMs, type PolicySuite, policySuite } from "./lib/suite.js";
 
-const FOUNDING = cnp(
-  "app1-policy",
-  `  endpointSelector:
-    matchLabels:
-      app: app1
-  ingress:
-    - fromEndpoints:
-        - matchLabels:
-            app: app2
-      toPorts:
-        - ports:
-            - port: "80"
-              protocol: TCP
-          rules:
-            http:
-              - method: GET
-                path: /public
-`,
-);
+// The demo's own policy file, so what the quick start shows is what this suite checks.
+const FOUNDING = readFileSync(fileURLToPath(new URL("../../infra/demo/policies/founding.yaml", import.meta.url)), "utf8");
 
 const DENY_APP3 = cnp(
   "app1-deny-app3",
@@ -61,7 +46,7 @@ describe("founding example", () => {
     const invoked = epochMs();
     const r = await s.applyCli(FOUNDING);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^applied default\/app1-policy \(CiliumNetworkPolicy, 1 rule, revision \d+\)$/m);
+    expect(r.stdout).toMatch(/^applied default\/app1-founding \(CiliumNetworkPolicy, 1 rule, revision \d+\)$/m);
     // Port 80 became L7 with this apply, and no proxy ran before it: Apply returns once the proxy
     // listens in app1's netns, so the very first connection is answered by it (no reset window).
     const sent = epochMs();
@@ -124,15 +109,15 @@ describe("founding example", () => {
     });
   });
 
-  it("observe --type policy-verdict --print-policy-names: app2's connection allowed by app1-policy (redirected to the proxy)", async () => {
+  it("observe --type policy-verdict --print-policy-names: app2's connection allowed by app1-founding (redirected to the proxy)", async () => {
     const out = await s.cli(["observe", "--last", "500", "--type", "policy-verdict", "--from-pod", "default/app2", "--print-policy-names"]);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(
-      /default\/app2:\d+ .*default\/app1:80 .*policy-verdict:L3-L4 INGRESS ALLOWED .*ingress-allowed-by: default\/app1-policy/,
+      /default\/app2:\d+ .*default\/app1:80 .*policy-verdict:L3-L4 INGRESS ALLOWED .*ingress-allowed-by: default\/app1-founding/,
     );
     const verdicts = await s.observe(["--type", "policy-verdict", "--from-pod", "default/app2", "--to-port", "80"]);
     expect(verdicts.length).toBeGreaterThan(0);
-    expect(verdicts[0]).toMatchObject({ event_type: { type: 5 }, ingress_allowed_by: [{ name: "app1-policy" }] });
+    expect(verdicts[0]).toMatchObject({ event_type: { type: 5 }, ingress_allowed_by: [{ name: "app1-founding" }] });
   });
 
   it("observe --type l7: the 403s as L7 flows (DROPPED, method, url, code), the allowed GET as a 200 response", async () => {
