@@ -57,6 +57,24 @@ export interface ExtensionFacts {
   tcpFlagsSeen: number;
 }
 
+/** Extension of an event that carries no counters (a policy decision, an L7 request). */
+export function eventOnlyExt(pid: number, comm: string, events: FlowEvent[]): ExtensionFacts {
+  return {
+    packets: 0,
+    bytes: 0,
+    firstNs: 0,
+    lastNs: 0,
+    rttNs: 0,
+    retransmits: 0,
+    pid,
+    comm,
+    events,
+    kernelDropReason: 0,
+    kernelDropReasonName: "",
+    tcpFlagsSeen: -1,
+  };
+}
+
 /** Policy verdicts: Cilium's policy_match_type and the policies that allowed or denied. */
 export interface PolicyFacts {
   matchType: number;

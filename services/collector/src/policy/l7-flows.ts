@@ -5,7 +5,16 @@ import { MIN_CIDR_IDENTITY, MIN_ENDPOINT_IDENTITY, ReservedIdentity } from "@flo
 import { FlowEvent, FlowType, IPVersion, L7FlowType, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
 import { monoToWallNs } from "../clock/monotonic.js";
 import { DerivedKind, type FlowEntry } from "../flows/entry.js";
-import { CiliumEvent, type EndpointFacts, endpointFacts, type FlowFacts, type FlowFactsBuilder, HOST, WORLD } from "../flows/facts.js";
+import {
+  CiliumEvent,
+  type EndpointFacts,
+  endpointFacts,
+  eventOnlyExt,
+  type FlowFacts,
+  type FlowFactsBuilder,
+  HOST,
+  WORLD,
+} from "../flows/facts.js";
 import type { RuleTable } from "./rule-table.js";
 import { policyLists } from "./verdict-flows.js";
 
@@ -83,20 +92,7 @@ export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
     cgroupId: 0,
     // Hubble's printers build the text from l7.http.
     summary: "",
-    ext: {
-      packets: 0,
-      bytes: 0,
-      firstNs: 0,
-      lastNs: 0,
-      rttNs: 0,
-      retransmits: 0,
-      pid: 0,
-      comm: "",
-      events: verdict === Verdict.DROPPED ? [FlowEvent.DROP] : [],
-      kernelDropReason: 0,
-      kernelDropReasonName: "",
-      tcpFlagsSeen: -1,
-    },
+    ext: eventOnlyExt(0, "", verdict === Verdict.DROPPED ? [FlowEvent.DROP] : []),
     policy: policies,
     l7: {
       type: isReply ? L7FlowType.RESPONSE : L7FlowType.REQUEST,

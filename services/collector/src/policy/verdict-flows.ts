@@ -6,7 +6,7 @@ import { type DropReason, FlowEvent, TraceObservationPoint, TrafficDirection, Ve
 import { DatapathEvent } from "../datapath/events.js";
 import { Off, PolicyDir, PolicyDropReason, PolicyHook, PolicyVerdict, TcDir } from "../datapath/layout.js";
 import { DerivedKind } from "../flows/entry.js";
-import { CiliumEvent, endpointFacts, type FlowFacts, type FlowFactsBuilder, type PolicyFacts } from "../flows/facts.js";
+import { CiliumEvent, endpointFacts, eventOnlyExt, type FlowFacts, type FlowFactsBuilder, type PolicyFacts } from "../flows/facts.js";
 import type { FlowPolicyRef, RuleTable } from "./rule-table.js";
 
 /** A decoded policy record: the drop view (kind DerivedKind.POLICY_DROP) shares the same bytes. */
@@ -91,20 +91,7 @@ export function policyFacts(b: FlowFactsBuilder, ev: PolicyEvent): FlowFacts {
     traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
     ifindex: tc ? ev.ifindex : 0,
     ifname: tc ? (observed?.interface ?? b.ctx.ifname(ev.ifindex)) : "",
-    ext: {
-      packets: 0,
-      bytes: 0,
-      firstNs: 0,
-      lastNs: 0,
-      rttNs: 0,
-      retransmits: 0,
-      pid: ev.u32(Off.polPid) || (c.proc?.pid ?? 0),
-      comm: c.proc?.comm ?? "",
-      events: dropView ? [FlowEvent.DROP] : [],
-      kernelDropReason: 0,
-      kernelDropReasonName: "",
-      tcpFlagsSeen: -1,
-    },
+    ext: eventOnlyExt(ev.u32(Off.polPid) || (c.proc?.pid ?? 0), c.proc?.comm ?? "", dropView ? [FlowEvent.DROP] : []),
     policy: policies,
   };
 }
