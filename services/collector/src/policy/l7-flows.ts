@@ -2,10 +2,11 @@
 // 129): method, url, code, latency and the verdict, between the endpoints the collector knows.
 import type { L7HttpEvent } from "@flowlens/l7proxy";
 import { MIN_CIDR_IDENTITY, MIN_ENDPOINT_IDENTITY, ReservedIdentity } from "@flowlens/policy";
-import { FlowEvent, FlowType, IPVersion, L7FlowType, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
+import { FlowEvent, FlowType, IPVersion, L7FlowType, TrafficDirection, Verdict } from "@flowlens/proto";
 import { monoToWallNs } from "../clock/monotonic.js";
 import { DerivedKind, type FlowEntry } from "../flows/entry.js";
 import {
+  blankFacts,
   CiliumEvent,
   type EndpointFacts,
   endpointFacts,
@@ -63,41 +64,28 @@ export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
   const verdict = r.verdict === "DROPPED" ? Verdict.DROPPED : r.verdict === "AUDIT" ? Verdict.AUDIT : Verdict.FORWARDED;
   const isReply = r.type === "RESPONSE";
   const policies = policyLists(0, verdict, 0, ev.rules.policiesOf(r.ruleId));
-  return {
-    timeNs: monoToWallNs(ev.tsNs),
-    verdict,
-    dropReason: 0,
-    dropReasonDesc: 0,
-    ethSrc: "",
-    ethDst: "",
-    srcIp: r.srcIp,
-    dstIp: r.dstIp,
-    ipVersion: v6 ? IPVersion.IPv6 : IPVersion.IPv4,
-    l4: "TCP",
-    sport: r.srcPort,
-    dport: r.dstPort,
-    tcpFlags: 0,
-    source: l7Endpoint(b, r.srcIp, ev.tsNs, r.peerIdentity),
-    destination: l7Endpoint(b, r.dstIp, ev.tsNs, r.subjectIdentity),
-    type: FlowType.L7,
-    nodeName: b.ctx.nodeName,
-    isReply,
-    eventType: CiliumEvent.ACCESS_LOG,
-    eventSubType: 0,
-    // L7 rules are ingress rules of the server endpoint.
-    trafficDirection: TrafficDirection.INGRESS,
-    traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
-    ifindex: 0,
-    ifname: "",
-    cgroupId: 0,
-    // Hubble's printers build the text from l7.http.
-    summary: "",
-    ext: eventOnlyExt(0, "", verdict === Verdict.DROPPED ? [FlowEvent.DROP] : []),
-    policy: policies,
-    l7: {
-      type: isReply ? L7FlowType.RESPONSE : L7FlowType.REQUEST,
-      latencyNs: r.latencyNs ?? 0,
-      http: { code: r.code, method: r.method, url: absoluteUrl(r), protocol: r.protocol },
-    },
+  const f = blankFacts(monoToWallNs(ev.tsNs), b.ctx.nodeName);
+  f.verdict = verdict;
+  f.srcIp = r.srcIp;
+  f.dstIp = r.dstIp;
+  f.ipVersion = v6 ? IPVersion.IPv6 : IPVersion.IPv4;
+  f.l4 = "TCP";
+  f.sport = r.srcPort;
+  f.dport = r.dstPort;
+  f.source = l7Endpoint(b, r.srcIp, ev.tsNs, r.peerIdentity);
+  f.destination = l7Endpoint(b, r.dstIp, ev.tsNs, r.subjectIdentity);
+  f.type = FlowType.L7;
+  f.isReply = isReply;
+  f.eventType = CiliumEvent.ACCESS_LOG;
+  // L7 rules are ingress rules of the server endpoint.
+  f.trafficDirection = TrafficDirection.INGRESS;
+  // Hubble's printers build the text from l7.http (summary stays "").
+  f.ext = eventOnlyExt(0, "", verdict === Verdict.DROPPED ? [FlowEvent.DROP] : []);
+  f.policy = policies;
+  f.l7 = {
+    type: isReply ? L7FlowType.RESPONSE : L7FlowType.REQUEST,
+    latencyNs: r.latencyNs ?? 0,
+    http: { code: r.code, method: r.method, url: absoluteUrl(r), protocol: r.protocol },
   };
+  return f;
 }

@@ -2,7 +2,7 @@
 // event type 5) for every decision and, for a drop, also the drop event (type 1, sub-type the
 // reason) Cilium's datapath sends beside it. The policies named come from the rule table that was
 // in force when the kernel decided.
-import { type DropReason, FlowEvent, TraceObservationPoint, TrafficDirection, Verdict } from "@flowlens/proto";
+import { type DropReason, FlowEvent, TrafficDirection, Verdict } from "@flowlens/proto";
 import { DatapathEvent } from "../datapath/events.js";
 import { Off, PolicyDir, PolicyDropReason, PolicyHook, PolicyVerdict, TcDir } from "../datapath/layout.js";
 import { DerivedKind } from "../flows/entry.js";
@@ -75,23 +75,18 @@ export function policyFacts(b: FlowFactsBuilder, ev: PolicyEvent): FlowFacts {
   const policies = policyLists(direction, verdict, reason, ev.rules.policiesOf(ev.u32(Off.polRuleId)));
   policies.matchType = ev.u8(Off.polMatchType);
   const hubbleReason = dropped ? reason : 0;
-  return {
-    ...base,
-    cgroupId: tc ? base.cgroupId : ev.u64(Off.polCgroup),
-    verdict,
-    dropReason: hubbleReason,
-    dropReasonDesc: hubbleReason as DropReason,
-    ethSrc: "",
-    ethDst: "",
-    // Only the first packet of a connection (or a refused call) is decided.
-    isReply: false,
-    eventType: dropView ? CiliumEvent.DROP : CiliumEvent.POLICY_VERDICT,
-    eventSubType: dropView ? hubbleReason : 0,
-    trafficDirection: direction === PolicyDir.INGRESS ? TrafficDirection.INGRESS : TrafficDirection.EGRESS,
-    traceObservationPoint: TraceObservationPoint.UNKNOWN_POINT,
-    ifindex: tc ? ev.ifindex : 0,
-    ifname: tc ? (observed?.interface ?? b.ctx.ifname(ev.ifindex)) : "",
-    ext: eventOnlyExt(ev.u32(Off.polPid) || (c.proc?.pid ?? 0), c.proc?.comm ?? "", dropView ? [FlowEvent.DROP] : []),
-    policy: policies,
-  };
+  base.cgroupId = tc ? base.cgroupId : ev.u64(Off.polCgroup);
+  base.verdict = verdict;
+  base.dropReason = hubbleReason;
+  base.dropReasonDesc = hubbleReason as DropReason;
+  // Only the first packet of a connection (or a refused call) is decided.
+  base.isReply = false;
+  base.eventType = dropView ? CiliumEvent.DROP : CiliumEvent.POLICY_VERDICT;
+  base.eventSubType = dropView ? hubbleReason : 0;
+  base.trafficDirection = direction === PolicyDir.INGRESS ? TrafficDirection.INGRESS : TrafficDirection.EGRESS;
+  base.ifindex = tc ? ev.ifindex : 0;
+  base.ifname = tc ? (observed?.interface ?? b.ctx.ifname(ev.ifindex)) : "";
+  base.ext = eventOnlyExt(ev.u32(Off.polPid) || (c.proc?.pid ?? 0), c.proc?.comm ?? "", dropView ? [FlowEvent.DROP] : []);
+  base.policy = policies;
+  return base;
 }
