@@ -43,7 +43,7 @@ function l7Endpoint(b: FlowFactsBuilder, ip: string, tsNs: number, identity: num
     const same = reg.list().find((ep) => ep.identity === identity);
     return { id: 0, identity, namespace: same?.namespace ?? "", podName: "", labels: same?.labelStrings ?? [] };
   }
-  return identity > 0 ? { ...WORLD, identity } : b.ctx.hostIps.has(ip) ? HOST : WORLD;
+  return identity > 0 ? { id: 0, identity, namespace: "", podName: "", labels: WORLD.labels } : b.ctx.hostIps.has(ip) ? HOST : WORLD;
 }
 
 export class L7Event implements FlowEntry {
