@@ -61,8 +61,7 @@ struct {
 	__type(value, struct fl_ct_value);
 } fl_ct SEC(".maps");
 
-/* Fragmented datagrams seen at tc: first fragment's ports for the later ones (not pinned: it only
- * lives as long as a reassembly). */
+/* Fragmented datagrams seen at tc: the first fragment's ports for the later ones (frag.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);

@@ -129,7 +129,7 @@ static __always_inline int fl_parse_l3l4(const void *src, int mode, __u32 off, _
 		hlen = (h[0] & 0xf) * 4;
 		tot = ((__u32)h[2] << 8) | h[3];
 		if ((h[0] >> 4) != 4 || hlen < 20 || (tot && tot < hlen) ||
-		    fl_load(src, mode, off + hlen - 1, &last, 1))
+		    (hlen > 20 && fl_load(src, mode, off + hlen - 1, &last, 1))) /* options present */
 			return fl_parse_fail(pkt, FL_DROP_INVALID_PACKET);
 		key->ip_version = 4;
 		proto = h[9];
