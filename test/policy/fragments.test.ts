@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../harness/collector.js";
 import { run, waitFor } from "../harness/run.js";
 import { cnp, type PolicySuite, policySuite } from "./lib/suite.js";
 
@@ -15,6 +16,7 @@ const BIG = 4000; // > the veths' 1500-byte MTU: the sender's kernel fragments i
 
 let s: PolicySuite;
 let echo: ChildProcess | undefined;
+let metricsPort: number;
 
 const SRV_IN = cnp(
   "srv-in",
@@ -33,10 +35,12 @@ const v4 = (pod: string) => s.ip(pod);
 const v6 = (pod: string) => s.pods.pod(pod).ipv6;
 
 beforeAll(async () => {
+  metricsPort = await freePort();
   s = await policySuite({
     prefix: "p8frag",
     pods: ["srv", "ok", "bad"].map((name) => ({ name, namespace: "default", labels: { app: name } })),
     tcp: [80],
+    collectorArgs: ["--metrics-address", `127.0.0.1:${metricsPort}`],
   });
   echo = spawn("ip", ["netns", "exec", s.pods.pod("srv").netns, "/usr/bin/python3", FRAG_PY, "udp-echo", String(UDP_PORT)], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -76,6 +80,20 @@ describe("fragmented SYN from a denied pod", () => {
       10_000,
     );
     expect([...seen].sort()).toEqual(["CT_TRUNCATED_OR_INVALID_HEADER", "FIRST_LOGICAL_DATAGRAM_FRAGMENT_NOT_FOUND"]);
+    // Drop events, as Cilium sends them, not policy verdicts: no rule decided these packets.
+    const verdicts = await s.observe(["--type", "policy-verdict", "--from-ip", v4("bad")], 200);
+    expect(verdicts.map((f) => f.drop_reason_desc).filter((r) => r !== "POLICY_DENIED")).toEqual([]);
+  });
+
+  it("the drops reach the metrics: flowlens_datapath{counter=invalidDrops} and flowlens_drop_total by reason", async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const value = (re: RegExp) => Number(metrics.match(re)?.[1] ?? 0);
+    // Every tiny-first-fragment SYN above cost two drops (first fragment + orphan later fragment).
+    expect(value(/^flowlens_datapath\{counter="invalidDrops"\} (\d+)$/m)).toBeGreaterThanOrEqual(4);
+    expect(value(/^flowlens_drop_total\{reason="CT_TRUNCATED_OR_INVALID_HEADER",protocol="TCP"\} (\d+)$/m)).toBeGreaterThanOrEqual(2);
+    expect(
+      value(/^flowlens_drop_total\{reason="FIRST_LOGICAL_DATAGRAM_FRAGMENT_NOT_FOUND",protocol="TCP"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it("the same SYN unfragmented is dropped too (the policy is in force)", async () => {
