@@ -166,6 +166,18 @@ describe("fragments on an enforcing endpoint", () => {
     expect(drops()).toEqual([]);
   });
 
+  it("passes a fragmented reply through an enforced direction by its connection (both fragments match CT)", () => {
+    subject(true, true);
+    expect(toSubject(ipv4(UDP, P.ip, S.ip, udpDatagram(42000, 53, 40)))).toBe(OK);
+    const d = udpDatagram(53, 42000, 3000);
+    const reply = [
+      ipv4(UDP, S.ip, P.ip, d.subarray(0, 1480), { id: 0x31, mf: true }),
+      ipv4(UDP, S.ip, P.ip, d.subarray(1480), { id: 0x31, offset: 185 }),
+    ];
+    expect(reply.map(fromSubject)).toEqual([OK, OK]);
+    expect(drops()).toEqual([]);
+  });
+
   it("out of order: a later fragment before its first is dropped (FRAG_NOT_FOUND); once the first passed, it passes", () => {
     subject(true);
     const [first, rest] = splitUdp(P.ip, S.ip, 0x55, 53, 2000, 1480);
