@@ -14,6 +14,7 @@
 #include "endpoint.h"
 #include "flow_tc.h"
 #include "policy.h"
+#include "frag.h"
 #include "tc.h"
 #include "sock_policy.h"
 #include "l7_redirect.h"

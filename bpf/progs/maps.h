@@ -61,6 +61,14 @@ struct {
 	__type(value, struct fl_ct_value);
 } fl_ct SEC(".maps");
 
+/* Fragmented datagrams seen at tc: the first fragment's ports for the later ones (frag.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct fl_frag_key);
+	__type(value, struct fl_frag_value);
+} fl_frags SEC(".maps");
+
 /* Host-side ifindex of an endpoint's veth -> the endpoint (subject of tc decisions). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

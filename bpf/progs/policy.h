@@ -171,17 +171,12 @@ static __always_inline void fl_emit_policy(const struct fl_flow_key *key, const 
 
 /* ---- tc enforcement ---------------------------------------------------------------------- */
 
-/* Packets that never go through policy: IPv6 neighbour discovery (without it no IPv6 works), and
- * non-first fragments (no ports; the first fragment was checked, and without it nothing reassembles). */
+/* Packets that never go through policy: IPv6 neighbour discovery (without it no IPv6 works).
+ * Later fragments come here with their first fragment's ports (frag.h), or not at all. */
 static __always_inline int fl_policy_exempt(const struct fl_packet *pkt)
 {
-	__u8 proto = pkt->key.proto;
-
-	if (proto == IPPROTO_ICMPV6)
-		return pkt->has_l4 && pkt->key.sport >= 133 && pkt->key.sport <= 137;
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP)
-		return !pkt->has_l4;
-	return 0;
+	return pkt->key.proto == IPPROTO_ICMPV6 && pkt->has_l4 && pkt->key.sport >= 133 &&
+	       pkt->key.sport <= 137;
 }
 
 static __always_inline void fl_ct_touch(struct fl_ct_value *v, __u8 tcp_flags, __u64 now)
@@ -260,6 +255,29 @@ static __always_inline int fl_policy_tc(const struct fl_packet *pkt)
 	}
 	fl_ct_insert(&ck, ep, &d, flags, now);
 	return TC_ACT_OK;
+}
+
+/* A packet policy cannot decide on (unreadable headers, a fragment without its first): dropped
+ * with pkt->drop_reason, counted and reported where the direction is enforced; passed elsewhere. */
+static __always_inline int fl_policy_unreadable(const struct fl_packet *pkt)
+{
+	const struct fl_flow_key *key = &pkt->key;
+	__u32 ifindex = key->ifindex;
+	struct fl_endpoint_info *ep = bpf_map_lookup_elem(&fl_endpoints, &ifindex);
+	__u8 dir = key->tc_dir == FL_TC_INGRESS ? FL_POL_EGRESS : FL_POL_INGRESS;
+	struct fl_pol_decision d;
+	__u32 peer = 0;
+
+	if (!ep || !(ep->enforce & (1 << dir)))
+		return TC_ACT_OK;
+	if (key->ip_version)
+		peer = fl_identity_of(dir == FL_POL_EGRESS ? key->daddr : key->saddr, key->ip_version);
+	__builtin_memset(&d, 0, sizeof(d));
+	d.verdict = FL_VERDICT_DROPPED;
+	d.drop_reason = pkt->drop_reason;
+	fl_emit_policy(key, ep, peer, dir, &d, FL_HOOK_TC, pkt->tcp_flags, 0, 0);
+	fl_stat_add(FL_STAT_INVALID_DROPS, 1);
+	return TC_ACT_SHOT;
 }
 
 #endif

@@ -1,13 +1,14 @@
 /* Golden bytes of the kernel/user ABI: one record of each kind, filled field by field, so the TS
  * decoder can be checked against what a C compiler lays out from bpf/include/flowlens/abi.h.
  *
- * Usage: golden [records|config|ipkey|policy] [--hex]     (default: records, binary on stdout)
+ * Usage: golden [records|config|ipkey|policy|enums] [--hex]     (default: records, binary on stdout)
  *   records: fl_flow_record (152) + fl_drop_record (80) + fl_sock_record (96)
  *            + fl_retrans_record (64), concatenated, 392 bytes, in that order
  *   config:  struct fl_config (16 bytes)      ipkey: struct fl_ip_key (16 bytes)
  *   policy:  fl_policy_record (96) + fl_policy_key (16) + fl_policy_value (8)
  *            + fl_endpoint_info (12) + fl_ipcache_key (20) + fl_ipcache_value (8)
  *            + fl_ct_key (40) + fl_ct_value (32), concatenated, 232 bytes
+ *   enums:   text, one "NAME value" line per constant of enum fl_stat and enum fl_policy_drop_reason
  *   --hex:   one line per struct, lowercase hex, no separators
  * Every byte not listed below (padding, unused address bytes, the rest of comm) is zero.
  * Integers are little-endian (x86) except where abi.h says network byte order (addresses).
@@ -250,6 +251,29 @@ static int put(const void *buf, size_t len, int hex)
 	return 0;
 }
 
+/* The enum constants user space mirrors (layout.ts Stat, PolicyDropReason), as the C compiler sees them. */
+static int put_enums(void)
+{
+#define FL_ENUM(name) printf("%s %d\n", #name, (int)(name))
+	FL_ENUM(FL_STAT_RINGBUF_FULL);
+	FL_ENUM(FL_STAT_FLOW_MAP_FULL);
+	FL_ENUM(FL_STAT_PACKETS);
+	FL_ENUM(FL_STAT_RECORDS);
+	FL_ENUM(FL_STAT_PARSE_ERRORS);
+	FL_ENUM(FL_STAT_POLICY_DROPS);
+	FL_ENUM(FL_STAT_CT_MAP_FULL);
+	FL_ENUM(FL_STAT_INVALID_DROPS);
+	FL_ENUM(FL_STAT_MAX);
+	FL_ENUM(FL_DROP_POLICY_DENIED);
+	FL_ENUM(FL_DROP_POLICY_DENY);
+	FL_ENUM(FL_DROP_INVALID_PACKET);
+	FL_ENUM(FL_DROP_CT_INVALID_HDR);
+	FL_ENUM(FL_DROP_INVALID_EXTHDR);
+	FL_ENUM(FL_DROP_FRAG_NOT_FOUND);
+#undef FL_ENUM
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fl_flow_record flow;
@@ -265,10 +289,10 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--hex") == 0)
 			hex = 1;
 		else if (!strcmp(argv[i], "records") || !strcmp(argv[i], "config") || !strcmp(argv[i], "ipkey") ||
-			 !strcmp(argv[i], "policy"))
+			 !strcmp(argv[i], "policy") || !strcmp(argv[i], "enums"))
 			what = argv[i];
 		else {
-			fprintf(stderr, "golden: unknown argument '%s' (use records|config|ipkey|policy and --hex)\n", argv[i]);
+			fprintf(stderr, "golden: unknown argument '%s' (use records|config|ipkey|policy|enums and --hex)\n", argv[i]);
 			return 2;
 		}
 	}
@@ -296,6 +320,8 @@ int main(int argc, char **argv)
 		rc |= put(&cfg, sizeof(cfg), hex);
 	} else if (!strcmp(what, "policy")) {
 		rc |= put_policy(hex);
+	} else if (!strcmp(what, "enums")) {
+		rc |= put_enums();
 	} else {
 		static const __u8 a[4] = { 10, 1, 2, 3 };
 

@@ -53,6 +53,7 @@ enum fl_stat {
 	FL_STAT_PARSE_ERRORS = 4,  /* packets too short or malformed to parse */
 	FL_STAT_POLICY_DROPS = 5,  /* packets dropped and socket calls refused by policy */
 	FL_STAT_CT_MAP_FULL = 6,   /* allowed connection could not be inserted into fl_ct */
+	FL_STAT_INVALID_DROPS = 7, /* unreadable packets and orphan fragments dropped on enforcing endpoints */
 	FL_STAT_MAX = 8,
 };
 
@@ -173,6 +174,11 @@ enum fl_verdict {
 enum fl_policy_drop_reason {
 	FL_DROP_POLICY_DENIED = 133, /* no allow rule matched (default deny) */
 	FL_DROP_POLICY_DENY = 181,   /* an explicit deny rule matched */
+	/* Fail closed on an enforcing endpoint: what policy cannot be decided on is dropped. */
+	FL_DROP_INVALID_PACKET = 134,      /* INVALID_PACKET_DROPPED: bad or truncated L2/L3 header */
+	FL_DROP_CT_INVALID_HDR = 135,      /* CT_TRUNCATED_OR_INVALID_HEADER: L4 header missing or cut */
+	FL_DROP_INVALID_EXTHDR = 156,      /* INVALID_IPV6_EXTENSION_HEADER: cut, or too many to follow */
+	FL_DROP_FRAG_NOT_FOUND = 175,      /* FIRST_LOGICAL_DATAGRAM_FRAGMENT_NOT_FOUND */
 };
 
 /* Which hook decided. */
@@ -277,6 +283,24 @@ struct fl_policy_record {
 	__u64 cgroup_id;
 };
 
+/* Key of fl_frags (LRU hash): one fragmented datagram, as Cilium's fragment map. Addresses as
+ * in fl_flow_key; id is the IPv4 identification (16 bits) or the IPv6 fragment header's (32). */
+struct fl_frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id;        /* host byte order */
+	__u8 proto;
+	__u8 ip_version; /* 4 or 6 */
+	__u8 pad[2];
+};
+
+/* Value of fl_frags: the first fragment's ports (host order, ICMP type/code), which the later
+ * fragments take so that CT and policy decide them as the first. */
+struct fl_frag_value {
+	__u16 sport;
+	__u16 dport;
+};
+
 /* Read-only configuration, set from user space before load (.rodata). */
 struct fl_config {
 	__u64 report_interval_ns;     /* periodic counter records for long flows; 0 = never */
@@ -301,5 +325,7 @@ _Static_assert(sizeof(struct fl_ipcache_value) == 8, "fl_ipcache_value size");
 _Static_assert(sizeof(struct fl_ct_key) == 40, "fl_ct_key size");
 _Static_assert(sizeof(struct fl_ct_value) == 32, "fl_ct_value size");
 _Static_assert(sizeof(struct fl_policy_record) == 96, "fl_policy_record size");
+_Static_assert(sizeof(struct fl_frag_key) == 40, "fl_frag_key size");
+_Static_assert(sizeof(struct fl_frag_value) == 4, "fl_frag_value size");
 
 #endif /* FLOWLENS_ABI_H */

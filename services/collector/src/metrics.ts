@@ -106,7 +106,7 @@ export function createMetrics(src: MetricSources): Registry {
   });
   new Counter({
     name: "flowlens_drop_total",
-    help: "Dropped packets and refused socket calls, by Hubble drop reason (POLICY_DENIED, POLICY_DENY, kernel reasons) and protocol",
+    help: "Dropped packets and refused socket calls, by Hubble drop reason (POLICY_DENIED, POLICY_DENY, the datapath's fail-closed drops, kernel reasons) and protocol",
     labelNames: ["reason", "protocol"],
     registers: [registry],
     collect() {

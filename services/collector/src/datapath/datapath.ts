@@ -56,6 +56,8 @@ export type DatapathStats = {
   parseErrors: number;
   policyDrops: number;
   ctMapFull: number;
+  /** Unreadable packets and fragments without their first, dropped on enforcing endpoints. */
+  invalidDrops: number;
 };
 
 const TRACEPOINTS: [prog: string, category: string, name: string][] = [
@@ -249,6 +251,7 @@ export class Datapath {
       parseErrors: sum(Stat.PARSE_ERRORS),
       policyDrops: sum(Stat.POLICY_DROPS),
       ctMapFull: sum(Stat.CT_MAP_FULL),
+      invalidDrops: sum(Stat.INVALID_DROPS),
     };
   }
 

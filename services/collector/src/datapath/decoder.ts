@@ -10,7 +10,7 @@ import { RuleTable } from "../policy/rule-table.js";
 import { MATCH_TYPE_LABEL, PolicyEvent } from "../policy/verdict-flows.js";
 import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
 import { DatapathEvent } from "./events.js";
-import { ABI_VERSION, FlowEventBit, Layout, Off, PolicyDir, PolicyVerdict, RecordKind } from "./layout.js";
+import { ABI_VERSION, FlowEventBit, Layout, Off, PolicyDir, PolicyDropReason, PolicyVerdict, RecordKind } from "./layout.js";
 import type { LostEntry } from "./lost.js";
 
 export type RingEntry = FlowEntry | LostEntry;
@@ -24,6 +24,10 @@ const ACTION: Record<number, string> = {
 };
 
 const TCP_SYN_SENT = 2;
+
+/** Drop reasons of a policy decision; any other reason in a policy record is a packet tc could not
+ * decide on (unreadable, or a fragment without its first), which Cilium reports as a drop only. */
+const POLICY_REASONS = new Set<number>([PolicyDropReason.POLICY_DENIED, PolicyDropReason.POLICY_DENY]);
 
 /** Smallest valid length of each record kind: a shorter one would be read past its end. */
 const RECORD_SIZE: Record<number, number> = {
@@ -124,12 +128,18 @@ export class RecordDecoder {
   private policyRecord(buf: Buffer, off: number, ts: number): void {
     this.counts.policy++;
     const rules = this.rulesAt(ts);
-    this.ring.push(new PolicyEvent(RecordKind.POLICY, buf, off, ts, rules), ts);
     const verdict = buf[off + Off.polVerdict];
+    const reason = buf.readUInt16LE(off + Off.polDropReason);
+    if (verdict === PolicyVerdict.DROPPED && !POLICY_REASONS.has(reason)) {
+      this.verdicts.drop(reason, buf[off + Off.proto]);
+      this.ring.push(new PolicyEvent(DerivedKind.POLICY_DROP, buf, off, ts, rules), ts);
+      return;
+    }
+    this.ring.push(new PolicyEvent(RecordKind.POLICY, buf, off, ts, rules), ts);
     const direction = buf[off + Off.polDirection] === PolicyDir.INGRESS ? "ingress" : "egress";
     this.verdicts.verdict(direction, MATCH_TYPE_LABEL[buf[off + Off.polMatchType]] ?? "none", ACTION[verdict] ?? "forwarded");
     if (verdict === PolicyVerdict.DROPPED) {
-      this.verdicts.drop(buf.readUInt16LE(off + Off.polDropReason), buf[off + Off.proto]);
+      this.verdicts.drop(reason, buf[off + Off.proto]);
       this.ring.push(new PolicyEvent(DerivedKind.POLICY_DROP, buf, off, ts, rules), ts);
     }
   }

@@ -17,7 +17,7 @@ import {
 } from "../policy/keys.js";
 import { RecordDecoder, type RingEntry } from "./decoder.js";
 import { DatapathEvent } from "./events.js";
-import { Layout, Off, RecordKind } from "./layout.js";
+import { Layout, Off, PolicyDropReason, RecordKind, Stat } from "./layout.js";
 
 const BPF_DIR = fileURLToPath(new URL("../../../../bpf", import.meta.url));
 
@@ -47,6 +47,30 @@ describe("ABI layout against the BPF object's BTF", () => {
       expect(btf).toEqual(layout.fields);
     });
   }
+});
+
+describe("enum constants against C", () => {
+  it("fl_stat and fl_policy_drop_reason have the values layout.ts uses", () => {
+    execFileSync("make", ["-C", BPF_DIR, "-s", "golden"], { stdio: "inherit" });
+    const c = Object.fromEntries(
+      execFileSync(`${BPF_DIR}/.output/golden`, ["enums"])
+        .toString()
+        .trim()
+        .split("\n")
+        .map((l) => [l.split(" ")[0], Number(l.split(" ")[1])]),
+    );
+    const stat = Object.fromEntries(Object.entries(Stat).map(([k, v]) => [`FL_STAT_${k}`, v]));
+    const cName: Record<keyof typeof PolicyDropReason, string> = {
+      POLICY_DENIED: "FL_DROP_POLICY_DENIED",
+      POLICY_DENY: "FL_DROP_POLICY_DENY",
+      INVALID_PACKET_DROPPED: "FL_DROP_INVALID_PACKET",
+      CT_TRUNCATED_OR_INVALID_HEADER: "FL_DROP_CT_INVALID_HDR",
+      INVALID_IPV6_EXTENSION_HEADER: "FL_DROP_INVALID_EXTHDR",
+      FRAG_NOT_FOUND: "FL_DROP_FRAG_NOT_FOUND",
+    };
+    const drop = Object.fromEntries(Object.entries(PolicyDropReason).map(([k, v]) => [cName[k as keyof typeof PolicyDropReason], v]));
+    expect({ ...stat, ...drop }).toEqual(c);
+  });
 });
 
 describe("decoder against golden bytes from C", () => {

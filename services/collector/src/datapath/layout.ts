@@ -21,8 +21,15 @@ export const PolicyFlag = { AUDIT: 1, L7: 2 } as const;
 /** enum fl_verdict: Hubble's Verdict numbers. */
 export const PolicyVerdict = { FORWARDED: 1, DROPPED: 2, AUDIT: 4, REDIRECTED: 5 } as const;
 
-/** enum fl_policy_drop_reason: Hubble's DropReason numbers. */
-export const PolicyDropReason = { POLICY_DENIED: 133, POLICY_DENY: 181 } as const;
+/** enum fl_policy_drop_reason: Hubble's DropReason numbers (policy, and what tc cannot decide on). */
+export const PolicyDropReason = {
+  POLICY_DENIED: 133,
+  POLICY_DENY: 181,
+  INVALID_PACKET_DROPPED: 134,
+  CT_TRUNCATED_OR_INVALID_HEADER: 135,
+  INVALID_IPV6_EXTENSION_HEADER: 156,
+  FRAG_NOT_FOUND: 175,
+} as const;
 
 /** enum fl_policy_hook */
 export const PolicyHook = { TC: 0, CONNECT: 1, SENDMSG: 2 } as const;
@@ -38,6 +45,7 @@ export const Stat = {
   PARSE_ERRORS: 4,
   POLICY_DROPS: 5,
   CT_MAP_FULL: 6,
+  INVALID_DROPS: 7,
   MAX: 8,
 } as const;
 
@@ -120,6 +128,8 @@ export const Layout = {
       cgroup_id: 88,
     },
   },
+  fl_frag_key: { size: 40, fields: { saddr: 0, daddr: 16, id: 32, proto: 36, ip_version: 37, pad: 38 } },
+  fl_frag_value: { size: 4, fields: { sport: 0, dport: 2 } },
 } as const;
 
 export type StructName = keyof typeof Layout;

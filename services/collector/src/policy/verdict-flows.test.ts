@@ -181,6 +181,34 @@ describe("policy verdict flows", () => {
     expect(drop.uuid).not.toBe(pv.uuid);
   });
 
+  it.each([
+    [134, DropReason.INVALID_PACKET_DROPPED],
+    [135, DropReason.CT_TRUNCATED_OR_INVALID_HEADER],
+    [156, DropReason.INVALID_IPV6_EXTENSION_HEADER],
+    [175, DropReason.FIRST_LOGICAL_DATAGRAM_FRAGMENT_NOT_FOUND],
+  ])("a packet tc could not decide on (reason %i) is a drop event only, no policy verdict, and counts in drop_total", (reason, desc) => {
+    const out = decode({
+      ...base,
+      matchType: 0,
+      saddr: "10.7.0.3",
+      daddr: "10.7.0.1",
+      ifindex: 11,
+      tcDir: 1,
+      direction: 0,
+      verdict: 2,
+      ruleId: 0,
+      dropReason: reason,
+    });
+    expect(out.map((o) => o.kind)).toEqual([DerivedKind.POLICY_DROP]);
+    const f = out[0].flow;
+    expect(f.verdict).toBe(Verdict.DROPPED);
+    expect(f.dropReasonDesc).toBe(desc);
+    expect(f.eventType).toMatchObject({ type: 1, subType: reason });
+    expect(f.source?.podName).toBe("app3");
+    expect(decoder.verdicts.verdictTotals()).toEqual([]);
+    expect(decoder.verdicts.dropTotals(() => 0)).toEqual([{ reason: DropReason[desc], protocol: "TCP", value: 1 }]);
+  });
+
   it("an explicit deny names its policy in egress_denied_by (egress of the source)", () => {
     // Seen on app3's veth at tc ingress (leaving app3), decided by app3's egress rules.
     const out = decode({
