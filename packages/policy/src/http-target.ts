@@ -29,6 +29,7 @@ const refuse = (reason: string): RequestTarget => ({ ok: false, reason });
 /** The path with %-escapes of unreserved bytes decoded and the rest upper-cased, or why it is ambiguous. */
 function decodePath(raw: string): { path: string } | { reason: string } {
   let out = "";
+  let from = 0; // raw[from..i) is copied as it is, in one slice
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c === 0x25) {
@@ -39,19 +40,18 @@ function decodePath(raw: string): { path: string } | { reason: string } {
       if (b === 0x2f) return { reason: "encoded slash (%2F) in the path" };
       if (b === 0x5c) return { reason: "encoded backslash (%5C) in the path" };
       if (b < 0x20 || b === 0x7f) return { reason: `encoded control byte (%${hex.toUpperCase()}) in the path` };
-      out += unreserved(b) ? String.fromCharCode(b) : `%${hex.toUpperCase()}`;
+      out += raw.slice(from, i) + (unreserved(b) ? String.fromCharCode(b) : `%${hex.toUpperCase()}`);
       i += 2;
+      from = i + 1;
     } else if (c === 0x5c) {
       return { reason: "backslash in the path" };
     } else if (c === 0x23) {
       return { reason: "fragment (#) in the request target" };
     } else if (forbiddenRaw(c)) {
       return { reason: "control byte, space or non-ASCII byte in the path" };
-    } else {
-      out += raw[i];
     }
   }
-  return { path: out };
+  return { path: from === 0 ? raw : out + raw.slice(from) };
 }
 
 /** RFC 3986 remove_dot_segments for an absolute path without empty segments. */
@@ -90,7 +90,8 @@ export function normalizeRequestTarget(raw: string): RequestTarget {
   const decoded = decodePath(rawPath);
   if ("reason" in decoded) return refuse(decoded.reason);
   // Merged before dot segments are removed, so "/a//../b" is "/b" as a slash-merging server reads it.
-  const merged = decoded.path.replace(/\/{2,}/g, "/");
+  const merged = decoded.path.includes("//") ? decoded.path.replace(/\/{2,}/g, "/") : decoded.path;
+  if (!merged.includes("/.")) return { ok: true, path: merged, target: query === undefined ? merged : `${merged}?${query}` };
   // "..;x" is ".." to servlet containers (path parameters): refuse rather than guess.
   if (/\/\.{1,2};/.test(merged)) return refuse("path parameter on a dot segment (/..;) in the path");
   const path = removeDotSegments(merged);
