@@ -118,7 +118,7 @@ async function send(attempts: { payload: string; expect: number }[]): Promise<Ra
 }
 
 beforeAll(async () => {
-  bed = await createBed("l7bp", { server: join(HERE, "normalizing-server.mjs") });
+  bed = await createBed("h3lb", { server: join(HERE, "normalizing-server.mjs") });
   bed.writeConfig(RULES);
   proxy = bed.startProxy();
   await bed.waitRegistered();
