@@ -60,11 +60,12 @@ export function serveEndpoint(server: Server, deps: HandlerDeps): void {
       const ep = deps.endpoint();
       deps.emit(httpEvent(ep, conn, { method: "", url: "", protocol: "", code: 400, verdict: "DROPPED", ruleId: 0, type: "REQUEST" }));
     }
-    if (!parse || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    socket.end(plainResponse(400, "Bad Request", `bad request: ${err.code}\r\n`));
+    // A response still in flight on this socket (pipelining) must not be cut by ours: close instead.
+    const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    if (!socket.writable || busy) socket.destroy();
+    else if (parse) socket.end(plainResponse(400, "Bad Request", `bad request: ${err.code}\r\n`));
+    else if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") socket.end(plainResponse(408, "Request Timeout", "request timeout\r\n"));
+    else socket.destroy();
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const conn = conns.get(req.socket);

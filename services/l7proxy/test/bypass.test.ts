@@ -164,6 +164,17 @@ describe("L7 bypass attempts under {method: GET, path: /public/.*}", () => {
   });
 });
 
+describe("a request the parser refuses behind a pipelined allowed one", () => {
+  it("never reaches the server: the allowed answer may come, then the connection closes", async () => {
+    const [r] = await send([{ payload: req("/public/a") + req("/restricted", "1.1", "get") + req("/public/../restricted"), expect: 2 }]);
+    expect(JSON.stringify(r.responses)).not.toContain("RESTRICTED-BODY");
+    expect(r.timedOut).toBeFalsy();
+    expect(r.closed || r.error !== undefined).toBe(true);
+    const statuses = r.responses.map((x) => x.status);
+    expect([[], [200], [200, 400]].map((s) => JSON.stringify(s))).toContain(JSON.stringify(statuses));
+  });
+});
+
 describe("refusals are reported", () => {
   it("a refused target is one DROPPED REQUEST event with code 400 and the raw target", async () => {
     const before = bed.events.length;
