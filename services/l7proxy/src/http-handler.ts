@@ -90,12 +90,9 @@ function handle(req: IncomingMessage, res: ServerResponse, conn: Conn, deps: Han
   const protocol = `HTTP/${req.httpVersion}`;
   if (!target.ok) {
     deps.emit(httpEvent(ep, conn, { method, url: req.url ?? "", protocol, code: 400, verdict: "DROPPED", ruleId: 0, type: "REQUEST" }));
-    res.writeHead(400, {
-      "content-type": "text/plain",
-      "content-length": Buffer.byteLength(`bad request: ${target.reason}\r\n`),
-      connection: "close",
-    });
-    res.end(`bad request: ${target.reason}\r\n`);
+    const body = `bad request: ${target.reason}\r\n`;
+    res.writeHead(400, { "content-type": "text/plain", "content-length": Buffer.byteLength(body), connection: "close" });
+    res.end(body);
     return;
   }
   // What the rules match and what the server gets: one normalized value.
