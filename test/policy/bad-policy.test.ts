@@ -50,7 +50,7 @@ const BAD: { doc: string; marker: string; path: string; reason: RegExp }[] = [
     ),
     marker: "/public([",
     path: "spec.ingress[0].toPorts[0].rules.http[0].path",
-    reason: /not a valid regular expression/,
+    reason: /not a valid RE2 regular expression: missing closing \]/,
   },
   {
     doc: app1Rule(

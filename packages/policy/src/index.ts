@@ -15,6 +15,7 @@ export { type CompileOptions, compilePolicies, IPPROTO_TCP, IPPROTO_UDP } from "
 export * from "./compiled.js";
 export { describeRef } from "./describe.js";
 export { formatPolicyError, type PolicyError } from "./errors.js";
+export { normalizeRequestTarget, type RequestTarget } from "./http-target.js";
 export {
   addressIdentity,
   cidrIdentities,

@@ -167,7 +167,7 @@ spec:
       'p.yaml:12: spec.egress[0].toFQDNs: field "toFQDNs" is not supported: DNS-based rules are not in flowlens\'s policy subset (docs/policy.md, "Policy subset")',
       'p.yaml:14: spec.egress[1].toCIDR[0]: "10.0.0.300/8" is not an IPv4 or IPv6 prefix (like 10.0.0.0/8 or 2001:db8::/32)',
       "p.yaml:18: spec.ingress[0].toPorts[0].ports[0].port: port 70000 is out of range 1-65535",
-      'p.yaml:22: spec.ingress[0].toPorts[0].rules.http[0].path: "/a(b" is not a valid regular expression: Unterminated group',
+      'p.yaml:22: spec.ingress[0].toPorts[0].rules.http[0].path: "/a(b" is not a valid RE2 regular expression: missing closing ): `/a(b`',
     ]);
     expect(parse(text).policies).toEqual([]);
   });
@@ -259,7 +259,17 @@ spec:
     [
       "lookahead",
       "  ingress:\n    - toPorts: [{ports: [{port: 80}], rules: {http: [{path: '/(?!admin).*'}]}}]\n",
-      "uses lookahead/lookbehind",
+      '"/(?!admin).*" is not a valid RE2 regular expression: invalid or unsupported Perl syntax: `(?!`',
+    ],
+    [
+      "backreference",
+      "  ingress:\n    - toPorts: [{ports: [{port: 80}], rules: {http: [{path: '/(a)\\1'}]}}]\n",
+      "is not a valid RE2 regular expression: invalid escape sequence: `\\1`",
+    ],
+    [
+      "regex too large",
+      "  ingress:\n    - toPorts: [{ports: [{port: 80}], rules: {http: [{path: '/(a|b|c|d){0,1000}'}]}}]\n",
+      "is too large: its compiled program has",
     ],
     [
       "http host",

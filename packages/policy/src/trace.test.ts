@@ -40,6 +40,17 @@ describe("tracePolicy", () => {
     expect(denied.lines.at(-2)).toContain("denied with 403 Forbidden");
     expect(denied.lines.at(-1)).toBe("Final verdict: DROPPED (HTTP 403)");
 
+    // The proxy's view: the normalized path, ambiguous targets refused with 400.
+    const dots = tracePolicy(c, { from: APP2, to: APP1, dport: 80, httpMethod: "GET", httpPath: "/public/../restricted" });
+    expect(dots).toMatchObject({ verdict: "DROPPED", decidedBy: "http" });
+    expect(dots.lines.at(-1)).toBe("Final verdict: DROPPED (HTTP 403)");
+    const query = tracePolicy(c, { from: APP2, to: APP1, dport: 80, httpMethod: "GET", httpPath: "/public?x=/../restricted" });
+    expect(query.verdict).toBe("FORWARDED");
+    const slash = tracePolicy(c, { from: APP2, to: APP1, dport: 80, httpMethod: "GET", httpPath: "/public%2F" });
+    expect(slash).toMatchObject({ verdict: "DROPPED", decidedBy: "http" });
+    expect(slash.lines.at(-2)).toBe("HTTP GET /public%2F: refused with 400 Bad Request: encoded slash (%2F) in the path");
+    expect(slash.lines.at(-1)).toBe("Final verdict: DROPPED (HTTP 400)");
+
     const l3 = tracePolicy(c, { from: APP3, to: APP1, dport: 80 });
     expect(l3).toMatchObject({ verdict: "DROPPED", dropReason: "POLICY_DENIED", decidedBy: "ingress", rule: c.rules[0] });
     expect(l3.lines[2]).toContain("denied: no rule allows it (default deny, POLICY_DENIED)");

@@ -3,6 +3,7 @@
 
 import { IPPROTO_TCP, IPPROTO_UDP } from "./compile.js";
 import type { CompiledPolicy, RuleInfo } from "./compiled.js";
+import { normalizeRequestTarget } from "./http-target.js";
 import { ReservedIdentity } from "./identity.js";
 import { matchHttp } from "./l7.js";
 import { type Decision, l7PortOf, lookup } from "./lookup.js";
@@ -53,6 +54,7 @@ export function tracePolicy(c: CompiledPolicy, q: TraceQuery): TraceResult {
   const result: TraceResult = { egress, ingress, verdict: "FORWARDED", decidedBy: "none", lines };
   const audited = egress.verdict === "AUDIT" || ingress.verdict === "AUDIT";
 
+  let deniedCode = 403; // the proxy's answer to a request it denies (400 when it refuses the target)
   const denied = egress.verdict === "DROPPED" ? ["egress", egress] : ingress.verdict === "DROPPED" ? ["ingress", ingress] : undefined;
   if (denied) {
     const [side, d] = denied as ["egress" | "ingress", Decision];
@@ -63,10 +65,16 @@ export function tracePolicy(c: CompiledPolicy, q: TraceQuery): TraceResult {
       Object.assign(result, { verdict: "REDIRECTED", decidedBy: "ingress", rule: c.rules[ingress.ruleId] });
       lines.push(`HTTP: port ${q.dport} goes to the L7 proxy; pass an HTTP method and path to see the answer to a request`);
     } else {
-      const m = l7 ? matchHttp(l7, q.from.identity, q.httpMethod, q.httpPath) : { allowed: false, ruleId: 0 };
+      // The proxy matches the normalized path (query excluded) and refuses ambiguous targets with 400.
+      const target = normalizeRequestTarget(q.httpPath);
+      const m = l7 && target.ok ? matchHttp(l7, q.from.identity, q.httpMethod, target.path) : { allowed: false, ruleId: 0 };
       result.http = { method: q.httpMethod, path: q.httpPath, ...m };
       const what = `HTTP ${q.httpMethod} ${q.httpPath}`;
-      if (m.allowed) {
+      if (!target.ok) {
+        deniedCode = 400;
+        Object.assign(result, { verdict: "DROPPED", decidedBy: "http" });
+        lines.push(`${what}: refused with 400 Bad Request: ${target.reason}`);
+      } else if (m.allowed) {
         Object.assign(result, { verdict: audited ? "AUDIT" : "FORWARDED", decidedBy: "http", rule: c.rules[m.ruleId] });
         lines.push(`${what}: allowed by rule ${m.ruleId}: ${c.rules[m.ruleId]?.description}`);
       } else if (m.audit) {
@@ -87,7 +95,9 @@ export function tracePolicy(c: CompiledPolicy, q: TraceQuery): TraceResult {
       rule: chosen ? c.rules[chosen.ruleId] : undefined,
     });
   }
-  lines.push(`Final verdict: ${result.verdict}${result.decidedBy === "http" && result.verdict === "DROPPED" ? " (HTTP 403)" : ""}`);
+  lines.push(
+    `Final verdict: ${result.verdict}${result.decidedBy === "http" && result.verdict === "DROPPED" ? ` (HTTP ${deniedCode})` : ""}`,
+  );
   return result;
 }
 

@@ -76,7 +76,9 @@ describe("L7 config file", () => {
       broken((c) => {
         (c.endpoints as { ports: { rules: { http: { path: string }[] }[] }[] }[])[0].ports[0].rules[0].http[0].path = "/a(";
       }),
-    ).toMatch(/^config.json: endpoints\[0\].ports\[0\].rules\[0\].http\[0\].path "\/a\(" is not a valid regular expression/);
+    ).toMatch(
+      /^config.json: endpoints\[0\].ports\[0\].rules\[0\].http\[0\].path "\/a\(" is not a valid RE2 regular expression: missing closing \)/,
+    );
     expect(broken((c) => ((c.endpoints as { endpointId: number }[])[0].endpointId = -1))).toMatch(
       /endpoints\[0\].endpointId must be an integer/,
     );

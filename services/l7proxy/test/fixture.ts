@@ -99,6 +99,8 @@ export interface BedOptions {
   attach?: boolean;
   /** Serve the events socket here (default true; false when a supervisor does it). */
   events?: boolean;
+  /** The server script run in the server pod on port 80 (default the echo server). */
+  server?: string;
 }
 
 export async function createBed(prefix: string, opts: BedOptions = {}): Promise<Bed> {
@@ -134,7 +136,7 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
     ipcache.update(ipcacheKey(p.ipv4), v);
     ipcache.update(ipcacheKey(p.ipv6), v);
   }
-  pods.spawn("server", ["node", ECHO, "80"]);
+  pods.spawn("server", ["node", opts.server ?? ECHO, "80"]);
   const processes = new Set<Spawned>();
 
   const events: L7Message[] = [];

@@ -1,18 +1,10 @@
 // source_fqdn / destination_fqdn (glob patterns on source_names/destination_names) and dns_query (regex on the DNS query).
 import type { Flow } from "@flowlens/proto";
-import { anyOf, fqdnPatternSource } from "./patterns.js";
-import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
+import { anyOf, filterRegexes, fqdnPatternSource } from "./patterns.js";
+import type { FilterBuilder, FlowPredicate } from "./types.js";
 
 function fqdnMatcher(field: string, patterns: string[], get: (flow: Flow) => string[]): FlowPredicate {
-  const re = anyOf(
-    patterns.map((p) => {
-      try {
-        return fqdnPatternSource(p);
-      } catch (err) {
-        throw new FilterError(field, p, (err as Error).message);
-      }
-    }),
-  );
+  const re = anyOf(field, patterns, fqdnPatternSource);
   return (flow) => get(flow).some((name) => re.test(name.replace(/\.$/, "").toLowerCase()));
 }
 
@@ -26,13 +18,7 @@ export const fqdnFilter: FilterBuilder = {
       out.push(fqdnMatcher("destination_fqdn", ff.destinationFqdn, (f) => f.destinationNames));
     }
     if (ff.dnsQuery.length) {
-      const res = ff.dnsQuery.map((q) => {
-        try {
-          return new RegExp(q);
-        } catch (err) {
-          throw new FilterError("dns_query", q, (err as Error).message);
-        }
-      });
+      const res = filterRegexes("dns_query", ff.dnsQuery);
       out.push((flow) => {
         const r = flow.l7?.record;
         return r?.case === "dns" && res.some((re) => re.test(r.value.query));

@@ -1,20 +1,11 @@
 // HTTP filters: http_status_code ("404", "4+"), http_method, http_path and http_url (regex), http_header (key/value).
 import type { Flow, HTTP } from "@flowlens/proto";
+import { filterRegexes } from "./patterns.js";
 import { type FilterBuilder, FilterError, type FlowPredicate } from "./types.js";
 
 function http(flow: Flow): HTTP | undefined {
   const r = flow.l7?.record;
   return r?.case === "http" ? r.value : undefined;
-}
-
-function regexes(field: string, values: string[]): RegExp[] {
-  return values.map((v) => {
-    try {
-      return new RegExp(v);
-    } catch (err) {
-      throw new FilterError(field, v, (err as Error).message);
-    }
-  });
 }
 
 export const httpFilter: FilterBuilder = {
@@ -41,7 +32,7 @@ export const httpFilter: FilterBuilder = {
       });
     }
     if (ff.httpPath.length) {
-      const res = regexes("http_path", ff.httpPath);
+      const res = filterRegexes("http_path", ff.httpPath);
       out.push((flow) => {
         const h = http(flow);
         if (!h) return false;
@@ -55,7 +46,7 @@ export const httpFilter: FilterBuilder = {
       });
     }
     if (ff.httpUrl.length) {
-      const res = regexes("http_url", ff.httpUrl);
+      const res = filterRegexes("http_url", ff.httpUrl);
       out.push((flow) => {
         const h = http(flow);
         return h !== undefined && res.some((re) => re.test(h.url));

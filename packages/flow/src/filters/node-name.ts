@@ -1,6 +1,6 @@
 // node_name filter: glob patterns "node*", "cluster/node", "cluster/"; names without a cluster are in cluster "default".
 import { anyOf, nodeNamePatternSource } from "./patterns.js";
-import { type FilterBuilder, FilterError } from "./types.js";
+import type { FilterBuilder } from "./types.js";
 
 export const DEFAULT_CLUSTER_NAME = "default";
 
@@ -9,15 +9,7 @@ export const nodeNameFilter: FilterBuilder = {
   fields: ["nodeName"],
   build(ff) {
     if (ff.nodeName.length === 0) return [];
-    const re = anyOf(
-      ff.nodeName.map((p) => {
-        try {
-          return nodeNamePatternSource(p);
-        } catch (err) {
-          throw new FilterError("node_name", p, (err as Error).message);
-        }
-      }),
-    );
+    const re = anyOf("node_name", ff.nodeName, nodeNamePatternSource);
     return [
       (flow) => {
         if (flow.nodeName === "") return false;

@@ -1,4 +1,7 @@
-// FQDN and node-name glob patterns ("*.example.com", "cluster/node-*") compiled to anchored regular expressions.
+// FQDN and node-name glob patterns ("*.example.com", "cluster/node-*") compiled to anchored regular expressions
+// on the linear-time RE2 engine ("*a*a*a…" would backtrack polynomially in a backtracking one).
+import { compileRegex, type Regex } from "@flowlens/regex";
+import { FilterError } from "./types.js";
 
 /** Matches an FQDN (underscores allowed), used for an empty cluster or node part. */
 const FQDN_RE = "(?:[-0-9_a-z]+(?:\\.[-0-9_a-z]+)*)";
@@ -29,6 +32,23 @@ export function nodeNamePatternSource(pattern: string): string {
   return `${c}/${n}`;
 }
 
-export function anyOf(sources: string[]): RegExp {
-  return new RegExp(`^(?:${sources.join("|")})$`);
+/** A pattern of `field` compiled, its refusal as a FilterError (one line, naming the field and value). */
+function compiled(field: string, value: string, make: () => Regex): Regex {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof FilterError) throw err;
+    throw new FilterError(field, value, (err as Error).message);
+  }
+}
+
+/** Client-supplied regexes, unanchored as in Hubble. */
+export function filterRegexes(field: string, values: string[]): Regex[] {
+  return values.map((v) => compiled(field, v, () => compileRegex(v, "search")));
+}
+
+/** One anchored matcher for glob patterns: true when any of them matches. */
+export function anyOf(field: string, patterns: string[], toSource: (pattern: string) => string): Regex {
+  const each = patterns.map((p) => compiled(field, p, () => compileRegex(toSource(p), "full")));
+  return each.length === 1 ? each[0] : { source: patterns.join(", "), mode: "full", test: (input) => each.some((r) => r.test(input)) };
 }
