@@ -57,7 +57,7 @@ const policies = async () => {
 
 describe("control plane over TCP", () => {
   it("nobody cannot delete a policy", async () => {
-    const apply = await runCli(["policy", "apply", "-f", join(tmp, "guard.yaml"), "--server", collector.address]);
+    const apply = await runCli(["policy", "apply", "-f", join(tmp, "guard.yaml"), "--server", collector.adminAddress]);
     expect(apply.code, apply.stderr).toBe(0);
     const del = await asNobody(["policy", "delete", "guard-a", "--server", collector.address]);
     expect(del.code).toBe(1);

@@ -1,9 +1,10 @@
 // flowlens-collector: reads flags, opens the datapath and the sockets, runs until a signal.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   Endpoints as EndpointsService,
   grpcServiceDefinition,
+  MUTATING_METHODS,
   observerServiceDefinition,
   Policies as PoliciesService,
 } from "@flowlens/proto";
@@ -28,6 +29,8 @@ import { L7Supervisor } from "./policy/l7-supervisor.js";
 import { PolicyMaps } from "./policy/maps.js";
 import { PolicyFiles } from "./policy/policy-files.js";
 import { PolicyStore } from "./policy/store.js";
+import { requireAdmin } from "./server/admin-access.js";
+import { prepareAdminDir, removeStaleSocket, restrictSocket } from "./server/admin-socket.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
 import { createObserverHandlers } from "./server/observer.js";
@@ -66,6 +69,12 @@ function serverCredentials(cfg: CollectorConfig): grpc.ServerCredentials {
     readPem(cfg.tls.ca, "--tls-ca"),
     [{ cert_chain: readPem(cfg.tls.cert, "--tls-cert"), private_key: readPem(cfg.tls.key, "--tls-key") }],
     true,
+  );
+}
+
+function listen(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    server.bindAsync(address, creds, (err) => (err ? reject(new Error(`listen on ${address}: ${err.message}`)) : resolve())),
   );
 }
 
@@ -192,22 +201,39 @@ async function main(cfg: CollectorConfig): Promise<void> {
     `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, maps written in ${engine.lastInstallMs.toFixed(1)} ms`,
   );
 
+  const endpointHandlers = createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name)));
+  const policyHandlers = createPolicyHandlers(store, engine, log);
+  const access = { clientNames: cfg.adminClientNames, adminSocket: cfg.adminSocket };
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
   // Relays pull through this batched stream when offered (Hubble clients keep using GetFlows).
   server.addService(flowStreamDefinition, createFlowStreamHandlers(collector.observerState()));
+  // On the listener, list/get/trace are open; changes need an allow-listed mTLS client certificate.
   server.addService(
     grpcServiceDefinition(EndpointsService),
-    createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name))),
+    requireAdmin("flowlens.Endpoints", endpointHandlers, MUTATING_METHODS.Endpoints, access),
   );
-  server.addService(grpcServiceDefinition(PoliciesService), createPolicyHandlers(store, engine, log));
+  server.addService(
+    grpcServiceDefinition(PoliciesService),
+    requireAdmin("flowlens.Policies", policyHandlers, MUTATING_METHODS.Policies, access),
+  );
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
-  new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
-      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
-    ),
-  );
+  const health = new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
+  health.addToServer(server);
+  // The admin socket serves every Policies and Endpoints call; its file mode decides who may connect.
+  // Bound before the listener, so a collector that accepts on TCP also accepts on its admin socket.
+  if (cfg.adminSocket) {
+    prepareAdminDir(cfg.adminSocket);
+    await removeStaleSocket(cfg.adminSocket);
+    const admin = new grpc.Server();
+    admin.addService(grpcServiceDefinition(EndpointsService), endpointHandlers);
+    admin.addService(grpcServiceDefinition(PoliciesService), policyHandlers);
+    health.addToServer(admin);
+    await listen(admin, `unix:${cfg.adminSocket}`, grpc.ServerCredentials.createInsecure());
+    restrictSocket(cfg.adminSocket);
+    process.on("exit", () => rmSync(cfg.adminSocket, { force: true }));
+  }
+  await listen(server, cfg.listenAddress, serverCredentials(cfg));
   if (cfg.metricsAddress) {
     const m = /^(.*):(\d+)$/.exec(cfg.metricsAddress);
     if (!m) throw new Error(`--metrics-address "${cfg.metricsAddress}" must be host:port`);
@@ -238,7 +264,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
         reconciling = false;
       });
   }, 5000).unref();
-  log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}, ${registry.list().length} endpoints`);
+  const adminNote = cfg.adminSocket ? `, admin socket ${cfg.adminSocket}` : ", no admin socket";
+  log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}${adminNote}, ${registry.list().length} endpoints`);
 }
 
 async function runUninstall(argv: string[]): Promise<void> {
