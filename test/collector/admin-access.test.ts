@@ -239,6 +239,34 @@ describe("a collector with mTLS and --admin-client-names", () => {
     expect(del.code, del.stderr).toBe(0);
   });
 
+  it("Hubble's TLS flags: the CA and --tls-server-name are checked, --tls-allow-insecure skips the check", async () => {
+    const list = (flags: string[]) =>
+      runCli([
+        "policy",
+        "list",
+        "--server",
+        collector.address,
+        "--timeout",
+        "2s",
+        "--tls-client-cert-file",
+        admin.cert,
+        "--tls-client-key-file",
+        admin.key,
+        ...flags,
+      ]);
+    expect((await list(["--tls-ca-cert-files", pki.ca, "--tls-server-name", "localhost"])).code).toBe(0);
+    expect((await list(["--tls-allow-insecure"])).code).toBe(0);
+    for (const bad of [["--tls-ca-cert-files", pki.ca, "--tls-server-name", "not-the-collector.example"], ["--tls"]]) {
+      const r = await list(bad);
+      expect(r.code, bad.join(" ")).toBe(1);
+      expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/TLS or gRPC failed \(check --tls-ca-cert-files/);
+    }
+    const plain = await runCli(["policy", "list", "--server", collector.address, "--timeout", "2s"]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/if it serves TLS, add --tls/);
+  });
+
   it("the relay's certificate reads flows (through the relay and directly) but cannot apply a policy", async () => {
     const a = pods.pod("a");
     const b = pods.pod("b");
