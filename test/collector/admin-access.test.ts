@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, startRelay } from "../../services/relay/test/harness.js";
 import { type KeyPair, makePki, type TestPki } from "../harness/certs.js";
-import { CLI_BIN, type Collector, runCli, startCollector } from "../harness/collector.js";
+import { CLI_BIN, type Collector, freePort, runCli, startCollector } from "../harness/collector.js";
 import { createPods, endpointsYaml, type Pods } from "../harness/pods.js";
 import { type RunResult, run, waitFor } from "../harness/run.js";
 import { ping } from "../harness/traffic.js";
@@ -50,6 +50,7 @@ describe("a collector with the default listener (plain TCP) and its admin socket
   let pods: Pods;
   let collector: Collector;
   let socket: string;
+  let metricsPort: number;
   const policies = async () => {
     const r = await runCli(["policy", "list", "--server", collector.address]);
     expect(r.code, r.stderr).toBe(0);
@@ -73,7 +74,8 @@ describe("a collector with the default listener (plain TCP) and its admin socket
     });
     // c is not declared: registering it is what the tests try.
     writeFileSync(pods.endpointsFile, endpointsYaml([pods.pod("a"), pods.pod("b")]));
-    collector = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", ""]);
+    metricsPort = await freePort();
+    collector = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", `127.0.0.1:${metricsPort}`]);
     await waitFor("collector serving", async () => collector.output().includes("serving"), 20_000);
     socket = collector.adminAddress.slice("unix:".length);
     const apply = await runCli(["policy", "apply", "-f", join(tmp, "guard.yaml"), "--server", collector.adminAddress]);
@@ -101,6 +103,27 @@ describe("a collector with the default listener (plain TCP) and its admin socket
     const list = await endpoints();
     expect(list).not.toMatch(/spoof/);
     expect(list).toMatch(/default\s+a\s/);
+  });
+
+  it("refusals are counted in flowlens_admin_calls_denied_total by method and logged", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const count = (method: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`flowlens_admin_calls_denied_total{method="${method}"}`))
+          ?.split(" ")
+          .at(-1) ?? 0,
+      );
+    // The two tests above: one refusal of each.
+    for (const m of [
+      "flowlens.Policies/Delete",
+      "flowlens.Policies/Apply",
+      "flowlens.Endpoints/AddEndpoint",
+      "flowlens.Endpoints/DeleteEndpoint",
+    ])
+      expect(count(m), m).toBe(1);
+    expect(collector.output()).toMatch(/control plane: refused flowlens\.Policies\/Delete: /);
   });
 
   it("nobody cannot use the admin socket either: the CLI says to run as root", async () => {

@@ -30,6 +30,7 @@ import { PolicyMaps } from "./policy/maps.js";
 import { PolicyFiles } from "./policy/policy-files.js";
 import { PolicyStore } from "./policy/store.js";
 import { requireAdmin } from "./server/admin-access.js";
+import { AdminDenials } from "./server/admin-denials.js";
 import { prepareAdminDir, removeStaleSocket, restrictSocket } from "./server/admin-socket.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
@@ -203,7 +204,12 @@ async function main(cfg: CollectorConfig): Promise<void> {
 
   const endpointHandlers = createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name)));
   const policyHandlers = createPolicyHandlers(store, engine, log);
-  const access = { clientNames: cfg.adminClientNames, adminSocket: cfg.adminSocket };
+  const denials = new AdminDenials(log);
+  const access = {
+    clientNames: cfg.adminClientNames,
+    adminSocket: cfg.adminSocket,
+    onDenied: (method: string, why: string) => denials.denied(method, why),
+  };
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
   // Relays pull through this batched stream when offered (Hubble clients keep using GetFlows).
@@ -250,6 +256,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       drops: () => collector.decoder.verdicts.dropTotals((r) => collector.deps.dropReasons.hubble(r)),
       policies: () => store.size,
     });
+    denials.register(metrics);
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
   }
   setInterval(syncClock, 60_000).unref();

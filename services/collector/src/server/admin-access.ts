@@ -9,6 +9,8 @@ export interface AdminAccess {
   clientNames: readonly string[];
   /** The admin socket's path, named in the refusal ("" when disabled). */
   adminSocket: string;
+  /** Told of every refused call (counted in metrics, logged). */
+  onDenied?: (method: string, reason: string) => void;
 }
 
 /** CN and subject alternative names (DNS, URI) of a peer certificate. */
@@ -53,7 +55,10 @@ export function requireAdmin(
     if (!handler) throw new Error(`requireAdmin: ${service} has no method ${method}`);
     out[method] = ((call, cb) => {
       const why = denyReason(access, `${service}/${method}`, call.getAuthContext?.()?.sslPeerCertificate);
-      if (why) return cb({ code: grpc.status.PERMISSION_DENIED, details: why });
+      if (why) {
+        access.onDenied?.(`${service}/${method}`, why);
+        return cb({ code: grpc.status.PERMISSION_DENIED, details: why });
+      }
       handler(call, cb);
     }) as Unary;
   }
