@@ -1,5 +1,5 @@
 // flowlens-collector: reads flags, opens the datapath and the sockets, runs until a signal.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   Endpoints as EndpointsService,
@@ -31,7 +31,7 @@ import { PolicyFiles } from "./policy/policy-files.js";
 import { PolicyStore } from "./policy/store.js";
 import { requireAdmin } from "./server/admin-access.js";
 import { AdminDenials } from "./server/admin-denials.js";
-import { prepareAdminDir, removeStaleSocket, restrictSocket } from "./server/admin-socket.js";
+import { serveAdminSocket } from "./server/admin-server.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
 import { createObserverHandlers } from "./server/observer.js";
@@ -70,12 +70,6 @@ function serverCredentials(cfg: CollectorConfig): grpc.ServerCredentials {
     readPem(cfg.tls.ca, "--tls-ca"),
     [{ cert_chain: readPem(cfg.tls.cert, "--tls-cert"), private_key: readPem(cfg.tls.key, "--tls-key") }],
     true,
-  );
-}
-
-function listen(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<void> {
-  return new Promise<void>((resolve, reject) =>
-    server.bindAsync(address, creds, (err) => (err ? reject(new Error(`listen on ${address}: ${err.message}`)) : resolve())),
   );
 }
 
@@ -226,20 +220,21 @@ async function main(cfg: CollectorConfig): Promise<void> {
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
   const health = new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
   health.addToServer(server);
-  // The admin socket serves every Policies and Endpoints call; its file mode decides who may connect.
   // Bound before the listener, so a collector that accepts on TCP also accepts on its admin socket.
-  if (cfg.adminSocket) {
-    prepareAdminDir(cfg.adminSocket);
-    await removeStaleSocket(cfg.adminSocket);
-    const admin = new grpc.Server();
-    admin.addService(grpcServiceDefinition(EndpointsService), endpointHandlers);
-    admin.addService(grpcServiceDefinition(PoliciesService), policyHandlers);
-    health.addToServer(admin);
-    await listen(admin, `unix:${cfg.adminSocket}`, grpc.ServerCredentials.createInsecure());
-    restrictSocket(cfg.adminSocket);
-    process.on("exit", () => rmSync(cfg.adminSocket, { force: true }));
-  }
-  await listen(server, cfg.listenAddress, serverCredentials(cfg));
+  if (cfg.adminSocket)
+    await serveAdminSocket(
+      cfg.adminSocket,
+      [
+        { definition: grpcServiceDefinition(EndpointsService), handlers: endpointHandlers },
+        { definition: grpcServiceDefinition(PoliciesService), handlers: policyHandlers },
+      ],
+      health,
+    );
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
+      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
+    ),
+  );
   if (cfg.metricsAddress) {
     const m = /^(.*):(\d+)$/.exec(cfg.metricsAddress);
     if (!m) throw new Error(`--metrics-address "${cfg.metricsAddress}" must be host:port`);
