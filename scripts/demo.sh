@@ -20,6 +20,8 @@ die() { echo "demo: $*" >&2; exit 1; }
 state=/run/flowlens-fld
 pin=/sys/fs/bpf/flowlens
 listen=${FLOWLENS_DEMO_LISTEN:-127.0.0.1:4244}
+# Policy changes go through the collector's root-only admin socket; the demo's is its own.
+admin="unix:$state/admin/admin.sock"
 servers="$root/test/harness/servers"
 pids=()
 
@@ -75,7 +77,7 @@ bg every 3 in_pod "$POD_APP3_NETNS" curl -s -o /dev/null --max-time 2 "http://$P
 log="${TMPDIR:-/tmp}/flowlens-demo-collector.log"
 collector_started=1
 bg node services/collector/bin/flowlens-collector.js --endpoints "$state/endpoints.yaml" --listen-address "$listen" \
-  --pin-path "$pin" --state-dir "$state/collector" >"$log" 2>&1
+  --pin-path "$pin" --state-dir "$state/collector" --admin-socket "${admin#unix:}" >"$log" 2>&1
 collector=${pids[-1]}
 echo "$collector" >"$state/collector.pid"
 for _ in $(seq 1 100); do
@@ -87,7 +89,7 @@ done
 echo "demo: collector on $listen (log $log)" >&2
 policy=infra/demo/policies/founding.yaml
 if [[ ${FLOWLENS_DEMO_POLICY:-0} == 1 ]]; then
-  node services/cli/bin/flowlens.js policy apply -f "$policy" --server "$listen" >&2 || die "applying $policy failed"
+  node services/cli/bin/flowlens.js policy apply -f "$policy" --server "$admin" >&2 || die "applying $policy failed"
 fi
 
 # History: ClickHouse (our own server process, data under $state), Kafka unless direct mode.
@@ -118,11 +120,11 @@ cat >&2 <<EOT
 demo: pipeline up ($mode)
   live flows, through the relay:   npx flowlens observe --server $relay_listen -f
   network policy, the founding example (app1 takes GET /public from app2 only):
-    apply it:                      npx flowlens policy apply -f $policy --server $listen
+    apply it (as root):            sudo npx flowlens policy apply -f $policy --server $admin
     its drops, with the policy:    npx flowlens observe --server $listen --verdict DROPPED --print-policy-names -f
     L7 verdicts (200 / 403):       npx flowlens observe --server $listen --type l7 -f
     why app3 is dropped:           npx flowlens policy trace --from-pod default/app3 --to-pod default/app1 --dport 80 --server $listen
-    remove it:                     npx flowlens policy delete app1-founding --server $listen
+    remove it (as root):           sudo npx flowlens policy delete app1-founding --server $admin
   history, in ClickHouse:          clickhouse-client --port ${FLOWLENS_CLICKHOUSE_TCP_PORT:-9000} --query "SELECT src_pod, dst_pod, dst_port, verdict, count() FROM flowlens.flows FINAL GROUP BY src_pod, dst_pod, dst_port, verdict ORDER BY count() DESC LIMIT 20"
 demo: showing live flows through the relay, Ctrl-C to stop
 EOT

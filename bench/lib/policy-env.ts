@@ -63,7 +63,8 @@ export async function startPolicyCollector(pods: Pods, extra: string[] = []): Pr
   const c = await startCollector(["--endpoints", pods.endpointsFile, "--metrics-address", `127.0.0.1:${metricsPort}`, ...extra], 60_000);
   await waitFor("collector serving", async () => c.output().includes("serving"), 30_000);
   const Ctor = makeGenericClientConstructor(grpcServiceDefinition(Policies), "Policies");
-  const client = new Ctor(c.address, credentials.createInsecure()) as unknown as Client & Record<string, Unary>;
+  // Apply and Delete are served on the admin socket (refused on the TCP listener).
+  const client = new Ctor(c.adminAddress, credentials.createInsecure()) as unknown as Client & Record<string, Unary>;
   const call = <T>(method: string, req: unknown) =>
     new Promise<T>((ok, fail) => client[method](req, (e, r) => (e ? fail(new Error(`${method}: ${e.details || e.message}`)) : ok(r as T))));
   const metric = async (re: RegExp) => {

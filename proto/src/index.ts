@@ -11,6 +11,7 @@ export * from "../gen/observer/observer_pb.js";
 export * as observerpb from "../gen/observer/observer_pb.js";
 export * from "../gen/relay/relay_pb.js";
 export * as relaypb from "../gen/relay/relay_pb.js";
+export { DEFAULT_ADMIN_SOCKET, MUTATING_METHODS } from "./admin.js";
 export { flowExtensionsRequest, getFlowExtension, setFlowExtension, wantsFlowExtensions } from "./extension.js";
 export { decodeFlowBatch, encodeFlowBatch } from "./flow-batch.js";
 export { type FlowHeader, flowBytesOfResponse, scanFlowHeader } from "./flow-scan.js";

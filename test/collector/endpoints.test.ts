@@ -50,7 +50,7 @@ describe("endpoints", () => {
       "endpoint",
       "add",
       "--server",
-      collector.address,
+      collector.adminAddress,
       "--name",
       "b",
       "--netns",
@@ -77,7 +77,7 @@ describe("endpoints", () => {
     expect(after.some((f) => f.interface?.name === b.hostIf)).toBe(true);
     client.close();
 
-    const del = await runCli(["endpoint", "delete", "--server", collector.address, "default/b"]);
+    const del = await runCli(["endpoint", "delete", "--server", collector.adminAddress, "default/b"]);
     expect(del.code, del.stderr).toBe(0);
     expect(await list()).not.toMatch(/default\s+b\s/);
     // Deleting the endpoint takes the tc programs off its veth.
@@ -96,7 +96,7 @@ describe("endpoints", () => {
       "endpoint",
       "add",
       "--server",
-      collector.address,
+      collector.adminAddress,
       "--name",
       "x",
       "--netns",

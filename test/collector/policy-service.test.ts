@@ -156,7 +156,7 @@ describe("policy service on real pods", () => {
 
   it("Apply returns once enforced (well under 100 ms): app3's next connection is dropped, app2's goes through", async () => {
     const t0 = performance.now();
-    const res = await apply(collector?.address ?? "", APP1_POLICY);
+    const res = await apply(collector?.adminAddress ?? "", APP1_POLICY);
     const ms = performance.now() - t0;
     expect(res.errors).toEqual([]);
     expect(res.applied.map((p) => p.name)).toEqual(["app1-policy"]);
@@ -190,7 +190,7 @@ describe("policy service on real pods", () => {
   });
 
   it("an explicit deny is named: --print-policy-names shows who denied app3 and who allowed app2", async () => {
-    const res = await apply(collector?.address ?? "", DENY_APP3);
+    const res = await apply(collector?.adminAddress ?? "", DENY_APP3);
     expect(res.errors).toEqual([]);
     expect(await tcpConnect(pods, "app3", app1(), 80)).toBe("ETIMEDOUT");
     expect(await tcpConnect(pods, "app2", app1(), 80)).toBe("connected");
@@ -251,7 +251,7 @@ describe("policy service on real pods", () => {
       bad,
       `${APP1_POLICY.replace("app1-policy", "other").replace('"80"', '"70000"')}---\n${DENY_APP3.replace("ingressDeny", "ingresDeny")}`,
     );
-    const r = await runCli(["policy", "apply", "-f", bad, "--server", collector?.address ?? ""]);
+    const r = await runCli(["policy", "apply", "-f", bad, "--server", collector?.adminAddress ?? ""]);
     expect(r.code).toBe(1);
     const errors = r.stderr.trim().split("\n");
     expect(errors.at(-1)).toMatch(/^flowlens policy apply: rejected: \d+ errors, nothing applied$/);
@@ -287,11 +287,11 @@ describe("policy service on real pods", () => {
 
   it("delete lifts the policies: app3 connects again", async () => {
     for (const name of ["deny-app3", "app1-policy"]) {
-      const d = await runCli(["policy", "delete", name, "--server", collector?.address ?? ""]);
+      const d = await runCli(["policy", "delete", name, "--server", collector?.adminAddress ?? ""]);
       expect(d.code, d.stderr).toBe(0);
     }
     expect(await tcpConnect(pods, "app3", app1(), 80)).toBe("connected");
-    const again = await runCli(["policy", "delete", "app1-policy", "--server", collector?.address ?? ""]);
+    const again = await runCli(["policy", "delete", "app1-policy", "--server", collector?.adminAddress ?? ""]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("not found");
     const list = await runCli(["policy", "list", "--server", collector?.address ?? ""]);
@@ -299,7 +299,7 @@ describe("policy service on real pods", () => {
   });
 
   it("L7: the proxy's decisions come back as L7 flows (GET /public forwarded, GET /restricted 403 DROPPED)", async () => {
-    const res = await apply(collector?.address ?? "", APP1_L7);
+    const res = await apply(collector?.adminAddress ?? "", APP1_L7);
     expect(res.errors).toEqual([]);
     const url = (path: string) => `http://${app1()}${path}`;
     await waitFor("the L7 proxy answers", async () => (await curlGet(pods, "app2", url("/public"), 2)).status === 200, 20_000);
@@ -325,7 +325,7 @@ describe("policy service on real pods", () => {
     expect(response).toMatchObject({ verdict: "FORWARDED", is_reply: true, l7: { http: { code: 200, url: `http://${app1()}/public` } } });
     expect(Number((response?.l7 as { latency_ns?: string } | undefined)?.latency_ns)).toBeGreaterThan(0);
     expect(response?.ingress_allowed_by).toMatchObject([{ name: "app1-l7" }]);
-    const del = await runCli(["policy", "delete", "app1-l7", "--server", collector?.address ?? ""]);
+    const del = await runCli(["policy", "delete", "app1-l7", "--server", collector?.adminAddress ?? ""]);
     expect(del.code, del.stderr).toBe(0);
   });
 });

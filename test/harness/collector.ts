@@ -1,10 +1,11 @@
 // Runs the real collector daemon and the flowlens CLI as child processes for end-to-end tests.
 // Every collector gets its own --pin-path and --state-dir (its pinned maps, kept tc filters and
-// socket-hook links outlive it by design), removed with `flowlens-collector uninstall` when it stops.
+// socket-hook links outlive it by design), removed with `flowlens-collector uninstall` when it stops,
+// and its own --admin-socket in a temp directory (never the default /run/flowlens/admin.sock).
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type Spawned, spawnBackground } from "./pods.js";
 import { type RunResult, run, runSync, sleep } from "./run.js";
 import { REPO_ROOT } from "./topology.js";
@@ -13,8 +14,10 @@ export const COLLECTOR_BIN = resolve(REPO_ROOT, "services/collector/bin/flowlens
 export const CLI_BIN = resolve(REPO_ROOT, "services/cli/bin/flowlens.js");
 
 export interface Collector {
-  /** "127.0.0.1:<port>", for `--server`. */
+  /** "127.0.0.1:<port>", for `--server` of read-only commands. */
   address: string;
+  /** "unix:<admin socket>", for `--server` of policy apply/delete and endpoint add/delete (as root). */
+  adminAddress: string;
   port: number;
   process: Spawned;
   /** Everything the collector printed so far. */
@@ -51,7 +54,9 @@ const canConnect = (port: number) =>
 export interface CollectorState {
   pinPath: string;
   stateDir: string;
-  /** --pin-path and --state-dir for the collector's command line. */
+  /** The collector's admin socket (in a 0700 temp dir of its own). */
+  adminSocket: string;
+  /** --pin-path, --state-dir and --admin-socket for the collector's command line. */
   args: string[];
   /** Runs `flowlens-collector uninstall` for them (filters, links, pins) and removes the state dir. */
   cleanup(): Promise<void>;
@@ -70,6 +75,7 @@ process.on("exit", () => {
   for (const st of states) {
     runSync(uninstallArgv(st));
     rmSync(st.stateDir, { recursive: true, force: true });
+    rmSync(dirname(st.adminSocket), { recursive: true, force: true });
   }
 });
 
@@ -81,14 +87,18 @@ process.on("exit", () => {
 export function collectorState(): CollectorState {
   const pinPath = `/sys/fs/bpf/flowlens-test-${process.pid}-${++stateSeq}`;
   const stateDir = mkdtempSync(join(tmpdir(), "flowlens-state-"));
+  // mkdtemp makes the directory 0700, as the collector requires of its admin socket's directory.
+  const adminSocket = join(mkdtempSync(join(tmpdir(), "flowlens-admin-")), "admin.sock");
   const st: CollectorState = {
     pinPath,
     stateDir,
-    args: ["--pin-path", pinPath, "--state-dir", stateDir],
+    adminSocket,
+    args: ["--pin-path", pinPath, "--state-dir", stateDir, "--admin-socket", adminSocket],
     async cleanup() {
       if (!states.delete(st)) return;
       const r = await run(uninstallArgv(st), { allowFail: true, timeoutMs: 30_000 });
       rmSync(stateDir, { recursive: true, force: true });
+      rmSync(dirname(adminSocket), { recursive: true, force: true });
       if (r.code !== 0) throw new Error(`flowlens-collector uninstall --pin-path ${pinPath} failed: ${r.stderr.trim()}`);
     },
   };
@@ -130,7 +140,16 @@ export async function startCollector(args: string[], timeoutMs = 20_000, opts: {
     }
     await sleep(100);
   }
-  return { address, port, process: proc, output: proc.output, stop, pinPath: state.pinPath, stateDir: state.stateDir };
+  return {
+    address,
+    adminAddress: `unix:${state.adminSocket}`,
+    port,
+    process: proc,
+    output: proc.output,
+    stop,
+    pinPath: state.pinPath,
+    stateDir: state.stateDir,
+  };
 }
 
 /** Runs `flowlens <args>` to completion (never rejects on a non-zero exit; check code). */

@@ -121,7 +121,7 @@ describe("bad policies", () => {
     mkdirSync(dir);
     writeFileSync(join(dir, "a-good.yaml"), LET_APP3_IN);
     writeFileSync(join(dir, "b-bad.yaml"), BAD[4].doc);
-    const r = await s.cli(["policy", "apply", "-f", dir]);
+    const r = await s.adminCli(["policy", "apply", "-f", dir]);
     const [line] = rejected(r, 1);
     expect(line.startsWith(`${join(dir, "b-bad.yaml")}:${lineOf(BAD[4].doc, BAD[4].marker)}: ${BAD[4].path}: `), line).toBe(true);
     await unchanged();
@@ -129,7 +129,7 @@ describe("bad policies", () => {
 
   it("stdin (-f -) is named '-' in the errors", async () => {
     const input = `${LET_APP3_IN}---\n${BAD[2].doc}`;
-    const r = await run(["node", CLI_BIN, "policy", "apply", "-f", "-", "--server", s.collector.address], { allowFail: true, input });
+    const r = await run(["node", CLI_BIN, "policy", "apply", "-f", "-", "--server", s.collector.adminAddress], { allowFail: true, input });
     const [line] = rejected(r, 1);
     expect(line.startsWith(`-:${lineOf(input, BAD[2].marker)}: ${BAD[2].path}: `), line).toBe(true);
     await unchanged();

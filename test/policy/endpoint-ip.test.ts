@@ -20,7 +20,7 @@ const APP1_IN = cnp(
 /** `flowlens endpoint add` for a pod with the given IPv4 address (and its IPv6 one). */
 async function register(name: string, ipv4: string): Promise<string> {
   const p = s.pods.pod(name);
-  const r = await s.cli([
+  const r = await s.adminCli([
     "endpoint",
     "add",
     "--name",

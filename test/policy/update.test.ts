@@ -93,7 +93,7 @@ describe("policy updates under steady traffic", () => {
         return returnedAt;
       };
       const cli = async (args: string[]) => {
-        const r = await s.cli(args);
+        const r = await s.adminCli(args);
         expect(r.code, r.stderr).toBe(0);
         return undefined; // the CLI's exit is the return
       };

@@ -6,8 +6,20 @@ import type { CliIO } from "./io.js";
 import { Output } from "./output.js";
 import { commandPath, createProgram } from "./program.js";
 
+/**
+ * Node's default warning printer, minus DEP0123: grpc-js names an IP target as the TLS server name
+ * (then verified against the certificate's IP SAN), and that notice is not the user's to act on.
+ */
+function quietTlsIpNotice(): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (w: Error & { code?: string }) => {
+    if (w.code !== "DEP0123") process.stderr.write(`flowlens: ${w.name}: ${w.message}\n`);
+  });
+}
+
 /** The real process: stdio, environment, Ctrl-C. */
 export function processIO(): CliIO & { dispose(): void } {
+  quietTlsIpNotice();
   const ac = new AbortController();
   const onSigint = () => {
     if (ac.signal.aborted) process.exit(130); // a second Ctrl-C while stopping

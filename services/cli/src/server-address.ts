@@ -1,4 +1,5 @@
-// --server values: "host:port", "[v6]:port" or "unix:/path" (also "unix:///path"), checked before dialing.
+// --server values: "host:port", "[v6]:port", "tls://host:port" (TLS, as Hubble) or "unix:/path" (also
+// "unix:///path"), checked before dialing.
 import type { NetConnectOpts } from "node:net";
 import { UsageError } from "./errors.js";
 
@@ -9,10 +10,13 @@ export interface ServerAddress {
   grpcTarget: string;
   /** Where a plain socket connects, to explain a failed dial. */
   socket: NetConnectOpts;
+  /** Given as tls://host:port: connect with TLS. */
+  tls?: boolean;
 }
 
 export function parseServerAddress(value: string): ServerAddress {
   const v = value.trim();
+  if (v.startsWith("tls://")) return { ...parseServerAddress(v.slice("tls://".length)), display: v, tls: true };
   if (v.startsWith("unix:")) {
     const path = v.replace(/^unix:(\/\/)?/, "");
     if (!path.startsWith("/"))

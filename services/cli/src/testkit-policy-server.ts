@@ -29,7 +29,8 @@ export interface FakePolicyServer {
   close(): Promise<void>;
 }
 
-export async function startFakePolicyServer(): Promise<FakePolicyServer> {
+/** Listens on 127.0.0.1 (a free port) or, given `unixPath`, on that unix socket (an admin socket). */
+export async function startFakePolicyServer(unixPath?: string): Promise<FakePolicyServer> {
   const server = new grpc.Server();
   const applied: ApplyPoliciesRequest[] = [];
   const traces: TracePolicyRequest[] = [];
@@ -99,11 +100,12 @@ export async function startFakePolicyServer(): Promise<FakePolicyServer> {
       );
     },
   });
+  const target = unixPath ? `unix:${unixPath}` : "127.0.0.1:0";
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
-    address: `127.0.0.1:${port}`,
+    address: unixPath ? target : `127.0.0.1:${port}`,
     applied,
     traces,
     policies,

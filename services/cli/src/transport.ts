@@ -13,6 +13,7 @@ import {
 } from "@grpc/grpc-js";
 import { RuntimeError, UsageError } from "./errors.js";
 import type { ServerAddress } from "./server-address.js";
+import type { Transport } from "./tls-options.js";
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const CALL_TIMEOUT_MS = 15_000;
@@ -27,13 +28,17 @@ export interface DialOptions {
   /** What should be listening there, for the error message ("relay or collector"). */
   expect: string;
   timeoutMs?: number;
+  /** TLS or plain (default plain). */
+  transport?: Transport;
 }
 
 /** Creates a client and waits until its channel is READY; fails early if the server refuses. */
 export async function dial(definition: ServiceDefinition, server: ServerAddress, opts: DialOptions): Promise<Connection> {
   const Ctor = makeGenericClientConstructor(definition, "flowlens");
-  const client = new Ctor(server.grpcTarget, credentials.createInsecure(), {
+  const tls = opts.transport?.tls ?? false;
+  const client = new Ctor(server.grpcTarget, opts.transport?.credentials ?? credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    ...opts.transport?.channelOptions,
   });
   const channel = client.getChannel();
   const deadline = Date.now() + (opts.timeoutMs ?? CONNECT_TIMEOUT_MS);
@@ -49,16 +54,18 @@ export async function dial(definition: ServiceDefinition, server: ServerAddress,
   });
   if (!ready) {
     client.close();
-    const reason = await probe(server, Math.max(500, deadline - Date.now()));
-    throw new RuntimeError(
-      `cannot connect to ${server.display}: ${reason} — is the ${opts.expect} running? use --server to pick another address`,
-    );
+    const reason = await probe(server, Math.max(500, deadline - Date.now()), tls);
+    const hint =
+      reason === "permission denied"
+        ? "only root may use this socket: run as root (e.g. sudo flowlens ...)"
+        : `is the ${opts.expect} running? use --server to pick another address`;
+    throw new RuntimeError(`cannot connect to ${server.display}: ${reason} — ${hint}`);
   }
   return { client, server, close: () => client.close() };
 }
 
 /** Explains a failed dial with a plain socket connect (grpc-js does not expose the cause). */
-function probe(server: ServerAddress, timeoutMs: number): Promise<string> {
+function probe(server: ServerAddress, timeoutMs: number, tls: boolean): Promise<string> {
   return new Promise((resolve) => {
     const sock = net.connect(server.socket);
     const done = (why: string) => {
@@ -66,7 +73,13 @@ function probe(server: ServerAddress, timeoutMs: number): Promise<string> {
       resolve(why);
     };
     sock.setTimeout(timeoutMs, () => done("no answer within the connect deadline"));
-    sock.once("connect", () => done("the server accepted TCP but did not speak gRPC (HTTP/2)"));
+    sock.once("connect", () =>
+      done(
+        tls
+          ? "the server accepted the connection but TLS or gRPC failed (check --tls-ca-cert-files, the client certificate and --tls-server-name)"
+          : "the server accepted the connection but did not speak gRPC (HTTP/2); if it serves TLS, add --tls",
+      ),
+    );
     sock.once("error", (err: NodeJS.ErrnoException) => done(socketErrorText(err)));
   });
 }
@@ -128,6 +141,9 @@ export function rpcError(err: ServiceError, server: ServerAddress, method: strin
       return new RuntimeError(`lost connection to ${server.display}: ${details}`);
     case status.DEADLINE_EXCEEDED:
       return new RuntimeError(`${method} on ${server.display} timed out: the server is overloaded or stuck, try again`);
+    case status.PERMISSION_DENIED:
+    case status.UNAUTHENTICATED:
+      return new RuntimeError(`${method} on ${server.display}: permission denied: ${details}`);
     case status.NOT_FOUND:
     case status.ALREADY_EXISTS:
     case status.FAILED_PRECONDITION:

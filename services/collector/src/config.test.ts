@@ -35,6 +35,21 @@ describe("collector flags", () => {
     });
     expect(() => parseCollectorArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"])).toThrow(/all three or none/);
   });
+  it("serves changes on a root-only admin socket by default; mTLS names need mTLS", () => {
+    const c = parseCollectorArgs([]);
+    expect(c.adminSocket).toBe("/run/flowlens/admin.sock");
+    expect(c.adminClientNames).toEqual([]);
+    expect(parseCollectorArgs(["--admin-socket", ""]).adminSocket).toBe("");
+    expect(() => parseCollectorArgs(["--admin-socket", "admin.sock"])).toThrow(/absolute socket path/);
+    const tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-ca", "ca.pem"];
+    expect(parseCollectorArgs([...tls, "--admin-client-names", "a, b", "--admin-client-names", "c"]).adminClientNames).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    expect(() => parseCollectorArgs(["--admin-client-names", "a"])).toThrow(/needs mTLS/);
+    expect(() => parseCollectorArgs([...tls, "--admin-client-names", "a,,b"])).toThrow(/separated by commas/);
+  });
   it("parses durations", () => {
     expect(parseDurationMs("250ms")).toBe(250);
     expect(parseDurationMs("1.5s")).toBe(1500);

@@ -1,6 +1,7 @@
 // Command-line flags of flowlens-collector -> validated configuration.
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_ADMIN_SOCKET } from "@flowlens/proto";
 import { Command, InvalidArgumentError } from "commander";
 
 export interface CollectorConfig {
@@ -26,6 +27,10 @@ export interface CollectorConfig {
   policies?: string;
   /** --policy-audit-mode: every policy deny only audits (verdict AUDIT, traffic passes). */
   policyAuditMode: boolean;
+  /** Root-only unix socket of the mutating Policies/Endpoints calls ("" = none). */
+  adminSocket: string;
+  /** mTLS client certificate names (CN or SAN) that may also make those calls on the TCP listener. */
+  adminClientNames: string[];
 }
 
 export const DEFAULT_PIN_PATH = "/sys/fs/bpf/flowlens";
@@ -41,6 +46,21 @@ function pinPathArg(v: string): string {
 function stateDirArg(v: string): string {
   if (!v.startsWith("/")) throw new InvalidArgumentError(`--state-dir must be an absolute path, got "${v}"`);
   return v.replace(/\/+$/, "") || "/";
+}
+
+function adminSocketArg(v: string): string {
+  if (v === "") return v;
+  if (!v.startsWith("/") || v.endsWith("/") || v.split("/").includes(".."))
+    throw new InvalidArgumentError(`--admin-socket must be an absolute socket path (or "" for none), got "${v}"`);
+  return v;
+}
+
+/** Comma-separated and repeatable: "a,b" --admin-client-names c. */
+function clientNamesArg(v: string, acc: string[]): string[] {
+  const names = v.split(",").map((n) => n.trim());
+  if (names.some((n) => n === ""))
+    throw new InvalidArgumentError(`--admin-client-names takes certificate names separated by commas, got "${v}"`);
+  return [...acc, ...names];
 }
 
 export interface UninstallConfig {
@@ -112,6 +132,18 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     .option("--state-dir <dir>", "node-local state (persisted policies)", stateDirArg, DEFAULT_STATE_DIR)
     .option("--policies <file|dir>", "CiliumNetworkPolicy YAML file or directory (*.yaml, *.yml, *.json), re-read when it changes")
     .option("--policy-audit-mode", "audit every policy: would-be drops pass and are reported with verdict AUDIT", false)
+    .option(
+      "--admin-socket <path>",
+      'root-only unix socket for policy and endpoint changes ("" disables it)',
+      adminSocketArg,
+      DEFAULT_ADMIN_SOCKET,
+    )
+    .option(
+      "--admin-client-names <names>",
+      "mTLS client certificate names (CN or SAN, comma-separated, repeatable) that may change policy and endpoints over --listen-address",
+      clientNamesArg,
+      [],
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
@@ -122,6 +154,8 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     throw new InvalidArgumentError(`--ring-buffer-bytes must be a power of 2 and at least 4096, got ${ring}`);
   const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
   if (tlsGiven !== 0 && tlsGiven !== 3) throw new Error("--tls-cert, --tls-key and --tls-ca go together: give all three or none");
+  if (o.adminClientNames.length && !tlsGiven)
+    throw new Error("--admin-client-names needs mTLS on the listener: give --tls-cert, --tls-key and --tls-ca");
   return {
     endpoints: o.endpoints,
     interfaces: o.interface,
@@ -140,5 +174,7 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     stateDir: o.stateDir,
     policies: o.policies,
     policyAuditMode: o.policyAuditMode === true,
+    adminSocket: o.adminSocket,
+    adminClientNames: o.adminClientNames,
   };
 }

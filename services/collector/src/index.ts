@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   Endpoints as EndpointsService,
   grpcServiceDefinition,
+  MUTATING_METHODS,
   observerServiceDefinition,
   Policies as PoliciesService,
 } from "@flowlens/proto";
@@ -28,6 +29,9 @@ import { L7Supervisor } from "./policy/l7-supervisor.js";
 import { PolicyMaps } from "./policy/maps.js";
 import { PolicyFiles } from "./policy/policy-files.js";
 import { PolicyStore } from "./policy/store.js";
+import { requireAdmin } from "./server/admin-access.js";
+import { AdminDenials } from "./server/admin-denials.js";
+import { serveAdminSocket } from "./server/admin-server.js";
 import { createEndpointHandlers } from "./server/endpoints.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./server/flow-stream.js";
 import { createObserverHandlers } from "./server/observer.js";
@@ -192,17 +196,40 @@ async function main(cfg: CollectorConfig): Promise<void> {
     `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, maps written in ${engine.lastInstallMs.toFixed(1)} ms`,
   );
 
+  const endpointHandlers = createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name)));
+  const policyHandlers = createPolicyHandlers(store, engine, log);
+  const denials = new AdminDenials(log);
+  const access = {
+    clientNames: cfg.adminClientNames,
+    adminSocket: cfg.adminSocket,
+    onDenied: (method: string, why: string) => denials.denied(method, why),
+  };
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createObserverHandlers(collector.observerState()));
   // Relays pull through this batched stream when offered (Hubble clients keep using GetFlows).
   server.addService(flowStreamDefinition, createFlowStreamHandlers(collector.observerState()));
+  // On the listener, list/get/trace are open; changes need an allow-listed mTLS client certificate.
   server.addService(
     grpcServiceDefinition(EndpointsService),
-    createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name))),
+    requireAdmin("flowlens.Endpoints", endpointHandlers, MUTATING_METHODS.Endpoints, access),
   );
-  server.addService(grpcServiceDefinition(PoliciesService), createPolicyHandlers(store, engine, log));
+  server.addService(
+    grpcServiceDefinition(PoliciesService),
+    requireAdmin("flowlens.Policies", policyHandlers, MUTATING_METHODS.Policies, access),
+  );
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
-  new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
+  const health = new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
+  health.addToServer(server);
+  // Bound before the listener, so a collector that accepts on TCP also accepts on its admin socket.
+  if (cfg.adminSocket)
+    await serveAdminSocket(
+      cfg.adminSocket,
+      [
+        { definition: grpcServiceDefinition(EndpointsService), handlers: endpointHandlers },
+        { definition: grpcServiceDefinition(PoliciesService), handlers: policyHandlers },
+      ],
+      health,
+    );
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
       err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
@@ -224,6 +251,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       drops: () => collector.decoder.verdicts.dropTotals((r) => collector.deps.dropReasons.hubble(r)),
       policies: () => store.size,
     });
+    denials.register(metrics);
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
   }
   setInterval(syncClock, 60_000).unref();
@@ -238,7 +266,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
         reconciling = false;
       });
   }, 5000).unref();
-  log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}, ${registry.list().length} endpoints`);
+  const adminNote = cfg.adminSocket ? `, admin socket ${cfg.adminSocket}` : ", no admin socket";
+  log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}${adminNote}, ${registry.list().length} endpoints`);
 }
 
 async function runUninstall(argv: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 // One policy suite's world: pods with test servers and probe agents, the real collector started on
 // their endpoints file with its own pin path and state dir, and the ways a user drives policy (the
-// flowlens CLI, the collector's Policies gRPC service, flowlens observe). cleanup() removes it all
+// flowlens CLI, the collector's Policies gRPC service on its admin socket, flowlens observe). cleanup() removes it all
 // and is safe after a partial setup.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,7 +63,10 @@ export interface PolicySuite {
   deleteAll(): Promise<void>;
   /** `flowlens observe --last N -o json <args>`: the flows as Hubble's JSON. */
   observe(args: string[], last?: number): Promise<JsonFlow[]>;
+  /** `flowlens <args> --server <collector>` for read-only commands. */
   cli(args: string[]): Promise<RunResult>;
+  /** `flowlens <args> --server <admin socket>` for policy apply/delete and endpoint add/delete. */
+  adminCli(args: string[]): Promise<RunResult>;
   /** Stops the collector (SIGTERM, or SIGKILL when kill) and starts a new one on the same pins and state. */
   restart(opts?: { kill?: boolean; args?: string[]; beforeStart?: () => Promise<void> }): Promise<void>;
   cleanup(): Promise<void>;
@@ -128,7 +131,8 @@ export async function policySuite(opts: SuiteOptions): Promise<PolicySuite> {
     steps.push(() => suite?.collector.stop());
 
     const Client = makeGenericClientConstructor(grpcServiceDefinition(Policies), "Policies");
-    let client = new Client(collector.address, credentials.createInsecure()) as unknown as Record<string, Rpc> & { close(): void };
+    // Through the admin socket: Apply and Delete are refused on the TCP listener.
+    let client = new Client(collector.adminAddress, credentials.createInsecure()) as unknown as Record<string, Rpc> & { close(): void };
     steps.push(() => client.close());
     const rpc = <R>(method: string, schema: DescMessage, init: MessageInitShape<DescMessage>): Promise<R> =>
       new Promise((resolve, reject) =>
@@ -138,6 +142,7 @@ export async function policySuite(opts: SuiteOptions): Promise<PolicySuite> {
       );
     let seq = 0;
     const cli = (a: string[]) => runCli([...a, "--server", collector.address]);
+    const adminCli = (a: string[]) => runCli([...a, "--server", collector.adminAddress]);
 
     suite = {
       pods,
@@ -152,7 +157,7 @@ export async function policySuite(opts: SuiteOptions): Promise<PolicySuite> {
       async applyCli(yaml) {
         const file = join(tmp, `policy-${++seq}.yaml`);
         writeFileSync(file, yaml);
-        const r = await cli(["policy", "apply", "-f", file]);
+        const r = await adminCli(["policy", "apply", "-f", file]);
         return { ...r, file, returnedAt: epochMs() };
       },
       async applyRpc(yaml) {
@@ -178,6 +183,7 @@ export async function policySuite(opts: SuiteOptions): Promise<PolicySuite> {
           .filter(Boolean);
       },
       cli,
+      adminCli,
       async restart(o = {}) {
         if (o.kill) {
           const pid = collector.process.process.pid as number;
@@ -187,7 +193,7 @@ export async function policySuite(opts: SuiteOptions): Promise<PolicySuite> {
         client.close();
         await o.beforeStart?.();
         collector = await start(o.args);
-        client = new Client(collector.address, credentials.createInsecure()) as unknown as Record<string, Rpc> & { close(): void };
+        client = new Client(collector.adminAddress, credentials.createInsecure()) as unknown as Record<string, Rpc> & { close(): void };
         (suite as PolicySuite).collector = collector;
       },
       cleanup,

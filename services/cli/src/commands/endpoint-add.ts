@@ -34,7 +34,7 @@ export function endpointAddCommand(ctx: CommandContext): Command {
     .option("--label <key=value>", "label, repeatable", labelArg, {})
     .option("--ip <ip>", "IP address, repeatable (default: read from inside the netns)", (v: string, prev: string[]) => [...prev, v], [])
     .option("--cgroup <path>", "cgroup v2 path of the endpoint's processes");
-  addServerOptions(cmd, "collector");
+  addServerOptions(cmd, "admin");
   cmd.action(async (opts: AddOpts) => {
     const req = create(AddEndpointRequestSchema, {
       endpoint: {

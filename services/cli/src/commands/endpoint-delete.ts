@@ -17,7 +17,7 @@ export function parseEndpointRef(ref: string): { namespace: string; name: string
 
 export function endpointDeleteCommand(ctx: CommandContext): Command {
   const cmd = new Command("delete").description("remove an endpoint from the collector").argument("<endpoint>", "NAMESPACE/NAME");
-  addServerOptions(cmd, "collector");
+  addServerOptions(cmd, "admin");
   cmd.action(async (ref: string, opts: ServerOpts) => {
     const req = create(DeleteEndpointRequestSchema, parseEndpointRef(ref));
     const res = await callEndpoints<DeleteEndpointResponse>(ctx, opts, "DeleteEndpoint", req);

@@ -6,12 +6,12 @@ import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, obs
 import type { ServiceError } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
-import { addServerOptions, type CommandContext, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
+import { addServerOptions, type CommandContext, connect, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
 import { UsageError } from "../errors.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";
 import { buildGetFlowsRequest, DEFAULT_LAST, type Selector } from "../observe-request.js";
 import { parseTimeFormat, TIME_FORMATS } from "../time-format.js";
-import { dial, rpcError, serverStream } from "../transport.js";
+import { rpcError, serverStream } from "../transport.js";
 
 const SHORT: Partial<Record<string, string>> = { namespace: "-n", label: "-l", type: "-t" };
 
@@ -82,7 +82,7 @@ export function observeCommand(ctx: CommandContext): Command {
     const req = observeRequest(opts, filters);
     const time = parseTimeFormat(opts.timeFormat);
     const server = resolveServer(opts, ctx, "relay");
-    const timeoutMs = connectTimeoutMs(opts);
+    connectTimeoutMs(opts); // a bad --timeout is refused even with --print-request
     if (opts.printRequest) {
       ctx.out.line(JSON.stringify(toJson(GetFlowsRequestSchema, req, { useProtoFieldName: true, registry })));
       return;
@@ -97,7 +97,7 @@ export function observeCommand(ctx: CommandContext): Command {
       time,
     });
     if (ctx.signal.aborted) return;
-    const conn = await dial(observerServiceDefinition, server, { expect: "relay or collector", timeoutMs });
+    const conn = await connect(ctx, opts, "relay", observerServiceDefinition);
     const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
     try {
       await new Promise<void>((resolve, reject) => {

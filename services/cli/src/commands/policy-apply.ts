@@ -33,7 +33,7 @@ export function policyApplyCommand(ctx: CommandContext): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     );
-  addServerOptions(cmd, "collector");
+  addServerOptions(cmd, "admin");
   cmd.action(async (opts: ApplyOpts) => {
     if (opts.file.length === 0) throw new UsageError("-f FILE|DIR|- is required");
     const documents = await readPolicyInputs(opts.file, ctx.io.stdin);

@@ -9,7 +9,7 @@ import { kindOption, type PolicyRefOpts, policyRef, policyRequest } from "./poli
 export function policyDeleteCommand(ctx: CommandContext): Command {
   const cmd = new Command("delete").description("delete a policy applied through the API").argument("<name>", "policy name");
   kindOption(cmd);
-  addServerOptions(cmd, "collector");
+  addServerOptions(cmd, "admin");
   cmd.action(async (name: string, opts: ServerOpts & PolicyRefOpts) => {
     const res = await callPolicies<DeletePolicyResponse>(ctx, opts, "Delete", create(DeletePolicyRequestSchema, policyRequest(name, opts)));
     ctx.out.line(`deleted ${res.deleted ? policyRef(res.deleted) : name} (revision ${res.revision})`);

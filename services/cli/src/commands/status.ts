@@ -3,11 +3,11 @@
 import { create } from "@bufbuild/protobuf";
 import { observerServiceDefinition, ServerStatusRequestSchema, type ServerStatusResponse } from "@flowlens/proto";
 import { Command } from "commander";
-import { addServerOptions, type CommandContext, connectTimeoutMs, resolveServer, type ServerOpts } from "../context.js";
+import { addServerOptions, type CommandContext, connect, resolveServer, type ServerOpts } from "../context.js";
 import { RuntimeError } from "../errors.js";
 import { healthServiceDefinition, SERVING_STATUS } from "../health.js";
 import { fixed2, formatCount } from "../output.js";
-import { dial, unary } from "../transport.js";
+import { unary } from "../transport.js";
 
 /** The status lines after the health check, as `hubble status` prints them. */
 export function formatServerStatus(s: ServerStatusResponse): string[] {
@@ -32,7 +32,7 @@ export function statusCommand(ctx: CommandContext): Command {
   cmd.action(async (opts: ServerOpts) => {
     const server = resolveServer(opts, ctx, "relay");
     const definition = { ...healthServiceDefinition, ...observerServiceDefinition };
-    const conn = await dial(definition, server, { expect: "relay or collector", timeoutMs: connectTimeoutMs(opts) });
+    const conn = await connect(ctx, opts, "relay", definition);
     try {
       let healthy = "Ok";
       try {
