@@ -1,10 +1,10 @@
 // Runs the real collector daemon and the flowlens CLI as child processes for end-to-end tests.
 // Every collector gets its own --pin-path and --state-dir (its pinned maps, kept tc filters and
 // socket-hook links outlive it by design), removed with `flowlens-collector uninstall` when it stops.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { type Spawned, spawnBackground } from "./pods.js";
 import { type RunResult, run, runSync, sleep } from "./run.js";
 import { REPO_ROOT } from "./topology.js";
@@ -61,6 +61,23 @@ const running = new Set<Spawned>();
 const states = new Set<CollectorState>();
 let stateSeq = 0;
 
+/**
+ * Where each test pin path is recorded (file named after the pin dir: owner pid, state dir), so
+ * scripts/cleanup.sh removes exactly the pins tests made, and only once their process is gone.
+ */
+export const PIN_RECORDS_DIR = "/run/flowlens-harness-pins";
+/** Test pin paths start with this; production's (the default --pin-path) and the demo's never do. */
+export const TEST_PIN_PREFIX = "/sys/fs/bpf/flowlens-test-";
+
+function recordPin(st: { pinPath: string; stateDir: string }): void {
+  mkdirSync(PIN_RECORDS_DIR, { recursive: true });
+  writeFileSync(join(PIN_RECORDS_DIR, basename(st.pinPath)), `${process.pid}\n${st.stateDir}\n`);
+}
+
+function forgetPin(st: { pinPath: string }): void {
+  rmSync(join(PIN_RECORDS_DIR, basename(st.pinPath)), { force: true });
+}
+
 function uninstallArgv(st: { pinPath: string; stateDir: string }): string[] {
   return ["node", COLLECTOR_BIN, "uninstall", "--pin-path", st.pinPath, "--state-dir", st.stateDir];
 }
@@ -69,6 +86,7 @@ process.on("exit", () => {
   for (const p of running) p.process.kill("SIGKILL");
   for (const st of states) {
     runSync(uninstallArgv(st));
+    if (!existsSync(st.pinPath)) forgetPin(st);
     rmSync(st.stateDir, { recursive: true, force: true });
   }
 });
@@ -79,7 +97,7 @@ process.on("exit", () => {
  * (also done at process exit) when the last one stopped.
  */
 export function collectorState(): CollectorState {
-  const pinPath = `/sys/fs/bpf/flowlens-test-${process.pid}-${++stateSeq}`;
+  const pinPath = `${TEST_PIN_PREFIX}${process.pid}-${++stateSeq}`;
   const stateDir = mkdtempSync(join(tmpdir(), "flowlens-state-"));
   const st: CollectorState = {
     pinPath,
@@ -89,10 +107,12 @@ export function collectorState(): CollectorState {
       if (!states.delete(st)) return;
       const r = await run(uninstallArgv(st), { allowFail: true, timeoutMs: 30_000 });
       rmSync(stateDir, { recursive: true, force: true });
+      if (r.code === 0) forgetPin(st);
       if (r.code !== 0) throw new Error(`flowlens-collector uninstall --pin-path ${pinPath} failed: ${r.stderr.trim()}`);
     },
   };
   states.add(st);
+  recordPin(st);
   return st;
 }
 
