@@ -6,6 +6,9 @@
 #   KAFKA_STOP_TIMEOUT (20 s), KAFKA_LIBS (<this dir>/libs),
 #   KAFKA_OWNER_PID (stop the broker when that process is gone; tests), KAFKA_OWNER_REMOVES_DATA=1
 #   (then also delete KAFKA_DATA_DIR, for temporary test brokers), KAFKA_CDS (1; 0 = no class-data archive).
+#   KAFKA_SASL_PORT + KAFKA_SASL_USERS_FILE: also a SASL_PLAINTEXT listener on 127.0.0.1:KAFKA_SASL_PORT
+#   taking SASL/PLAIN logins of the users in that file (one "user:password" a line; letters, digits
+#   and ._- only). The PLAINTEXT listener stays (inter-broker traffic and clients without SASL).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -76,6 +79,8 @@ prepare() {
   sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
     -e "s|@DATA_DIR@|$dir|g" -e "s|@PARTITIONS@|$partitions|g" \
     "$here/server.properties" >"$dir/server.properties"
+  [[ -z ${KAFKA_SASL_PORT:-} ]] || sasl_listener >>"$dir/server.properties"
+  chmod 600 "$dir/server.properties" # may hold the SASL users' passwords
   if [[ ! -f $dir/data/meta.properties ]]; then
     # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding. It may start with "-":
     # passed as --cluster-id=ID so the option parser does not take it for an option.
@@ -88,6 +93,25 @@ prepare() {
       --cluster-id="$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 ||
       die "formatting storage in $dir/data failed: $(tail -n 2 "$dir/format.log" | tr '\n' ' ')"
   fi
+}
+
+# server.properties lines (later keys override the template's) for the SASL_PLAINTEXT listener.
+sasl_listener() {
+  local users=${KAFKA_SASL_USERS_FILE:-} jaas="" line
+  [[ -r $users ]] || die "KAFKA_SASL_PORT needs KAFKA_SASL_USERS_FILE (user:password lines); got '${users}'"
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ -z $line ]] && continue
+    [[ $line =~ ^([A-Za-z0-9._-]+):([A-Za-z0-9._-]+)$ ]] || die "$users: a line is not user:password (letters, digits, ._- only)"
+    jaas+=" user_${BASH_REMATCH[1]}=\"${BASH_REMATCH[2]}\""
+  done <"$users"
+  [[ -n $jaas ]] || die "$users: no users"
+  cat <<PROPS
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$jaas;
+PROPS
 }
 
 start() {
