@@ -121,12 +121,16 @@ export function collectorState(): CollectorState {
  * connections. With opts.state the collector uses that pin path and state dir and the caller cleans
  * up; without, it gets its own, uninstalled by stop().
  */
-export async function startCollector(args: string[], timeoutMs = 20_000, opts: { state?: CollectorState } = {}): Promise<Collector> {
+export async function startCollector(
+  args: string[],
+  timeoutMs = 20_000,
+  opts: { state?: CollectorState /** argv run in front of node, e.g. setpriv with a capability set */; wrap?: string[] } = {},
+): Promise<Collector> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const own = opts.state ? undefined : collectorState();
   const state = opts.state ?? (own as CollectorState);
-  const proc = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", address, ...state.args, ...args]);
+  const proc = spawnBackground([...(opts.wrap ?? []), "node", COLLECTOR_BIN, "--listen-address", address, ...state.args, ...args]);
   running.add(proc);
   let exitCode: number | null | undefined;
   void proc.exited.then((code) => {
