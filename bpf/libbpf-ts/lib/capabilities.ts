@@ -75,8 +75,8 @@ export function parseCapabilities(status: string): ProcessCapabilities {
   return { effective: field("CapEff"), permitted: field("CapPrm"), bounding: field("CapBnd") };
 }
 
-/** Capabilities of a running process ("self" by default). */
-export function processCapabilities(pid: number | "self" = "self"): ProcessCapabilities {
+/** Capabilities of a running process ("self" by default; "PID/task/TID" for one thread). */
+export function processCapabilities(pid: number | string = "self"): ProcessCapabilities {
   return parseCapabilities(readFileSync(`/proc/${pid}/status`, "utf8"));
 }
 
