@@ -9,6 +9,8 @@
 #   KAFKA_SASL_PORT + KAFKA_SASL_USERS_FILE: also a SASL_PLAINTEXT listener on 127.0.0.1:KAFKA_SASL_PORT
 #   taking SASL/PLAIN logins of the users in that file (one "user:password" a line; letters, digits
 #   and ._- only). The PLAINTEXT listener stays (inter-broker traffic and clients without SASL).
+#   KAFKA_SASL_TLS_PORT + KAFKA_TLS_KEYSTORE_PEM: with the above, also a SASL_SSL listener there, its
+#   server key and certificate chain in that PEM file (unencrypted PKCS#8 key first, then the chain).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -105,12 +107,24 @@ sasl_listener() {
     jaas+=" user_${BASH_REMATCH[1]}=\"${BASH_REMATCH[2]}\""
   done <"$users"
   [[ -n $jaas ]] || die "$users: no users"
+  local listeners="PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
+  local map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
+  if [[ -n ${KAFKA_SASL_TLS_PORT:-} ]]; then
+    [[ -r ${KAFKA_TLS_KEYSTORE_PEM:-} ]] || die "KAFKA_SASL_TLS_PORT needs KAFKA_TLS_KEYSTORE_PEM (key + certificate chain); got '${KAFKA_TLS_KEYSTORE_PEM:-}'"
+    listeners+=",SASL_SSL://127.0.0.1:$KAFKA_SASL_TLS_PORT"
+    map+=",SASL_SSL:SASL_SSL"
+  fi
   cat <<PROPS
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listeners=$listeners,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$listeners
+listener.security.protocol.map=$map
 sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$jaas;
+PROPS
+  [[ -z ${KAFKA_SASL_TLS_PORT:-} ]] || cat <<PROPS
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$jaas;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$KAFKA_TLS_KEYSTORE_PEM
 PROPS
 }
 

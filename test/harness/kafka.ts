@@ -18,6 +18,8 @@ export interface KafkaOptions {
   timeoutMs?: number;
   /** Also a SASL_PLAINTEXT listener (SASL/PLAIN) on its own free port, for these user → password logins. */
   saslUsers?: Record<string, string>;
+  /** With saslUsers: also a SASL_SSL listener whose key and certificate chain are in this PEM file. */
+  tlsKeystorePem?: string;
 }
 
 export interface KafkaServer {
@@ -27,6 +29,8 @@ export interface KafkaServer {
   controllerPort: number;
   /** "127.0.0.1:<port>" of the SASL_PLAINTEXT listener, when started with saslUsers. */
   saslBrokers?: string;
+  /** "127.0.0.1:<port>" of the SASL_SSL listener, when started with tlsKeystorePem. */
+  saslTlsBrokers?: string;
   /** The broker's data, logs and pid file; removed by destroy(). */
   dataDir: string;
   /** Starts the broker again on the same ports and data (after stop/kill) and waits until it answers. */
@@ -105,6 +109,11 @@ async function startKafkaOnce(opts: KafkaOptions): Promise<KafkaServer> {
       { mode: 0o600 },
     );
     Object.assign(sasl, { KAFKA_SASL_PORT: String(saslPort), KAFKA_SASL_USERS_FILE: usersFile });
+    if (opts.tlsKeystorePem) {
+      let tlsPort = await freePort();
+      while ([port, controllerPort, saslPort].includes(tlsPort)) tlsPort = await freePort();
+      Object.assign(sasl, { KAFKA_SASL_TLS_PORT: String(tlsPort), KAFKA_TLS_KEYSTORE_PEM: opts.tlsKeystorePem });
+    }
   }
   const env = {
     ...process.env,
@@ -144,6 +153,7 @@ async function startKafkaOnce(opts: KafkaOptions): Promise<KafkaServer> {
     port,
     controllerPort,
     saslBrokers: sasl.KAFKA_SASL_PORT ? `127.0.0.1:${sasl.KAFKA_SASL_PORT}` : undefined,
+    saslTlsBrokers: sasl.KAFKA_SASL_TLS_PORT ? `127.0.0.1:${sasl.KAFKA_SASL_TLS_PORT}` : undefined,
     dataDir,
     startupMs: 0,
     start,

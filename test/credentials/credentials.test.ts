@@ -1,14 +1,15 @@
 // Secrets and Kafka authentication end to end: a real broker with a SASL_PLAINTEXT listener (SASL/PLAIN,
 // one test user) and a real ClickHouse with a writer password. The relay produces and the ingester
 // consumes through that listener with the passwords read from files; a wrong password stores nothing
-// and says why in its log; a password on the command line is refused in one line.
+// and says why in its log; the relay's direct mode stores with the password from the environment; a
+// password on the command line is refused in one line.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFlowStore } from "@flowlens/clickhouse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeNode, testFlow } from "../../services/relay/src/testkit.js";
-import { type Daemon, RELAY_BIN, startRelay } from "../../services/relay/test/harness.js";
+import { type Certs, type Daemon, makeCerts, RELAY_BIN, startRelay } from "../../services/relay/test/harness.js";
 import { type ClickHouseServer, startClickHouse } from "../harness/clickhouse.js";
 import { countRecords, type KafkaServer, kafkaClient, produceRecords, readRecords, startKafka } from "../harness/kafka.js";
 import { spawnBackground } from "../harness/pods.js";
@@ -22,6 +23,7 @@ const CH_PASSWORD = "ch-pw-5e02";
 let kafka: KafkaServer;
 let ch: ClickHouseServer;
 let dir: string;
+let certs: Certs;
 const secrets = { kafka: "", wrongKafka: "", clickhouse: "" };
 const daemons: { stop(): Promise<unknown> }[] = [];
 const node = new FakeNode("sasl-node");
@@ -45,11 +47,14 @@ const sasl = (passwordFile: string) => [
 ];
 
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "flowlens-secrets-"));
+  certs = await makeCerts();
+  const keystore = join(dir, "broker.pem"); // the broker's key, then its certificate
+  writeFileSync(keystore, Buffer.concat([certs.read(certs.serverKey), certs.read(certs.serverCert)]), { mode: 0o600 });
   [kafka, ch] = await Promise.all([
-    startKafka({ partitions: 2, saslUsers: { [USER]: KAFKA_PASSWORD } }),
+    startKafka({ partitions: 2, saslUsers: { [USER]: KAFKA_PASSWORD }, tlsKeystorePem: keystore }),
     startClickHouse({ password: CH_PASSWORD }),
   ]);
-  dir = mkdtempSync(join(tmpdir(), "flowlens-secrets-"));
   for (const [k, v] of [
     ["kafka", `${KAFKA_PASSWORD}\n`],
     ["wrongKafka", "not-the-password\n"],
@@ -68,6 +73,7 @@ afterAll(async () => {
   node.stop();
   await Promise.all([kafka?.destroy(), ch?.destroy()]);
   rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 }, 120_000);
 
 describe("relay → Kafka over SASL/PLAIN", () => {
@@ -103,6 +109,49 @@ describe("relay → Kafka over SASL/PLAIN", () => {
     await waitFor("the relay's export error", async () => /export: .*SASL PLAIN authentication failed/i.test(relay.output()), 30_000);
     expect(await countRecords(kafka.brokers, "sasl.relay.wrong")).toBe(0);
     expect(relay.output()).not.toContain("not-the-password");
+  });
+});
+
+describe("relay → Kafka over TLS and SASL/PLAIN (SASL_SSL)", () => {
+  const tls = (extra: string[]) => [
+    ...sasl(secrets.kafka).map((a) => (a === kafka.saslBrokers ? (kafka.saslTlsBrokers as string) : a)),
+    ...extra,
+  ];
+
+  it("produces every flow, the broker's certificate checked against --kafka-tls-ca-file", async () => {
+    await createTopic("sasl.tls.ok");
+    const relay = await startRelay([
+      "--peers",
+      node.address,
+      ...tls(["--kafka-tls-ca-file", certs.ca]),
+      "--kafka-topic",
+      "sasl.tls.ok",
+      "--sort-buffer-drain-timeout",
+      "200ms",
+    ]);
+    daemons.push(relay);
+    expect(relay.output()).toContain("(TLS, SASL/PLAIN as flowlens)");
+    expect(await readRecords(kafka.brokers, "sasl.tls.ok", 40, 30_000)).toHaveLength(40);
+  });
+
+  it("refuses a broker certificate the system's CAs do not sign, and says so", async () => {
+    await createTopic("sasl.tls.untrusted");
+    const relay = await startRelay([
+      "--peers",
+      node.address,
+      ...tls(["--kafka-tls"]),
+      "--kafka-topic",
+      "sasl.tls.untrusted",
+      "--sort-buffer-drain-timeout",
+      "200ms",
+    ]);
+    daemons.push(relay);
+    await waitFor(
+      "the relay's TLS error",
+      async () => /export: .*(self[- ]signed|unable to verify|certificate)/i.test(relay.output()),
+      30_000,
+    );
+    expect(await countRecords(kafka.brokers, "sasl.tls.untrusted")).toBe(0);
   });
 });
 
@@ -178,6 +227,25 @@ describe("Kafka over SASL/PLAIN → ingester → ClickHouse with a password", ()
     const code = await p.exited;
     expect(code).toBe(1);
     expect(p.output()).toMatch(/flowlens-ingester: .*(Password required|Authentication failed|password is incorrect)/i);
+  });
+});
+
+describe("relay direct mode → ClickHouse with a password", () => {
+  it("stores every flow with the password from FLOWLENS_CLICKHOUSE_PASSWORD", async () => {
+    process.env.FLOWLENS_CLICKHOUSE_PASSWORD = CH_PASSWORD; // inherited by the relay spawned now
+    let relay: Daemon;
+    try {
+      relay = await startRelay(["--peers", node.address, "--clickhouse-url", ch.url, "--sort-buffer-drain-timeout", "200ms"]);
+    } finally {
+      delete process.env.FLOWLENS_CLICKHOUSE_PASSWORD;
+    }
+    daemons.push(relay);
+    const store = createFlowStore({ url: ch.url, password: CH_PASSWORD });
+    try {
+      await waitFor("40 flows in ClickHouse", async () => (await store.countFlows().catch(() => 0)) === 40, 30_000);
+    } finally {
+      await store.close();
+    }
   });
 });
 
