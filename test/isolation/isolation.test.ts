@@ -143,6 +143,21 @@ describe("scripts/demo.sh pin path", () => {
     }
   });
 
+  it("adopts a pin dir it claimed itself (a crashed demo's), and only that one", async () => {
+    const pin = `/sys/fs/bpf/flowlens-demo-iso${process.pid}c`;
+    const lib = join(REPO_ROOT, "scripts/demo-pins.sh");
+    try {
+      const before = await run(["bash", "-c", `source ${lib}; demo_pins_refusal ${pin}`], { allowFail: true });
+      expect(before).toMatchObject({ code: 0, stdout: "" }); // not there yet: the demo may create it
+      await run(["bash", "-c", `source ${lib}; demo_pins_claim ${pin}`]);
+      expect(existsSync(join(pin, "owned-by-flowlens-demo"))).toBe(true);
+      const after = await run(["bash", "-c", `source ${lib}; demo_pins_refusal ${pin}`], { allowFail: true });
+      expect(after).toMatchObject({ code: 0, stdout: "" });
+    } finally {
+      rmSync(pin, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to adopt an existing pin dir without the demo's marker and leaves it as it was", async () => {
     const pin = `/sys/fs/bpf/flowlens-demo-iso${process.pid}`;
     mkdirSync(join(pin, "links"), { recursive: true }); // stands for another collector's pins
