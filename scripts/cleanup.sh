@@ -37,6 +37,13 @@ fi
 # the temp dir: the harness's flowlens-state-*, flowlens-h4c-*, the L7 tests' h3l*-state-*) and of the
 # demo (/run/flowlens-fld); a proxy of a real state dir (the default --state-dir) is left alone.
 tmp=${TMPDIR:-/tmp}
+# State dirs of test collectors whose test still runs (harness records: owner pid, state dir).
+live_state_dirs=$(for rec in /run/flowlens-harness-pins/flowlens-test-*; do
+  [[ -f $rec ]] || continue
+  owner= sdir=
+  { read -r owner; read -r sdir; } <"$rec" || true
+  [[ $owner =~ ^[0-9]+$ ]] && kill -0 "$owner" 2>/dev/null && echo "$sdir"
+done)
 for cmdline in /proc/[0-9]*/cmdline; do
   pid=${cmdline#/proc/}
   pid=${pid%/cmdline}
@@ -50,6 +57,7 @@ for cmdline in /proc/[0-9]*/cmdline; do
     [[ ${argv[i]} == --state-dir=* ]] && dir=${argv[i]#--state-dir=}
   done
   [[ -n $is_proxy && -n $dir ]] || continue
+  grep -qxF -- "$dir" <<<"$live_state_dirs" && continue # a running test's collector still uses it
   case $dir in
   "$tmp"/flowlens-* | "$tmp"/h3l*-state-* | /tmp/flowlens-* | /tmp/h3l*-state-* | /run/flowlens-fld/*)
     kill -TERM "$pid" 2>/dev/null && echo "cleanup: stopped L7 proxy $pid (state dir $dir)"
