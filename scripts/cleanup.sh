@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Removes what crashed runs may have left: demo/test pods (netns, veths, bridges), their processes,
 # collectors started by the demo, L7 proxies of test and demo collectors, the cgroups policy tests
-# create, and pinned BPF objects of the collector, the demo and the tests.
+# create, and the pinned BPF objects the tests and the demo made. Never a production collector's pins
+# (the default --pin-path) or state (the default --state-dir), nor the pins of a test that is still running.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ $EUID -eq 0 ]] || { echo "cleanup: must run as root" >&2; exit 1; }
@@ -34,8 +35,15 @@ if [[ -f $pidfile ]]; then
 fi
 # L7 proxies run detached and outlive their collector. Only those of test collectors (state dirs in
 # the temp dir: the harness's flowlens-state-*, flowlens-h4c-*, the L7 tests' h3l*-state-*) and of the
-# demo (/run/flowlens-fld); a proxy of a real state dir (/var/lib/flowlens) is left alone.
+# demo (/run/flowlens-fld); a proxy of a real state dir (the default --state-dir) is left alone.
 tmp=${TMPDIR:-/tmp}
+# State dirs of test collectors whose test still runs (harness records: owner pid, state dir).
+live_state_dirs=$(for rec in /run/flowlens-harness-pins/flowlens-test-*; do
+  [[ -f $rec ]] || continue
+  owner= sdir=
+  { read -r owner; read -r sdir; } <"$rec" || true
+  [[ $owner =~ ^[0-9]+$ ]] && kill -0 "$owner" 2>/dev/null && echo "$sdir"
+done)
 for cmdline in /proc/[0-9]*/cmdline; do
   pid=${cmdline#/proc/}
   pid=${pid%/cmdline}
@@ -49,12 +57,14 @@ for cmdline in /proc/[0-9]*/cmdline; do
     [[ ${argv[i]} == --state-dir=* ]] && dir=${argv[i]#--state-dir=}
   done
   [[ -n $is_proxy && -n $dir ]] || continue
+  grep -qxF -- "$dir" <<<"$live_state_dirs" && continue # a running test's collector still uses it
   case $dir in
   "$tmp"/flowlens-* | "$tmp"/h3l*-state-* | /tmp/flowlens-* | /tmp/h3l*-state-* | /run/flowlens-fld/*)
     kill -TERM "$pid" 2>/dev/null && echo "cleanup: stopped L7 proxy $pid (state dir $dir)"
     ;;
   esac
 done
+bash "$root/scripts/cleanup-pins.sh"
 rm -rf /run/flowlens-fld
 # Empty cgroups of the socket-policy tests: test/policy/socket.test.ts (p4c-<pid>, with a child),
 # the collector's datapath tests (h2p-<n>, h2p-pins-<n>), libbpf-ts's (h2p<n>-lbt, lbt-test-<n>).
@@ -64,9 +74,9 @@ for cg in /sys/fs/cgroup/unified/{p4c-*,h2p*,lbt-test-*}; do
   find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
   [[ -d $cg ]] && echo "cleanup: cgroup $cg still has processes ($(tr '\n' ' ' <"$cg/cgroup.procs")); left in place" >&2
 done
-# Pins: the collector's and the demo's (flowlens), test collectors' (flowlens-test-<pid>-<n>), the
-# policy-service test's (h4c-<pid>), the L7 tests' (h3l?-<pid>), the datapath and libbpf-ts tests'.
+# Other suites' own pins: the policy-service test's (h4c-<pid>), the L7 tests' (h3l?-<pid>), the
+# datapath and libbpf-ts tests' (h2p*, lbt-test-*).
 if [[ -d /sys/fs/bpf ]]; then
-  for pin in /sys/fs/bpf/{flowlens*,h4c-*,h3l*-*,h2p*,lbt-test-*}; do [[ -e $pin ]] && rm -rf "$pin"; done
+  for pin in /sys/fs/bpf/{h4c-*,h3l*-*,h2p*,lbt-test-*}; do [[ -e $pin ]] && rm -rf "$pin"; done
 fi
 exit 0

@@ -8,17 +8,23 @@
 # the verdicts.
 # FLOWLENS_DIRECT=1: no Kafka; the relay writes straight to ClickHouse (single-node mode).
 # FLOWLENS_DEMO_POLICY=1: apply the founding policy as soon as the collector is up.
+# FLOWLENS_DEMO_PIN_PATH: the collector's pin path (default /sys/fs/bpf/flowlens-demo; must be a
+# flowlens-demo one: the demo never pins in, or adopts, a production collector's pins).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 die() { echo "demo: $*" >&2; exit 1; }
 [[ $EUID -eq 0 ]] || die "must run as root: sudo bash scripts/demo.sh"
+# shellcheck source=scripts/demo-pins.sh
+source scripts/demo-pins.sh
+pin=${FLOWLENS_DEMO_PIN_PATH:-$DEMO_PIN_DEFAULT}
+pin=${pin%/}
+why=$(demo_pins_refusal "$pin") || die "$why"
 
 # FLOWLENS_SKIP_SETUP=1 skips the set-up when the machine is known to be ready (faster re-runs).
 [[ ${FLOWLENS_SKIP_SETUP:-0} == 1 ]] || bash scripts/setup.sh
 
 state=/run/flowlens-fld
-pin=/sys/fs/bpf/flowlens
 listen=${FLOWLENS_DEMO_LISTEN:-127.0.0.1:4244}
 # Policy changes go through the collector's root-only admin socket; the demo's is its own.
 admin="unix:$state/admin/admin.sock"
@@ -35,7 +41,7 @@ cleanup() {
   rm -rf "$state/kafka" "$state/clickhouse"
   # The datapath outlives the collector by design (enforcement goes on): remove it with the demo.
   [[ -n ${collector_started:-} ]] && { node services/collector/bin/flowlens-collector.js uninstall --pin-path "$pin" --state-dir "$state/collector" >/dev/null 2>&1 ||
-    echo "demo: uninstall failed; run: sudo npx flowlens-collector uninstall --state-dir $state/collector" >&2; }
+    echo "demo: uninstall failed; run: sudo npx flowlens-collector uninstall --pin-path $pin --state-dir $state/collector" >&2; }
   bash scripts/pods.sh down >/dev/null || echo "demo: pods.sh down failed; run: sudo bash scripts/pods.sh down" >&2
 }
 trap cleanup EXIT
@@ -76,6 +82,8 @@ bg every 3 in_pod "$POD_APP3_NETNS" curl -s -o /dev/null --max-time 2 "http://$P
 # The collector on the demo endpoints, then live flows in the foreground.
 log="${TMPDIR:-/tmp}/flowlens-demo-collector.log"
 collector_started=1
+demo_pins_claim "$pin"
+echo "$pin" >"$state/pin-path"
 bg node services/collector/bin/flowlens-collector.js --endpoints "$state/endpoints.yaml" --listen-address "$listen" \
   --pin-path "$pin" --state-dir "$state/collector" --admin-socket "${admin#unix:}" >"$log" 2>&1
 collector=${pids[-1]}

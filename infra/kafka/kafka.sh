@@ -6,6 +6,11 @@
 #   KAFKA_STOP_TIMEOUT (20 s), KAFKA_LIBS (<this dir>/libs),
 #   KAFKA_OWNER_PID (stop the broker when that process is gone; tests), KAFKA_OWNER_REMOVES_DATA=1
 #   (then also delete KAFKA_DATA_DIR, for temporary test brokers), KAFKA_CDS (1; 0 = no class-data archive).
+#   KAFKA_SASL_PORT + KAFKA_SASL_USERS_FILE: also a SASL_PLAINTEXT listener on 127.0.0.1:KAFKA_SASL_PORT
+#   taking SASL/PLAIN logins of the users in that file (one "user:password" a line; letters, digits
+#   and ._- only). The PLAINTEXT listener stays (inter-broker traffic and clients without SASL).
+#   KAFKA_SASL_TLS_PORT + KAFKA_TLS_KEYSTORE_PEM: with the above, also a SASL_SSL listener there, its
+#   server key and certificate chain in that PEM file (unencrypted PKCS#8 key first, then the chain).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -76,6 +81,8 @@ prepare() {
   sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
     -e "s|@DATA_DIR@|$dir|g" -e "s|@PARTITIONS@|$partitions|g" \
     "$here/server.properties" >"$dir/server.properties"
+  [[ -z ${KAFKA_SASL_PORT:-} ]] || sasl_listener >>"$dir/server.properties"
+  chmod 600 "$dir/server.properties" # may hold the SASL users' passwords
   if [[ ! -f $dir/data/meta.properties ]]; then
     # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding. It may start with "-":
     # passed as --cluster-id=ID so the option parser does not take it for an option.
@@ -88,6 +95,37 @@ prepare() {
       --cluster-id="$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 ||
       die "formatting storage in $dir/data failed: $(tail -n 2 "$dir/format.log" | tr '\n' ' ')"
   fi
+}
+
+# server.properties lines (later keys override the template's) for the SASL_PLAINTEXT listener.
+sasl_listener() {
+  local users=${KAFKA_SASL_USERS_FILE:-} jaas="" line
+  [[ -r $users ]] || die "KAFKA_SASL_PORT needs KAFKA_SASL_USERS_FILE (user:password lines); got '${users}'"
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ -z $line ]] && continue
+    [[ $line =~ ^([A-Za-z0-9._-]+):([A-Za-z0-9._-]+)$ ]] || die "$users: a line is not user:password (letters, digits, ._- only)"
+    jaas+=" user_${BASH_REMATCH[1]}=\"${BASH_REMATCH[2]}\""
+  done <"$users"
+  [[ -n $jaas ]] || die "$users: no users"
+  local listeners="PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
+  local map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
+  if [[ -n ${KAFKA_SASL_TLS_PORT:-} ]]; then
+    [[ -r ${KAFKA_TLS_KEYSTORE_PEM:-} ]] || die "KAFKA_SASL_TLS_PORT needs KAFKA_TLS_KEYSTORE_PEM (key + certificate chain); got '${KAFKA_TLS_KEYSTORE_PEM:-}'"
+    listeners+=",SASL_SSL://127.0.0.1:$KAFKA_SASL_TLS_PORT"
+    map+=",SASL_SSL:SASL_SSL"
+  fi
+  cat <<PROPS
+listeners=$listeners,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$listeners
+listener.security.protocol.map=$map
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$jaas;
+PROPS
+  [[ -z ${KAFKA_SASL_TLS_PORT:-} ]] || cat <<PROPS
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$jaas;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$KAFKA_TLS_KEYSTORE_PEM
+PROPS
 }
 
 start() {

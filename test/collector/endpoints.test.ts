@@ -2,7 +2,7 @@
 // flows name them as soon as they are known. Bad flags fail with one line.
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_BIN, type Collector, runCli, startCollector } from "../harness/collector.js";
+import { COLLECTOR_BIN, type Collector, collectorState, runCli, startCollector } from "../harness/collector.js";
 import { observerClient, waitForFlows } from "../harness/observer.js";
 import { createPods, endpointsYaml, type Pods } from "../harness/pods.js";
 import { run, waitFor } from "../harness/run.js";
@@ -136,12 +136,15 @@ describe("a recreated veth", () => {
 });
 
 describe("collector flags", () => {
+  // Its own pin path and state dir: a flag that parses must never reach the production defaults.
+  const state = collectorState();
+  afterAll(() => state.cleanup());
   it.each([
     [["--buffer-size", "abc"], 2, /--buffer-size must be a positive integer/],
     [["--bpf-object", "/nonexistent/flowlens.bpf.o", "--listen-address", "127.0.0.1:0"], 1, /not found — build it first/],
     [["--endpoints"], 2, /argument missing/],
   ])("%j fails with one line", async (args, code, msg) => {
-    const r = await run(["node", COLLECTOR_BIN, ...args], { allowFail: true, timeoutMs: 15_000 });
+    const r = await run(["node", COLLECTOR_BIN, ...state.args, ...args], { allowFail: true, timeoutMs: 15_000 });
     expect(r.code).toBe(code);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(msg);

@@ -55,18 +55,19 @@ process.on("exit", () => {
 });
 
 /** Starts a fresh server (empty data dir, free ports); resolves once it answers /ping. */
-export async function startClickHouse(): Promise<ClickHouseServer> {
+export async function startClickHouse(opts: { password?: string } = {}): Promise<ClickHouseServer> {
   // A port found free can be taken by another process before the server binds it: try new ports.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startClickHouseOnce();
+      return await startClickHouseOnce(opts.password ?? "");
     } catch (e) {
       if (attempt >= 3 || !/Address already in use|bind|Net Exception/i.test((e as Error).message)) throw e;
     }
   }
 }
 
-async function startClickHouseOnce(): Promise<ClickHouseServer> {
+/** password: the writer "default"'s (empty: none). */
+async function startClickHouseOnce(password: string): Promise<ClickHouseServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "flowlens-ch-"));
   live.add(dataDir);
   const httpPort = await freePort();
@@ -77,7 +78,7 @@ async function startClickHouseOnce(): Promise<ClickHouseServer> {
     FLOWLENS_CLICKHOUSE_DIR: dataDir,
     FLOWLENS_CLICKHOUSE_HTTP_PORT: String(httpPort),
     FLOWLENS_CLICKHOUSE_TCP_PORT: String(nativePort),
-    FLOWLENS_CLICKHOUSE_PASSWORD: "",
+    FLOWLENS_CLICKHOUSE_PASSWORD: password,
     FLOWLENS_CLICKHOUSE_READER_PASSWORD: "",
   };
   const script = (cmd: string) => run(["bash", SCRIPT, cmd], { env, timeoutMs: 60_000 }).then(() => undefined);

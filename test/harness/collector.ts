@@ -2,10 +2,10 @@
 // Every collector gets its own --pin-path and --state-dir (its pinned maps, kept tc filters and
 // socket-hook links outlive it by design), removed with `flowlens-collector uninstall` when it stops,
 // and its own --admin-socket in a temp directory (never the default /run/flowlens/admin.sock).
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { type Spawned, spawnBackground } from "./pods.js";
 import { type RunResult, run, runSync, sleep } from "./run.js";
 import { REPO_ROOT } from "./topology.js";
@@ -66,6 +66,23 @@ const running = new Set<Spawned>();
 const states = new Set<CollectorState>();
 let stateSeq = 0;
 
+/**
+ * Where each test pin path is recorded (file named after the pin dir: owner pid, state dir), so
+ * scripts/cleanup.sh removes exactly the pins tests made, and only once their process is gone.
+ */
+export const PIN_RECORDS_DIR = "/run/flowlens-harness-pins";
+/** Test pin paths start with this; production's (the default --pin-path) and the demo's never do. */
+export const TEST_PIN_PREFIX = "/sys/fs/bpf/flowlens-test-";
+
+function recordPin(st: { pinPath: string; stateDir: string }): void {
+  mkdirSync(PIN_RECORDS_DIR, { recursive: true });
+  writeFileSync(join(PIN_RECORDS_DIR, basename(st.pinPath)), `${process.pid}\n${st.stateDir}\n`);
+}
+
+function forgetPin(st: { pinPath: string }): void {
+  rmSync(join(PIN_RECORDS_DIR, basename(st.pinPath)), { force: true });
+}
+
 function uninstallArgv(st: { pinPath: string; stateDir: string }): string[] {
   return ["node", COLLECTOR_BIN, "uninstall", "--pin-path", st.pinPath, "--state-dir", st.stateDir];
 }
@@ -74,6 +91,7 @@ process.on("exit", () => {
   for (const p of running) p.process.kill("SIGKILL");
   for (const st of states) {
     runSync(uninstallArgv(st));
+    if (!existsSync(st.pinPath)) forgetPin(st);
     rmSync(st.stateDir, { recursive: true, force: true });
     rmSync(dirname(st.adminSocket), { recursive: true, force: true });
   }
@@ -85,7 +103,7 @@ process.on("exit", () => {
  * (also done at process exit) when the last one stopped.
  */
 export function collectorState(): CollectorState {
-  const pinPath = `/sys/fs/bpf/flowlens-test-${process.pid}-${++stateSeq}`;
+  const pinPath = `${TEST_PIN_PREFIX}${process.pid}-${++stateSeq}`;
   const stateDir = mkdtempSync(join(tmpdir(), "flowlens-state-"));
   // mkdtemp makes the directory 0700, as the collector requires of its admin socket's directory.
   const adminSocket = join(mkdtempSync(join(tmpdir(), "flowlens-admin-")), "admin.sock");
@@ -99,10 +117,12 @@ export function collectorState(): CollectorState {
       const r = await run(uninstallArgv(st), { allowFail: true, timeoutMs: 30_000 });
       rmSync(stateDir, { recursive: true, force: true });
       rmSync(dirname(adminSocket), { recursive: true, force: true });
+      if (r.code === 0) forgetPin(st);
       if (r.code !== 0) throw new Error(`flowlens-collector uninstall --pin-path ${pinPath} failed: ${r.stderr.trim()}`);
     },
   };
   states.add(st);
+  recordPin(st);
   return st;
 }
 
@@ -111,12 +131,16 @@ export function collectorState(): CollectorState {
  * connections. With opts.state the collector uses that pin path and state dir and the caller cleans
  * up; without, it gets its own, uninstalled by stop().
  */
-export async function startCollector(args: string[], timeoutMs = 20_000, opts: { state?: CollectorState } = {}): Promise<Collector> {
+export async function startCollector(
+  args: string[],
+  timeoutMs = 20_000,
+  opts: { state?: CollectorState /** argv run in front of node, e.g. setpriv with a capability set */; wrap?: string[] } = {},
+): Promise<Collector> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const own = opts.state ? undefined : collectorState();
   const state = opts.state ?? (own as CollectorState);
-  const proc = spawnBackground(["node", COLLECTOR_BIN, "--listen-address", address, ...state.args, ...args]);
+  const proc = spawnBackground([...(opts.wrap ?? []), "node", COLLECTOR_BIN, "--listen-address", address, ...state.args, ...args]);
   running.add(proc);
   let exitCode: number | null | undefined;
   void proc.exited.then((code) => {

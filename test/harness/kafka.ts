@@ -1,5 +1,5 @@
 // Runs a real single-node Kafka broker (infra/kafka/kafka.sh) per test suite on free ports with a temporary data dir.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
@@ -16,6 +16,10 @@ export interface KafkaOptions {
   partitions?: number;
   /** How long start() waits for the broker to answer (default 60 s). */
   timeoutMs?: number;
+  /** Also a SASL_PLAINTEXT listener (SASL/PLAIN) on its own free port, for these user → password logins. */
+  saslUsers?: Record<string, string>;
+  /** With saslUsers: also a SASL_SSL listener whose key and certificate chain are in this PEM file. */
+  tlsKeystorePem?: string;
 }
 
 export interface KafkaServer {
@@ -23,6 +27,10 @@ export interface KafkaServer {
   brokers: string;
   port: number;
   controllerPort: number;
+  /** "127.0.0.1:<port>" of the SASL_PLAINTEXT listener, when started with saslUsers. */
+  saslBrokers?: string;
+  /** "127.0.0.1:<port>" of the SASL_SSL listener, when started with tlsKeystorePem. */
+  saslTlsBrokers?: string;
   /** The broker's data, logs and pid file; removed by destroy(). */
   dataDir: string;
   /** Starts the broker again on the same ports and data (after stop/kill) and waits until it answers. */
@@ -88,6 +96,25 @@ async function startKafkaOnce(opts: KafkaOptions): Promise<KafkaServer> {
   while (controllerPort === port) controllerPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "flowlens-kafka-"));
   const brokers = `127.0.0.1:${port}`;
+  const sasl: Record<string, string> = {};
+  if (opts.saslUsers) {
+    let saslPort = await freePort();
+    while (saslPort === port || saslPort === controllerPort) saslPort = await freePort();
+    const usersFile = join(dataDir, "sasl-users");
+    writeFileSync(
+      usersFile,
+      Object.entries(opts.saslUsers)
+        .map(([u, p]) => `${u}:${p}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
+    Object.assign(sasl, { KAFKA_SASL_PORT: String(saslPort), KAFKA_SASL_USERS_FILE: usersFile });
+    if (opts.tlsKeystorePem) {
+      let tlsPort = await freePort();
+      while ([port, controllerPort, saslPort].includes(tlsPort)) tlsPort = await freePort();
+      Object.assign(sasl, { KAFKA_SASL_TLS_PORT: String(tlsPort), KAFKA_TLS_KEYSTORE_PEM: opts.tlsKeystorePem });
+    }
+  }
   const env = {
     ...process.env,
     KAFKA_PORT: String(port),
@@ -99,6 +126,7 @@ async function startKafkaOnce(opts: KafkaOptions): Promise<KafkaServer> {
     // If this test process is killed before destroy(), kafka.sh's watcher stops the broker and deletes the dir.
     KAFKA_OWNER_PID: String(process.pid),
     KAFKA_OWNER_REMOVES_DATA: "1",
+    ...sasl,
   };
   const script = (cmd: string) => run(["bash", join(KAFKA_DIR, "kafka.sh"), cmd], { env, timeoutMs: timeoutMs + 30_000 });
   const pid = (): number | undefined => {
@@ -124,6 +152,8 @@ async function startKafkaOnce(opts: KafkaOptions): Promise<KafkaServer> {
     brokers,
     port,
     controllerPort,
+    saslBrokers: sasl.KAFKA_SASL_PORT ? `127.0.0.1:${sasl.KAFKA_SASL_PORT}` : undefined,
+    saslTlsBrokers: sasl.KAFKA_SASL_TLS_PORT ? `127.0.0.1:${sasl.KAFKA_SASL_TLS_PORT}` : undefined,
     dataDir,
     startupMs: 0,
     start,

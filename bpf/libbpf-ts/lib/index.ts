@@ -1,6 +1,14 @@
 // libbpf-ts: typed facade over the system libbpf (objects, programs, links, maps, ring buffers).
 import { type NativeBinding, nativeBinding } from "./native.js";
 
+export {
+  CAPABILITY_NUMBERS,
+  type Capability,
+  missingCapabilities,
+  type ProcessCapabilities,
+  parseCapabilities,
+  processCapabilities,
+} from "./capabilities.js";
 export { errnoCode, LibbpfError } from "./errors.js";
 export { closeAll } from "./lifecycle.js";
 export { Link, type LinkInfo, type UpdatableProgram } from "./link.js";

@@ -11,6 +11,7 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { closeAll } from "libbpf-ts";
+import { requireCapabilities, UNINSTALL_CAPABILITIES } from "./caps.js";
 import { monoNowNs, syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
 import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
@@ -74,8 +75,7 @@ function serverCredentials(cfg: CollectorConfig): grpc.ServerCredentials {
 }
 
 async function main(cfg: CollectorConfig): Promise<void> {
-  if (process.getuid?.() !== 0)
-    throw new Error("flowlens-collector loads eBPF programs: run it as root (or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
+  requireCapabilities();
   const registry = new EndpointRegistry();
   const hostIps = new Set((await hostAddresses()).map(canonicalIp));
   const hostInterfaces = new Map<number, string>();
@@ -272,7 +272,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
 
 async function runUninstall(argv: string[]): Promise<void> {
   const u = parseUninstallArgs(argv);
-  if (process.getuid?.() !== 0) throw new Error("uninstall removes tc filters, links and pins: run it as root");
+  requireCapabilities(UNINSTALL_CAPABILITIES);
   await uninstall({ ...u, log }, uninstallHooks);
 }
 

@@ -1,9 +1,12 @@
 // Command-line flags of flowlens-ingester -> validated configuration (run, or `migrate` only).
+import { addClickHouseAuthOptions, addKafkaAuthOptions, clickhouseAuthFrom, type KafkaAuth, kafkaAuthFrom } from "@flowlens/credentials";
 import { Command, InvalidArgumentError } from "commander";
 
 export interface IngesterConfig {
   command: "run" | "migrate";
   kafkaBrokers: string[];
+  /** TLS and SASL toward the brokers (kafkajs' ssl/sasl). */
+  kafkaAuth: KafkaAuth;
   topic: string;
   dlqTopic: string;
   groupId: string;
@@ -85,7 +88,7 @@ function parseTopic(name: string) {
   };
 }
 
-export function parseIngesterArgs(argv: string[]): IngesterConfig {
+export function parseIngesterArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): IngesterConfig {
   const cmd = new Command("flowlens-ingester")
     .description("Flowlens ingester: flows from Kafka into ClickHouse, offsets committed after the rows are stored")
     .argument("[command]", '"run" (default) or "migrate" (apply the ClickHouse schema and exit)')
@@ -94,8 +97,6 @@ export function parseIngesterArgs(argv: string[]): IngesterConfig {
     .option("--dlq-topic <name>", "dead-letter topic for records that cannot be stored", parseTopic("--dlq-topic"), "flowlens.flows.dlq")
     .option("--group-id <id>", "Kafka consumer group", "flowlens-ingester")
     .option("--clickhouse-url <url>", "ClickHouse HTTP URL", parseUrl, "http://127.0.0.1:8123")
-    .option("--clickhouse-user <name>", "ClickHouse user", "default")
-    .option("--clickhouse-password <password>", "ClickHouse password", "")
     .option("--clickhouse-database <name>", "ClickHouse database", "flowlens")
     .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', parseAddress, "127.0.0.1:9967")
     .option("--batch-rows <n>", "rows per ClickHouse insert (10000-100000 is the sweet spot)", positiveInt("--batch-rows"), 50_000)
@@ -113,20 +114,24 @@ export function parseIngesterArgs(argv: string[]): IngesterConfig {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
+  addKafkaAuthOptions(cmd);
+  addClickHouseAuthOptions(cmd);
   cmd.parse(argv, { from: "user" });
   const c = cmd.args[0];
   if (c !== undefined && c !== "run" && c !== "migrate") throw new Error(`unknown command "${c}" (use "run" or "migrate")`);
   const command: IngesterConfig["command"] = c === "migrate" ? "migrate" : "run";
   const o = cmd.opts();
+  const clickhouse = clickhouseAuthFrom(o, o.clickhouseUrl, env);
   return {
     command,
     kafkaBrokers: o.kafkaBrokers,
+    kafkaAuth: kafkaAuthFrom(o, env),
     topic: o.topic,
     dlqTopic: o.dlqTopic,
     groupId: o.groupId,
     clickhouseUrl: o.clickhouseUrl,
-    clickhouseUser: o.clickhouseUser,
-    clickhousePassword: o.clickhousePassword,
+    clickhouseUser: clickhouse.username,
+    clickhousePassword: clickhouse.password,
     clickhouseDatabase: o.clickhouseDatabase,
     metricsAddress: o.metricsAddress,
     batchRows: o.batchRows,

@@ -1,6 +1,7 @@
 // flowlens-ingester: reads flags, migrates the schema, then consumes flows into ClickHouse until a signal.
 import { readFileSync } from "node:fs";
 import { createFlowStore, type FlowStore, startRetention } from "@flowlens/clickhouse";
+import { describeKafkaAuth } from "@flowlens/credentials";
 import { Kafka, logLevel } from "kafkajs";
 import { backoffDelay, sleep } from "./backoff.js";
 import { type IngesterConfig, parseIngesterArgs } from "./config.js";
@@ -56,6 +57,7 @@ async function main(cfg: IngesterConfig): Promise<void> {
   const kafka = new Kafka({
     clientId: "flowlens-ingester",
     brokers: cfg.kafkaBrokers,
+    ...cfg.kafkaAuth,
     logLevel: logLevel.ERROR,
     logCreator: () => (e) => kafkaLog(`kafka: ${e.log.message}${e.log.error ? `: ${e.log.error}` : ""}`),
   });
@@ -108,7 +110,7 @@ async function main(cfg: IngesterConfig): Promise<void> {
     }
   }
   log(
-    `flowlens-ingester ${VERSION}: ${cfg.topic} (group ${cfg.groupId}) -> ${cfg.clickhouseUrl} ${store.database}, batches of ${cfg.batchRows} rows or ${cfg.batchMaxWaitMs} ms`,
+    `flowlens-ingester ${VERSION}: ${cfg.topic} (group ${cfg.groupId}, ${describeKafkaAuth(cfg.kafkaAuth)}) -> ${cfg.clickhouseUrl} ${store.database}, batches of ${cfg.batchRows} rows or ${cfg.batchMaxWaitMs} ms`,
   );
 }
 

@@ -6,8 +6,8 @@ import { type L7ProxyConfig, l7Paths, parseL7Config, writeL7Config } from "./con
 
 const config: L7ProxyConfig = {
   version: 1,
-  maps: { l7Socks: "/sys/fs/bpf/flowlens/fl_l7_socks", ipcache: "/sys/fs/bpf/flowlens/fl_ipcache" },
-  eventsSocket: "/var/lib/flowlens/l7/events.sock",
+  maps: { l7Socks: "/sys/fs/bpf/fl-unit/fl_l7_socks", ipcache: "/sys/fs/bpf/fl-unit/fl_ipcache" },
+  eventsSocket: "/srv/fl-unit/l7/events.sock",
   endpoints: [
     {
       endpointId: 3,
@@ -53,12 +53,12 @@ describe("L7 config file", () => {
   });
 
   it("keeps the paths under <state-dir>/l7", () => {
-    expect(l7Paths("/var/lib/flowlens")).toEqual({
-      dir: "/var/lib/flowlens/l7",
-      config: "/var/lib/flowlens/l7/config.json",
-      eventsSocket: "/var/lib/flowlens/l7/events.sock",
-      pidFile: "/var/lib/flowlens/l7/proxy.pid",
-      logFile: "/var/lib/flowlens/l7/proxy.log",
+    expect(l7Paths("/srv/fl-unit")).toEqual({
+      dir: "/srv/fl-unit/l7",
+      config: "/srv/fl-unit/l7/config.json",
+      eventsSocket: "/srv/fl-unit/l7/events.sock",
+      pidFile: "/srv/fl-unit/l7/proxy.pid",
+      logFile: "/srv/fl-unit/l7/proxy.log",
     });
   });
 

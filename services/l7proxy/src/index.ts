@@ -1,9 +1,11 @@
 // flowlens-l7proxy --state-dir DIR: serves every L7 endpoint named in DIR/l7/config.json until
 // SIGTERM/SIGINT. Started detached by the collector, or by hand; one per state directory.
 import { mkdirSync } from "node:fs";
+import { type Capability, missingCapabilities, processCapabilities } from "libbpf-ts";
 import { l7Paths } from "./config-file.js";
 import { createLog, reason } from "./log.js";
 import { isL7Proxy, readPid, removePid, writePid } from "./pidfile.js";
+import { L7PROXY_CAPABILITIES } from "./privileges.js";
 import { createL7Proxy } from "./proxy.js";
 
 const USAGE = "usage: flowlens-l7proxy [--state-dir DIR]   (default /var/lib/flowlens)";
@@ -33,8 +35,13 @@ function parseArgs(argv: string[]): { stateDir: string } {
 
 function main(): void {
   const { stateDir } = parseArgs(process.argv.slice(2));
-  if (process.getuid?.() !== 0) {
-    process.stderr.write("flowlens-l7proxy enters endpoint network namespaces and uses pinned BPF maps: run it as root\n");
+  const caps = processCapabilities();
+  const needed = Object.keys(L7PROXY_CAPABILITIES) as Capability[];
+  const missing = missingCapabilities(caps, needed);
+  if (missing.length > 0) {
+    process.stderr.write(
+      `flowlens-l7proxy: needs ${needed.join(", ")}; missing: ${missing.map((c) => `${c} (${L7PROXY_CAPABILITIES[c]})`).join(", ")}\n`,
+    );
     process.exit(1);
   }
   const paths = l7Paths(stateDir);
@@ -49,7 +56,10 @@ function main(): void {
   process.on("uncaughtException", (e) => log(`unexpected error: ${reason(e)}`));
   const proxy = createL7Proxy({ stateDir, log });
   proxy.start();
-  log(`flowlens-l7proxy pid ${process.pid} serving ${paths.config}`);
+  log(`flowlens-l7proxy pid ${process.pid} serving ${paths.config}; capabilities ${[...caps.effective].join(", ")}`);
+  const extra = [...caps.bounding].filter((c) => !needed.includes(c));
+  if (extra.length > 0)
+    log(`more capabilities than it uses (${extra.length}: ${extra.join(", ")}); the collector starts it with only ${needed.join(", ")}`);
   const stop = (sig: string) => {
     log(`${sig}: stopping (new L7 connections are refused until a proxy runs again)`);
     proxy.close();

@@ -14,3 +14,4 @@ export {
 export { L7_SOCK_V6, sockKey } from "./endpoint-server.js";
 export { type L7HttpEvent, type L7LostNotice, type L7Message, type L7Verdict, parseL7Message } from "./event.js";
 export { isL7Proxy, readPid, writePid } from "./pidfile.js";
+export { L7PROXY_CAPABILITIES, proxyCommand } from "./privileges.js";

@@ -13,7 +13,7 @@ import { ipcacheKey, type L7Port } from "@flowlens/policy";
 import { type BpfMap, BpfObject, type Link } from "libbpf-ts";
 import { createPods, type Pods, type Spawned, spawnBackground } from "../../../test/harness/pods.js";
 import { run, sleep } from "../../../test/harness/run.js";
-import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, sockKey, writeL7Config } from "../src/lib.js";
+import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, proxyCommand, sockKey, writeL7Config } from "../src/lib.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "../../..");
@@ -214,7 +214,7 @@ export async function createBed(prefix: string, opts: BedOptions = {}): Promise<
       writeL7Config(paths.config, config);
     },
     startProxy() {
-      const p = spawnBackground([process.execPath, PROXY_MAIN, "--state-dir", stateDir]);
+      const p = spawnBackground(proxyCommand(PROXY_MAIN, stateDir).argv); // as the collector starts it
       processes.add(p);
       return p;
     },

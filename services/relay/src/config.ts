@@ -1,5 +1,13 @@
 // Command-line flags of flowlens-relay -> validated configuration.
 import { hostname } from "node:os";
+import {
+  addClickHouseAuthOptions,
+  addKafkaAuthOptions,
+  type ClickHouseAuth,
+  clickhouseAuthFrom,
+  type KafkaAuth,
+  kafkaAuthFrom,
+} from "@flowlens/credentials";
 import { Command, InvalidArgumentError } from "commander";
 
 export interface TlsFiles {
@@ -22,9 +30,13 @@ export interface RelayConfig {
   peerTls?: TlsFiles;
   peerTlsServerName?: string;
   kafkaBrokers: string[];
+  /** TLS and SASL toward the brokers (kafkajs' ssl/sasl). */
+  kafkaAuth: KafkaAuth;
   kafkaTopic: string;
   kafkaProducers: number;
   clickhouseUrl?: string;
+  /** Direct mode's ClickHouse login (password from a file or the environment). */
+  clickhouseAuth: ClickHouseAuth;
   bufferFlows: number;
   bufferBytes: number;
   batchFlows: number;
@@ -85,7 +97,7 @@ function tlsTriple(flag: string, o: Record<string, string | undefined>, cert: st
   return { cert: o[cert] as string, key: o[key] as string, ca: o[ca] as string };
 }
 
-export function parseRelayArgs(argv: string[]): RelayConfig {
+export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const cmd = new Command("flowlens-relay")
     .description(
       "Flowlens relay: merges every collector's flows, serves Hubble's Observer API for the cluster, exports to Kafka or ClickHouse",
@@ -122,8 +134,11 @@ export function parseRelayArgs(argv: string[]): RelayConfig {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
+  addKafkaAuthOptions(cmd);
+  addClickHouseAuthOptions(cmd);
   cmd.parse(argv, { from: "user" });
   const o = cmd.opts();
+  const clickhouseAuth = clickhouseAuthFrom(o, o.clickhouseUrl, env);
   const kafkaBrokers = (o.kafkaBrokers as string)
     .split(",")
     .map((s) => s.trim())
@@ -147,9 +162,11 @@ export function parseRelayArgs(argv: string[]): RelayConfig {
     peerTls: tlsTriple("--peer-tls", o, "peerTlsCert", "peerTlsKey", "peerTlsCa"),
     peerTlsServerName: o.peerTlsServerName,
     kafkaBrokers,
+    kafkaAuth: kafkaAuthFrom(o, env),
     kafkaTopic: o.kafkaTopic,
     kafkaProducers: o.kafkaProducers,
     clickhouseUrl: o.clickhouseUrl,
+    clickhouseAuth,
     bufferFlows: o.bufferFlows,
     bufferBytes: o.bufferBytes,
     batchFlows: o.batchFlows,

@@ -1,5 +1,7 @@
 // flowlens-relay: reads flags, connects to the collectors, opens the sockets, runs until a signal.
+
 import { readFileSync } from "node:fs";
+import { describeKafkaAuth } from "@flowlens/credentials";
 import { observerServiceDefinition } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
@@ -35,11 +37,11 @@ async function main(cfg: RelayConfig): Promise<void> {
     let delivery: Delivery | Delivery[];
     if (sinkName === "kafka")
       delivery = kafkaWorkerDeliveries(
-        { brokers: cfg.kafkaBrokers, topic: cfg.kafkaTopic, clientId: "flowlens-relay" },
+        { brokers: cfg.kafkaBrokers, topic: cfg.kafkaTopic, clientId: "flowlens-relay", auth: cfg.kafkaAuth },
         cfg.kafkaProducers,
       );
     else {
-      const ch = clickhouseDelivery({ url: cfg.clickhouseUrl as string });
+      const ch = clickhouseDelivery({ url: cfg.clickhouseUrl as string, ...cfg.clickhouseAuth });
       // The schema may not exist yet on a fresh server: apply it now, or keep going and retry on insert.
       await ch.migrate().catch((e: Error) => log(`clickhouse migrate: ${e.message} (inserts will be retried)`));
       delivery = ch;
@@ -115,7 +117,7 @@ async function main(cfg: RelayConfig): Promise<void> {
   process.on("SIGTERM", () => void shutdown());
   const exportTo =
     sinkName === "kafka"
-      ? `Kafka ${cfg.kafkaBrokers.join(",")} topic ${cfg.kafkaTopic}`
+      ? `Kafka ${cfg.kafkaBrokers.join(",")} topic ${cfg.kafkaTopic} (${describeKafkaAuth(cfg.kafkaAuth)})`
       : sinkName === "clickhouse"
         ? `ClickHouse ${cfg.clickhouseUrl}`
         : "no export";

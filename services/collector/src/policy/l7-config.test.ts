@@ -24,9 +24,9 @@ const endpoints = [
 
 describe("buildL7Config", () => {
   it("lists the endpoints whose identity has L7 ports, with their ports and rules", () => {
-    const c = buildL7Config(compiled, endpoints, { pinPath: "/sys/fs/bpf/flowlens", eventsSocket: "/var/lib/flowlens/l7/events.sock" });
-    expect(c.maps).toEqual({ l7Socks: "/sys/fs/bpf/flowlens/fl_l7_socks", ipcache: "/sys/fs/bpf/flowlens/fl_ipcache" });
-    expect(c.eventsSocket).toBe("/var/lib/flowlens/l7/events.sock");
+    const c = buildL7Config(compiled, endpoints, { pinPath: "/sys/fs/bpf/fl-unit", eventsSocket: "/srv/fl-unit/l7/events.sock" });
+    expect(c.maps).toEqual({ l7Socks: "/sys/fs/bpf/fl-unit/fl_l7_socks", ipcache: "/sys/fs/bpf/fl-unit/fl_ipcache" });
+    expect(c.eventsSocket).toBe("/srv/fl-unit/l7/events.sock");
     expect(c.endpoints).toEqual([
       {
         endpointId: 7,

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { isL7Proxy, l7Paths, readPid, writePid } from "@flowlens/l7proxy";
+import { isL7Proxy, l7Paths, proxyCommand, readPid, writePid } from "@flowlens/l7proxy";
 
 /** The proxy's entry script: @flowlens/l7proxy's dist/index.js. */
 export function defaultProxyMain(): string {
@@ -40,7 +40,8 @@ export function ensureProxy(stateDir: string, proxyMain: string, spawned?: numbe
   mkdirSync(paths.dir, { recursive: true });
   const out = openSync(paths.logFile, "a");
   try {
-    const child = spawn(process.execPath, [proxyMain, "--state-dir", stateDir], { detached: true, stdio: ["ignore", out, out] });
+    const [file, ...args] = proxyCommand(proxyMain, stateDir).argv; // only the capabilities the proxy uses
+    const child = spawn(file, args, { detached: true, stdio: ["ignore", out, out] });
     if (child.pid === undefined) throw new Error(`start ${proxyMain}: no pid (see ${paths.logFile})`);
     child.unref();
     writePid(paths.pidFile, child.pid); // the proxy writes the same; this covers the moments before it runs

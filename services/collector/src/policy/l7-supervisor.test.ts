@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { L7HttpEvent } from "@flowlens/l7proxy";
 import { l7Paths, sockKey } from "@flowlens/l7proxy";
 import type { CompiledPolicy } from "@flowlens/policy";
-import { BpfObject } from "libbpf-ts";
+import { BpfObject, processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, sleep, waitFor } from "../../../l7proxy/test/fixture.js";
 import { linkPinPath } from "./l7-links.js";
@@ -97,6 +97,8 @@ describe("L7Supervisor", () => {
     expect(sup.config?.endpoints.map((e) => e.endpointId)).toEqual([SERVER_ID]);
     await bed.waitRegistered();
     expect(runningProxy(bed.stateDir)).toBeGreaterThan(0);
+    // Started with only what it uses while serving (and it serves below with just that).
+    expect([...processCapabilities(runningProxy(bed.stateDir) as number).effective].sort()).toEqual(["CAP_BPF", "CAP_SYS_ADMIN"]);
     const [pub, restricted] = await bed.client("client", {
       localPort: ports(),
       requests: [

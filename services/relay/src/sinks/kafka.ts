@@ -7,6 +7,7 @@
 import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import { gzip, unzip } from "node:zlib";
+import type { KafkaAuth } from "@flowlens/credentials";
 import kafkajs, { CompressionTypes, type ICustomPartitioner, Kafka, logLevel, type Producer } from "kafkajs";
 import { connectionKey } from "./flow-key.js";
 import { type PackedFlow, packBatch } from "./packed-batch.js";
@@ -21,6 +22,8 @@ export interface KafkaOptions {
   compression?: "gzip" | "none";
   /** Per-request timeout toward the brokers. */
   requestTimeoutMs?: number;
+  /** TLS and SASL toward the brokers (plain values: they cross into the worker thread). */
+  auth?: KafkaAuth;
 }
 
 // gzip at level 1 instead of zlib's default 6: half the CPU per batch for a ratio within 6% of it
@@ -78,6 +81,7 @@ export function kafkaDelivery(opts: KafkaOptions): Delivery<PackedFlow> {
   const kafka = new Kafka({
     clientId: opts.clientId ?? "flowlens-relay",
     brokers: opts.brokers,
+    ...opts.auth,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: opts.requestTimeoutMs ?? 10_000,
