@@ -36,6 +36,9 @@ import { uninstallHooks } from "./uninstall-hooks.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
 
+/** grpc health service name of the policy service (its status says whether the policy sources are good). */
+const POLICY_HEALTH_SERVICE = "flowlens.Policies";
+
 function log(msg: string): void {
   process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 }
@@ -173,11 +176,11 @@ async function main(cfg: CollectorConfig): Promise<void> {
     file.watch();
   }
   // Persisted and --policies policies, then the first write of the maps: until now a restart's
-  // pinned maps kept enforcing what they held.
+  // pinned maps kept enforcing what they held, and they go on doing so while a source is bad.
   try {
     store.load();
   } catch (e) {
-    log(`persisted policies: ${(e as Error).message}`);
+    store.originUnreadable(join(cfg.stateDir, "policies"), `persisted policies: ${(e as Error).message}`);
   }
   let policyFiles: PolicyFiles | undefined;
   if (cfg.policies) {
@@ -185,11 +188,14 @@ async function main(cfg: CollectorConfig): Promise<void> {
     policyFiles.load();
     policyFiles.watch();
   }
-  engine.start();
+  store.enforce(
+    () => engine.start(),
+    (lastGood) => engine.hold(lastGood),
+  );
   // With L7 ports, the first write waits (bounded) for the proxy started or adopted above to listen.
   await engine.whenWritten().catch((e: Error) => log(`policy: ${e.message}`));
   log(
-    `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, maps written in ${engine.lastInstallMs.toFixed(1)} ms`,
+    `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, ${store.holding ? "maps held at the last good set" : `maps written in ${engine.lastInstallMs.toFixed(1)} ms`}`,
   );
 
   const server = new grpc.Server();
@@ -202,7 +208,12 @@ async function main(cfg: CollectorConfig): Promise<void> {
   );
   server.addService(grpcServiceDefinition(PoliciesService), createPolicyHandlers(store, engine, log));
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
-  new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" }).addToServer(server);
+  const health = new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
+  // NOT_SERVING while a policy source fails (the last good set stays in force); flows go on.
+  const policyHealth = () => (store.health.ok ? "SERVING" : "NOT_SERVING");
+  health.setStatus(POLICY_HEALTH_SERVICE, policyHealth());
+  store.health.onChange(() => health.setStatus(POLICY_HEALTH_SERVICE, policyHealth()));
+  health.addToServer(server);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
       err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
@@ -223,6 +234,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       policyVerdicts: () => collector.decoder.verdicts.verdictTotals(),
       drops: () => collector.decoder.verdicts.dropTotals((r) => collector.deps.dropReasons.hubble(r)),
       policies: () => store.size,
+      policyProblems: () => store.health.list(),
     });
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
   }

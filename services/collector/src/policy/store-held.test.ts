@@ -1,0 +1,155 @@
+// Start-up fails closed: a damaged persisted policy or --policies file holds the last good set (the
+// maps are not written), health names the source, API changes that leave it damaged are refused, and
+// the change that fixes it starts enforcement.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PolicyFiles } from "./policy-files.js";
+import { type PolicyInstaller, PolicyStore, type StoredPolicy } from "./store.js";
+import { cnp } from "./testkit.js";
+
+class FakeInstaller implements PolicyInstaller {
+  recorded: readonly StoredPolicy[] = [];
+  prepare(set: readonly StoredPolicy[]) {
+    return {
+      ok: true as const,
+      install: () => {
+        this.recorded = [...set];
+      },
+    };
+  }
+}
+
+/** The engine's side of enforce(): whether start() ran, and what hold() was given. */
+function engineSide() {
+  const e = { started: 0, held: undefined as string[] | undefined };
+  return {
+    e,
+    start: () => {
+      e.started++;
+    },
+    hold: (set: readonly StoredPolicy[]) => {
+      e.held = set.map((s) => `${s.policy.ref.name}@${s.policy.text.includes('port: "8080"') ? 8080 : 80}`).sort();
+    },
+  };
+}
+
+let dir: string;
+let logs: string[];
+const log = (m: string) => logs.push(m);
+const store = () => new PolicyStore({ dir: join(dir, "policies"), installer: new FakeInstaller(), log });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "flowlens-p8-held-"));
+  logs = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A first run: `one` and `two` applied and enforced; returns the path of one's persisted file. */
+function firstRun(): string {
+  const s = store();
+  const side = engineSide();
+  s.enforce(side.start, side.hold);
+  expect(s.apply([{ source: "a", text: `${cnp("one")}---\n${cnp("two", { port: 8080 })}` }]).errors).toEqual([]);
+  return join(dir, "policies", "cnp_default_one.yaml");
+}
+
+describe("fail-closed start", () => {
+  it("a healthy start enforces and keeps the set as the last good one", () => {
+    firstRun();
+    const s = store();
+    const side = engineSide();
+    s.load();
+    s.enforce(side.start, side.hold);
+    expect(side.e.started).toBe(1);
+    expect(s.health.ok).toBe(true);
+    const lastGood = JSON.parse(readFileSync(join(dir, "policies", ".last-good.json"), "utf8"));
+    expect(lastGood.map((e: { origin: string }) => e.origin)).toEqual(["api", "api"]);
+  });
+
+  it("a damaged persisted file holds the last good set, names the file, and refuses changes that leave it", () => {
+    const one = firstRun();
+    writeFileSync(one, "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nspec: [\n");
+    const s = store();
+    const side = engineSide();
+    s.load();
+    s.enforce(side.start, side.hold);
+    expect(side.e.started).toBe(0);
+    expect(side.e.held).toEqual(["one@80", "two@8080"]);
+    expect(s.holding).toBe(true);
+    expect(s.health.list()).toEqual([{ source: one, message: expect.stringContaining(one), count: expect.any(Number) }]);
+    expect(logs.find((l) => l.startsWith(`policy enforcement held at the last good set: ${one}`))).toBeDefined();
+    // The damaged policy is listed as its last good version.
+    expect(s.get("one", "default")?.policy.text).toBe(cnp("one"));
+
+    const other = s.apply([{ source: "b", text: cnp("three") }]);
+    expect(other.errors.map((e) => e.source)).toEqual([one]);
+    expect(other.errors[0].message).toMatch(/last good policies until this source is fixed/);
+    expect(s.get("three", "default")).toBeUndefined();
+    expect(side.e.started).toBe(0);
+
+    // The same text as the last good version still rewrites the damaged file and ends the hold.
+    expect(s.apply([{ source: "c", text: cnp("one") }]).errors).toEqual([]);
+    expect(side.e.started).toBe(1);
+    expect(s.health.ok).toBe(true);
+    expect(s.holding).toBe(false);
+    expect(readFileSync(one, "utf8")).toContain("name: one");
+    expect(s.apply([{ source: "b", text: cnp("three") }]).errors).toEqual([]);
+  });
+
+  it("deleting the damaged policy also ends the hold", () => {
+    const one = firstRun();
+    writeFileSync(one, "{{{");
+    const s = store();
+    const side = engineSide();
+    s.load();
+    s.enforce(side.start, side.hold);
+    expect(s.delete("one", "default")?.policy.ref.name).toBe("one");
+    expect(side.e.started).toBe(1);
+    expect(s.list().map((p) => p.policy.ref.name)).toEqual(["two"]);
+  });
+
+  it("a --policies file that does not parse at start holds until it is fixed", () => {
+    const s0 = store();
+    const f = join(dir, "node.yaml");
+    writeFileSync(f, cnp("from-file"));
+    const side0 = engineSide();
+    new PolicyFiles(f, s0, log).load();
+    s0.enforce(side0.start, side0.hold);
+
+    writeFileSync(f, "kind: CiliumNetworkPolicy\nmetadata: {name: from-file\n");
+    const s = store();
+    const side = engineSide();
+    const files = new PolicyFiles(f, s, log);
+    expect(files.load()).toBe(false);
+    s.enforce(side.start, side.hold);
+    expect(side.e.started).toBe(0);
+    expect(side.e.held).toEqual(["from-file@80"]);
+    expect(s.health.list().map((p) => p.source)).toEqual([f]);
+    expect(s.get("from-file", "default")?.origin).toBe(f);
+
+    writeFileSync(f, cnp("from-file", { port: 8080 }));
+    expect(files.load()).toBe(true);
+    expect(side.e.started).toBe(1);
+    expect(s.health.ok).toBe(true);
+    expect(s.get("from-file", "default")?.policy.text).toContain('"8080"');
+  });
+
+  it("a file that becomes unreadable while enforcing turns health bad until it is back", () => {
+    const f = join(dir, "node.yaml");
+    writeFileSync(f, cnp("from-file"));
+    const s = store();
+    const side = engineSide();
+    const files = new PolicyFiles(f, s, log);
+    files.load();
+    s.enforce(side.start, side.hold);
+    rmSync(f);
+    expect(files.load()).toBe(false);
+    expect(s.health.ok).toBe(false);
+    expect(s.holding).toBe(false);
+    writeFileSync(f, cnp("from-file"));
+    expect(files.load()).toBe(true);
+    expect(s.health.ok).toBe(true);
+  });
+});
