@@ -54,10 +54,7 @@ export function policyKey(ref: PolicyRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
-/** Rules of a policy as `policy list` counts them: ingress, egress and deny entries of every spec. */
-export function ruleCount(p: Policy): number {
-  return p.rules.reduce((n, r) => n + r.ingress.length + r.egress.length + r.ingressDeny.length + r.egressDeny.length, 0);
-}
+export { ruleCount } from "@flowlens/policy";
 
 /** Persisted file of a policy: names are DNS labels/subdomains, so "_" separates safely. */
 function fileName(ref: PolicyRef): string {
