@@ -34,7 +34,7 @@ describe("policy input limits", () => {
     expect(r.policies).toEqual([]);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0].source).toBe("a.yaml, b.yaml");
-    expect(r.errors[0].message).toMatch(/^policy input of more than \d+ bytes is over the limit of 4194304 bytes: apply it in parts$/);
+    expect(r.errors[0].message).toMatch(/^policy input of at least \d+ bytes is over the limit of 2097152 bytes: apply it in parts$/);
     // Multi-byte text is counted in UTF-8 bytes.
     const small = { bytes: 1000, policies: 10, rules: 10 };
     const wide = `# ${"é".repeat(450)}\n${policy("c")}`;

@@ -4,8 +4,8 @@ import type { PolicyError } from "./errors.js";
 import type { Policy } from "./model.js";
 
 export const POLICY_INPUT_LIMITS = {
-  /** Bytes of YAML/JSON text (gRPC's default message limit is 4 MiB). */
-  bytes: 4 * 1024 * 1024,
+  /** Bytes of YAML/JSON text (an Apply over gRPC's 4 MiB message limit is refused by gRPC before this). */
+  bytes: 2 * 1024 * 1024,
   policies: 10_000,
   /** Rule entries (ingress, egress and deny) of all the policies together. */
   rules: 100_000,
@@ -28,7 +28,7 @@ export function inputSizeError(docs: { source: string; text: string }[], limit =
   return {
     source: sourcesOf(docs),
     path: "",
-    message: `policy input of ${units > limit ? "more than " : ""}${bytes} bytes is over the limit of ${limit} bytes: apply it in parts`,
+    message: `policy input of ${units > limit ? "at least " : ""}${bytes} bytes is over the limit of ${limit} bytes: apply it in parts`,
   };
 }
 
