@@ -85,7 +85,9 @@ describe("fail-closed start", () => {
 
     const other = s.apply([{ source: "b", text: cnp("three") }]);
     expect(other.errors.map((e) => e.source)).toEqual([one]);
-    expect(other.errors[0].message).toMatch(/last good policies until this source is fixed/);
+    expect(other.errors[0].message).toMatch(
+      /^the node enforces its last good policies until this is fixed: .*cnp_default_one.yaml:\d+: YAML: .+; apply a good version of its policy/,
+    );
     expect(s.get("three", "default")).toBeUndefined();
     expect(side.e.started).toBe(0);
 

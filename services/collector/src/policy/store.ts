@@ -394,7 +394,11 @@ export class PolicyStore {
           return {
             source: p?.source ?? k,
             path: "",
-            message: `the node enforces its last good policies until this source is fixed (${p?.message}): fix it${k.startsWith("file:") ? ", or apply a good version of its policy (or delete it) in this request" : ""}`,
+            message: `the node enforces its last good policies until this is fixed: ${p?.message ?? k}; ${
+              k.startsWith("file:")
+                ? "apply a good version of its policy (or delete the policy) in this request, or repair the file and restart"
+                : "repair it (a --policies path is watched)"
+            }`,
           };
         });
     }
