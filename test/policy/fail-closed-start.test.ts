@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../harness/collector.js";
 import { healthOf } from "../harness/health.js";
-import { waitFor } from "../harness/run.js";
+import { sleep, waitFor } from "../harness/run.js";
 import { cnp, epochMs, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const POLICIES = "flowlens.Policies";
@@ -76,6 +76,14 @@ describe("a damaged persisted policy at start", () => {
     expect(errors[0]).toContain(`source="${persisted()}"`);
     expect(s.collector.output()).toMatch(new RegExp(`policy enforcement held at the last good set: ${persisted()}(:\\d+)?: .+`));
   });
+
+  it("still enforces after the collector's prune of endpoints that did not come back (30 s after start)", async () => {
+    // The endpoints are all back (from the endpoints file); holding must not make them look gone.
+    await sleep(32_000);
+    expect(s.collector.output()).not.toContain("removed state of endpoints gone");
+    expect(await reaches("app3")).toBe("timeout");
+    expect(await reaches("app2")).toBe("connected");
+  }, 60_000);
 
   it("keeps serving flows, verdicts named by the last good policy", async () => {
     const since = new Date(restartedAt).toISOString();
