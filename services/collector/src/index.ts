@@ -150,15 +150,21 @@ async function main(cfg: CollectorConfig): Promise<void> {
   const store = new PolicyStore({ dir: join(cfg.stateDir, "policies"), installer: engine, log });
   collector.useDatapath(datapath);
   // Endpoints that left while no collector ran: their entries and kept filters go once every
-  // endpoint had time to come back (from the file or the API).
-  setTimeout(() => {
+  // endpoint had time to come back (from the file or the API), and never while start is held at the
+  // last good set (the engine has not rewritten, so not claimed, any endpoint yet).
+  const pruneGone = () => {
+    if (store.holding) {
+      setTimeout(pruneGone, 5_000).unref();
+      return;
+    }
     const gone = policyMaps.pruneAdopted();
     for (const ifindex of gone.ifindexes) datapath.detachStaleInterface(ifindex);
     if (gone.ifindexes.length + gone.cgroups.length + gone.ips > 0)
       log(
         `removed state of endpoints gone since the last run: ${gone.ifindexes.length} interfaces, ${gone.cgroups.length} cgroups, ${gone.ips} addresses`,
       );
-  }, 30_000).unref();
+  };
+  setTimeout(pruneGone, 30_000).unref();
   for (const ifname of cfg.interfaces) {
     const ifindex = await ifindexOf(ifname);
     datapath.attachInterface(ifindex, ifname, { keep: false });
