@@ -11,7 +11,10 @@ import { cnp } from "./testkit.js";
 
 class FakeInstaller implements PolicyInstaller {
   recorded: readonly StoredPolicy[] = [];
+  /** While set, prepare fails as a compile error does. */
+  reject: string | undefined;
   prepare(set: readonly StoredPolicy[]) {
+    if (this.reject) return { ok: false as const, errors: [{ source: "", path: "", message: this.reject }] };
     return {
       ok: true as const,
       install: () => {
@@ -136,6 +139,27 @@ describe("fail-closed start", () => {
     expect(side.e.started).toBe(1);
     expect(s.health.ok).toBe(true);
     expect(s.get("from-file", "default")?.policy.text).toContain('"8080"');
+  });
+
+  it("a set that no longer compiles at start holds until a change compiles", () => {
+    firstRun();
+    const inst = new FakeInstaller();
+    inst.reject = "too many CIDR identities";
+    const s = new PolicyStore({ dir: join(dir, "policies"), installer: inst, log });
+    const side = engineSide();
+    s.load();
+    s.enforce(side.start, side.hold);
+    expect(side.e.started).toBe(0);
+    expect(side.e.held).toEqual(["one@80", "two@8080"]);
+    expect(s.health.list()).toEqual([
+      { source: join(dir, "policies"), message: expect.stringContaining("too many CIDR identities"), count: 1 },
+    ]);
+    expect(s.apply([{ source: "d", text: cnp("three") }]).errors.map((e) => e.message)).toEqual(["too many CIDR identities"]);
+    inst.reject = undefined;
+    expect(s.apply([{ source: "d", text: cnp("three") }]).errors).toEqual([]);
+    expect(side.e.started).toBe(1);
+    expect(s.health.ok).toBe(true);
+    expect(inst.recorded.map((p) => p.policy.ref.name).sort()).toEqual(["one", "three", "two"]);
   });
 
   it("a file that becomes unreadable while enforcing turns health bad until it is back", () => {
