@@ -21,7 +21,7 @@ const HealthClient = grpc.makeGenericClientConstructor({ Check: check }, "Health
 
 /** The serving status of `service` at `address` (grpc NOT_FOUND, an unknown service, is SERVICE_UNKNOWN). */
 export function healthOf(address: string, service: string): Promise<ServingStatus> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure()) as grpc.Client & {
+  const client = new HealthClient(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
     Check(req: string, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: number) => void): void;
   };
   return new Promise<ServingStatus>((resolve, reject) =>
