@@ -6,6 +6,9 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import {
   encodeFlowBatch,
   type Flow,
+  FlowSchema,
+  GetFlowsRequestSchema,
+  type GetFlowsResponse,
   GetFlowsResponseSchema,
   GetNodesRequestSchema,
   type GetNodesResponse,
@@ -83,6 +86,12 @@ class HostileNode {
   }
 }
 
+const varint = (n: number) => {
+  const out: number[] = [];
+  for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
+};
 const response = (f: Flow) =>
   toBinary(GetFlowsResponseSchema, create(GetFlowsResponseSchema, { responseTypes: { case: "flow", value: f }, nodeName: f.nodeName }));
 const t0 = Date.now() - 10_000;
@@ -99,7 +108,16 @@ const cutBatch = new HostileNode("node-cut", true, () => {
 const badFraming = new HostileNode("node-frame", true, () => [Buffer.from([0x0a, 0x80, 0x80, 0x80, 0x01, 1, 2, 3])]);
 // GetFlows (a Hubble-style node): bytes that are not a GetFlowsResponse at all.
 const garbage = new HostileNode("node-garbage", false, () => [Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x08])]);
-const hostile = [cutBatch, badFraming, garbage];
+// Well framed down to the flow's own fields, but its IP message (field 5) is garbage inside: the
+// relay would pass it on to every client, filter and sink that decodes it.
+const nested = new HostileNode("node-nested", true, () => {
+  const f = toBinary(FlowSchema, testFlow("node-nested", `nested-${++seq}`, t0 + seq));
+  const poison = Buffer.concat([Buffer.from(f), Buffer.from([0x2a, 0x03, 0x0a, 0x7f, 0x01])]);
+  const r = toBinary(GetFlowsResponseSchema, create(GetFlowsResponseSchema, { nodeName: "node-nested" }));
+  const resp = Buffer.concat([Buffer.from(r), Buffer.from([0x0a]), varint(poison.length), poison]);
+  return [Buffer.from(encodeFlowBatch([resp]))];
+});
+const hostile = [cutBatch, badFraming, garbage, nested];
 
 let relay: Relay;
 let server: grpc.Server;
@@ -158,9 +176,10 @@ describe("malformed bytes from a node", () => {
       "node-cut": NodeState.NODE_ERROR,
       "node-frame": NodeState.NODE_ERROR,
       "node-garbage": NodeState.NODE_ERROR,
+      "node-nested": NodeState.NODE_ERROR,
     });
     for (const h of hostile) expect(peer(h)?.lastError).toMatch(new RegExp(`^${h.name}: malformed message \\(\\d+ bytes\\): .+`));
-    expect(logs.filter((l) => l.includes("dropped a malformed message"))).toHaveLength(3);
+    expect(logs.filter((l) => l.includes("dropped a malformed message"))).toHaveLength(4);
 
     // The good flow in front of the cut one was kept; the good node's history and new flows arrive.
     expect(relay.receivedByNode.get("node-cut")).toBeGreaterThanOrEqual(1);
@@ -187,6 +206,21 @@ describe("malformed bytes from a node", () => {
       if (item?.kind === "lost" && item.source === LostEventSource.UNKNOWN_LOST_EVENT_SOURCE) lostNodes.push(item.node);
     }
     expect(new Set(lostNodes)).toEqual(new Set(hostile.map((h) => h.name)));
+  });
+
+  it("passes no malformed flow on: a filtered GetFlows of the relay decodes every flow it holds", async () => {
+    const rs = await new Promise<GetFlowsResponse[]>((resolve, reject) => {
+      const out: GetFlowsResponse[] = [];
+      const call = client.GetFlows(
+        create(GetFlowsRequestSchema, { whitelist: [{ sourcePod: ["default/"] }] }),
+      ) as grpc.ClientReadableStream<GetFlowsResponse>;
+      call.on("data", (r: GetFlowsResponse) => out.push(r));
+      call.on("end", () => resolve(out));
+      call.on("error", reject);
+    });
+    const nodes = new Set(rs.flatMap((r) => (r.responseTypes.case === "flow" ? [r.responseTypes.value.nodeName] : [])));
+    expect(nodes.has("node-good")).toBe(true);
+    expect(nodes.has("node-nested")).toBe(false);
   });
 
   it("reconnects the node and survives it again", async () => {
