@@ -209,6 +209,8 @@ describe("malformed bytes from a node", () => {
   });
 
   it("passes no malformed flow on: a filtered GetFlows of the relay decodes every flow it holds", async () => {
+    const received = () => [...relay.receivedByNode.values()].reduce((a, b) => a + b, 0);
+    await until("every flow received merged into the ring", () => relay.emitted === received());
     const rs = await new Promise<GetFlowsResponse[]>((resolve, reject) => {
       const out: GetFlowsResponse[] = [];
       const call = client.GetFlows(

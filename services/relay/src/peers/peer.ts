@@ -3,6 +3,7 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {
   decodeFlowBatch,
+  FlowSchema,
   flowBytesOfResponse,
   flowExtensionsRequest,
   GetFlowsRequestSchema,
@@ -25,6 +26,7 @@ import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ObserverClient, observerClient, type PeerTls, unary } from "./client.js";
 import { SeenUuids } from "./dedup.js";
 import { batchClientOn } from "./flow-batch.js";
+import { checkWire } from "./wire-check.js";
 
 export interface PeerOptions {
   address: string;
@@ -226,6 +228,7 @@ export class Peer {
       }
       return; // node status events of a relay behind us are not forwarded
     }
+    checkWire(FlowSchema, flowBytes);
     const h = scanFlowHeader(flowBytes);
     if (h.uuid && !this.seen.add(h.uuid)) {
       this.duplicates++;
