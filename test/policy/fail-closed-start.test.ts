@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../harness/collector.js";
 import { healthOf } from "../harness/health.js";
+import { endpointsYaml } from "../harness/pods.js";
 import { sleep, waitFor } from "../harness/run.js";
 import { cnp, epochMs, type PolicySuite, policySuite } from "./lib/suite.js";
 
@@ -22,7 +23,7 @@ const app1From = (name: string, from: string[]) =>
 let s: PolicySuite;
 let metricsPort = 0;
 const app1 = () => s.ip("app1");
-const reaches = async (pod: string) => (await s.agent[pod].tcp(app1(), 80, 700)).r;
+const reaches = async (pod: string, to = app1()) => (await s.agent[pod].tcp(to, 80, 700)).r;
 const persisted = () => join(s.state.stateDir, "policies", "cnp_default_app1-in.yaml");
 
 async function metric(name: string): Promise<string[]> {
@@ -34,9 +35,14 @@ beforeAll(async () => {
   metricsPort = await freePort();
   s = await policySuite({
     prefix: "p8fc",
-    pods: ["app1", "app2", "app3"].map((name) => ({ name, namespace: "default", labels: { app: name } })),
+    pods: [
+      ...["app1", "app2", "app3"].map((name) => ({ name, namespace: "default", labels: { app: name } })),
+      // A second app1 that becomes an endpoint only while start is held (see below).
+      { name: "app5", namespace: "default", labels: { app: "app1", replica: "2" } },
+    ],
     tcp: [80],
     collectorArgs: ["--metrics-address", `127.0.0.1:${metricsPort}`],
+    endpoints: (pods) => endpointsYaml(pods.pods.filter((p) => p.name !== "app5")),
   });
   const r = await s.applyCli(app1From("app1-in", ["app2"]));
   expect(r.code, r.stderr).toBe(0);
@@ -75,6 +81,14 @@ describe("a damaged persisted policy at start", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`source="${persisted()}"`);
     expect(s.collector.output()).toMatch(new RegExp(`policy enforcement held at the last good set: ${persisted()}(:\\d+)?: .+`));
+  });
+
+  it("enforces the last good set on an endpoint that appears while start is held", async () => {
+    writeFileSync(s.pods.endpointsFile, endpointsYaml(s.pods.pods));
+    const app5 = s.ip("app5");
+    await waitFor("app3 dropped on its way to the new app1 replica", async () => (await reaches("app3", app5)) === "timeout", 15_000);
+    expect(await reaches("app2", app5)).toBe("connected");
+    expect(await healthOf(s.collector.address, POLICIES)).toBe("NOT_SERVING");
   });
 
   it("still enforces after the collector's prune of endpoints that did not come back (30 s after start)", async () => {
