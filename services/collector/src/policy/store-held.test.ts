@@ -1,6 +1,6 @@
 // Start-up fails closed: a damaged persisted policy or --policies file holds the last good set (the
-// maps are not written), health names the source, API changes that leave it damaged are refused, and
-// the change that fixes it starts enforcement.
+// maps are written with that set again, or not at all when there is none), health names the source,
+// API changes that leave it damaged are refused, and the change that fixes it ends the hold.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,16 +24,21 @@ class FakeInstaller implements PolicyInstaller {
   }
 }
 
-/** The engine's side of enforce(): whether start() ran, and what hold() was given. */
-function engineSide() {
-  const e = { started: 0, held: undefined as string[] | undefined };
+/** `name@port` of each policy, sorted. */
+const names = (set: readonly StoredPolicy[]) =>
+  set.map((s) => `${s.policy.ref.name}@${s.policy.text.includes('port: "8080"') ? 8080 : 80}`).sort();
+
+/** The engine's side of enforce(): what start() found recorded (the set it writes), and what hold() was given. */
+function engineSide(inst?: FakeInstaller) {
+  const e = { started: 0, wrote: undefined as string[] | undefined, held: undefined as string[] | undefined };
   return {
     e,
     start: () => {
       e.started++;
+      e.wrote = inst ? names(inst.recorded) : undefined;
     },
     hold: (set: readonly StoredPolicy[]) => {
-      e.held = set.map((s) => `${s.policy.ref.name}@${s.policy.text.includes('port: "8080"') ? 8080 : 80}`).sort();
+      e.held = names(set);
     },
   };
 }
@@ -41,7 +46,7 @@ function engineSide() {
 let dir: string;
 let logs: string[];
 const log = (m: string) => logs.push(m);
-const store = () => new PolicyStore({ dir: join(dir, "policies"), installer: new FakeInstaller(), log });
+const store = (inst = new FakeInstaller()) => new PolicyStore({ dir: join(dir, "policies"), installer: inst, log });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "flowlens-p8-held-"));
@@ -74,12 +79,15 @@ describe("fail-closed start", () => {
   it("a damaged persisted file holds the last good set, names the file, and refuses changes that leave it", () => {
     const one = firstRun();
     writeFileSync(one, "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nspec: [\n");
-    const s = store();
-    const side = engineSide();
+    const inst = new FakeInstaller();
+    const s = store(inst);
+    const side = engineSide(inst);
     s.load();
     s.enforce(side.start, side.hold);
-    expect(side.e.started).toBe(0);
-    expect(side.e.held).toEqual(["one@80", "two@8080"]);
+    // The maps are written with the last good set (not `two` alone), so new endpoints follow it too.
+    expect(side.e.started).toBe(1);
+    expect(side.e.wrote).toEqual(["one@80", "two@8080"]);
+    expect(side.e.held).toBeUndefined();
     expect(s.holding).toBe(true);
     expect(s.health.list()).toEqual([{ source: one, message: expect.stringContaining(one), count: expect.any(Number) }]);
     expect(logs.find((l) => l.startsWith(`policy enforcement held at the last good set: ${one}`))).toBeDefined();
@@ -92,11 +100,10 @@ describe("fail-closed start", () => {
       /^the node enforces its last good policies until this is fixed: .*cnp_default_one.yaml:\d+: YAML: .+; apply a good version of its policy/,
     );
     expect(s.get("three", "default")).toBeUndefined();
-    expect(side.e.started).toBe(0);
+    expect(names(inst.recorded)).toEqual(["one@80", "two@8080"]);
 
     // The same text as the last good version still rewrites the damaged file and ends the hold.
     expect(s.apply([{ source: "c", text: cnp("one") }]).errors).toEqual([]);
-    expect(side.e.started).toBe(1);
     expect(s.health.ok).toBe(true);
     expect(s.holding).toBe(false);
     expect(readFileSync(one, "utf8")).toContain("name: one");
@@ -111,7 +118,8 @@ describe("fail-closed start", () => {
     s.load();
     s.enforce(side.start, side.hold);
     expect(s.delete("one", "default")?.policy.ref.name).toBe("one");
-    expect(side.e.started).toBe(1);
+    expect(s.holding).toBe(false);
+    expect(s.health.ok).toBe(true);
     expect(s.list().map((p) => p.policy.ref.name)).toEqual(["two"]);
   });
 
@@ -124,19 +132,21 @@ describe("fail-closed start", () => {
     s0.enforce(side0.start, side0.hold);
 
     writeFileSync(f, "kind: CiliumNetworkPolicy\nmetadata: {name: from-file\n");
-    const s = store();
-    const side = engineSide();
+    const inst = new FakeInstaller();
+    const s = store(inst);
+    const side = engineSide(inst);
     const files = new PolicyFiles(f, s, log);
     expect(files.load()).toBe(false);
     s.enforce(side.start, side.hold);
-    expect(side.e.started).toBe(0);
-    expect(side.e.held).toEqual(["from-file@80"]);
+    expect(side.e.wrote).toEqual(["from-file@80"]);
+    expect(s.holding).toBe(true);
     expect(s.health.list().map((p) => p.source)).toEqual([f]);
     expect(s.get("from-file", "default")?.origin).toBe(f);
 
     writeFileSync(f, cnp("from-file", { port: 8080 }));
     expect(files.load()).toBe(true);
-    expect(side.e.started).toBe(1);
+    expect(s.holding).toBe(false);
+    expect(names(inst.recorded)).toEqual(["from-file@8080"]);
     expect(s.health.ok).toBe(true);
     expect(s.get("from-file", "default")?.policy.text).toContain('"8080"');
   });
@@ -145,10 +155,11 @@ describe("fail-closed start", () => {
     firstRun();
     const inst = new FakeInstaller();
     inst.reject = "too many CIDR identities";
-    const s = new PolicyStore({ dir: join(dir, "policies"), installer: inst, log });
-    const side = engineSide();
+    const s = store(inst);
+    const side = engineSide(inst);
     s.load();
     s.enforce(side.start, side.hold);
+    // The last good set does not compile either: nothing is written, the pinned maps stay.
     expect(side.e.started).toBe(0);
     expect(side.e.held).toEqual(["one@80", "two@8080"]);
     expect(s.health.list()).toEqual([
@@ -160,6 +171,24 @@ describe("fail-closed start", () => {
     expect(side.e.started).toBe(1);
     expect(s.health.ok).toBe(true);
     expect(inst.recorded.map((p) => p.policy.ref.name).sort()).toEqual(["one", "three", "two"]);
+  });
+
+  it("without a last good set (an older state dir) nothing is written; the policies that parse are listed", () => {
+    const one = firstRun();
+    writeFileSync(one, "{{{");
+    rmSync(join(dir, "policies", ".last-good.json"));
+    const inst = new FakeInstaller();
+    const s = store(inst);
+    const side = engineSide(inst);
+    s.load();
+    s.enforce(side.start, side.hold);
+    expect(side.e.started).toBe(0);
+    expect(side.e.held).toEqual(["two@8080"]);
+    expect(s.list().map((p) => p.policy.ref.name)).toEqual(["two"]);
+    expect(logs.at(-1)).toMatch(/no last good set to enforce, the pinned maps stay as they are/);
+    expect(s.apply([{ source: "c", text: cnp("one") }]).errors).toEqual([]);
+    expect(side.e.started).toBe(1);
+    expect(side.e.wrote).toEqual(["one@80", "two@8080"]);
   });
 
   it("a file that becomes unreadable while enforcing turns health bad until it is back", () => {

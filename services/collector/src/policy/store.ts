@@ -2,8 +2,8 @@
 // them. Every change is all-or-nothing: the whole new set is parsed and compiled first; only when
 // that succeeds is it written to disk, swapped in and installed into the kernel maps.
 // Start fails closed: when a persisted policy or a --policies path does not parse or compile,
-// enforce() holds — the pinned maps keep what they were last written with (the set kept in
-// LAST_GOOD), health says which source failed, and API changes are refused until they fix it.
+// enforce() holds — the maps keep the set they were last written with (kept in LAST_GOOD), health
+// says which source failed, and API changes are refused until they fix it.
 import {
   closeSync,
   fsyncSync,
@@ -257,10 +257,12 @@ export class PolicyStore {
   }
 
   /**
-   * After load() and the first --policies read: healthy, start() writes the maps now. Otherwise the
-   * maps stay as the last run left them: hold(set) gets that set (to name the verdicts the kernel
-   * stamps), the failing sources keep their last good policies, and start() runs once every
-   * problem is fixed by a change.
+   * After load() and the first --policies read: healthy, start() writes the maps now. Otherwise
+   * start-up holds at the last good set (LAST_GOOD, what the maps were last written with): it is
+   * written again — an unchanged diff for the pinned entries, and endpoints that appear meanwhile are
+   * enforced by it. Without LAST_GOOD nothing is written: hold(set) only names the verdicts. The
+   * failing sources keep their last good policies in the list; the hold ends with the change that
+   * fixes the last of them.
    */
   enforce(start: () => void, hold: (lastGood: readonly StoredPolicy[]) => void): void {
     if (this.health.ok) {
@@ -277,9 +279,17 @@ export class PolicyStore {
       const failing = this.health.has(s.origin === API_ORIGIN ? fileProblem(s.policy.ref) : originProblem(s.origin));
       if (failing && !this.byKey.has(key)) this.byKey.set(key, s);
     }
-    hold(lastGood.length ? lastGood : [...this.byKey.values()]);
+    const prep = lastGood.length ? this.opts.installer.prepare(lastGood) : undefined;
+    if (prep?.ok) {
+      prep.install();
+      start();
+    } else hold(lastGood.length ? lastGood : [...this.byKey.values()]);
     this.opts.log(
-      `policy: ${this.health.list().length} policy source(s) failed at start: the pinned maps keep the last good set (${lastGood.length} policies) until they are fixed`,
+      `policy: ${this.health.list().length} policy source(s) failed at start: ${
+        prep?.ok
+          ? `enforcing the last good set (${lastGood.length} policies)`
+          : "no last good set to enforce, the pinned maps stay as they are"
+      } until they are fixed`,
     );
   }
 
