@@ -29,6 +29,8 @@ export {
 } from "./identity.js";
 export { IPCACHE_KEY_SIZE, ipcacheKey } from "./ipcache-key.js";
 export { compileHttpPattern, httpRuleMatches, matchHttp } from "./l7.js";
+export { labelKeyError, labelValueError } from "./labels.js";
+export { inputCountError, inputSizeError, POLICY_INPUT_LIMITS, ruleCount } from "./limits.js";
 export {
   type Decision,
   entryMatchType,

@@ -2,9 +2,10 @@
 // file (`---`) or inside a List. Every error of every document is collected; a caller applies the
 // policies only when the error list is empty.
 
-import { LineCounter, parseAllDocuments, type YAMLMap } from "yaml";
+import { isAlias, LineCounter, parseAllDocuments, visit, type YAMLMap } from "yaml";
 import type { PolicyRef } from "./compiled.js";
 import type { PolicyError } from "./errors.js";
+import { inputCountError, inputSizeError, POLICY_INPUT_LIMITS } from "./limits.js";
 import type { Policy, PolicyRule } from "./model.js";
 import { parseRule } from "./parse-rule.js";
 import { join, kindOf, Walk } from "./yaml-walk.js";
@@ -24,7 +25,9 @@ export interface PolicyDocument {
   text: string;
 }
 
-export function parsePolicyDocuments(docs: PolicyDocument[]): { policies: Policy[]; errors: PolicyError[] } {
+export function parsePolicyDocuments(docs: PolicyDocument[], limits = POLICY_INPUT_LIMITS): { policies: Policy[]; errors: PolicyError[] } {
+  const tooBig = inputSizeError(docs, limits.bytes);
+  if (tooBig) return { policies: [], errors: [tooBig] };
   const errors: PolicyError[] = [];
   const policies: Policy[] = [];
   const seen = new Map<string, { source: string; line?: number }>();
@@ -42,6 +45,18 @@ export function parsePolicyDocuments(docs: PolicyDocument[]): { policies: Policy
         }
         continue;
       }
+      // Aliases can expand a small text into an exponentially large tree (and rules): refused.
+      let alias: unknown;
+      visit(doc, {
+        Alias(_key, node) {
+          alias = node;
+          return visit.BREAK;
+        },
+      });
+      if (isAlias(alias)) {
+        w.error(alias, "", `YAML aliases (*${alias.source}) are not accepted in policies: write the value out`);
+        continue;
+      }
       const contents = w.resolve(doc.contents);
       if (contents === null || w.scalar(contents) === null) continue; // empty document (e.g. a trailing ---)
       for (const p of parseObject(w, contents, "", text, true)) {
@@ -57,6 +72,8 @@ export function parsePolicyDocuments(docs: PolicyDocument[]): { policies: Policy
       }
     }
   }
+  const tooMany = errors.length === 0 ? inputCountError(docs, policies, limits) : undefined;
+  if (tooMany) return { policies: [], errors: [tooMany] };
   return { policies: errors.length === 0 ? policies : [], errors: byPosition(errors, docs) };
 }
 

@@ -1,14 +1,13 @@
 // Label selectors (Kubernetes LabelSelector as Cilium reads it): parsing with Cilium's source
 // prefixes, matching against an endpoint's identity labels, and a short text form.
 
+import { labelKeyError, labelValueError } from "./labels.js";
 import type { Selector, SelectorOperator } from "./model.js";
 import { join, type Walk } from "./yaml-walk.js";
 
 export const NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
 
 const OPERATORS: readonly SelectorOperator[] = ["In", "NotIn", "Exists", "DoesNotExist"];
-const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function parseSelector(w: Walk, node: unknown, path: string): Selector | undefined {
   const m = w.map(node, path);
@@ -105,24 +104,18 @@ function labelKey(w: Walk, node: unknown, path: string, raw: string): string | u
     }
     key = raw.slice(colon + 1);
   }
-  const slash = key.lastIndexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (!NAME.test(name) || (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))) {
-    w.error(
-      node,
-      path,
-      `"${raw}" is not a valid label key (optional DNS prefix and "/", then up to 63 of [A-Za-z0-9-_.] starting and ending alphanumeric)`,
-    );
+  const problem = labelKeyError(key);
+  if (problem) {
+    w.error(node, path, problem);
     return undefined;
   }
   return key;
 }
 
 function labelValue(w: Walk, node: unknown, path: string, value: string): boolean {
-  if (value === "" || NAME.test(value)) return true;
-  w.error(node, path, `"${value}" is not a valid label value (up to 63 of [A-Za-z0-9-_.], starting and ending alphanumeric)`);
-  return false;
+  const problem = labelValueError(value);
+  if (problem) w.error(node, path, problem);
+  return problem === undefined;
 }
 
 /** Whether the selector matches a label set (labels as `key → value`). */

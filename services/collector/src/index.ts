@@ -41,6 +41,9 @@ import { uninstallHooks } from "./uninstall-hooks.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
 
+/** grpc health service name of the policy service (its status says whether the policy sources are good). */
+const POLICY_HEALTH_SERVICE = "flowlens.Policies";
+
 function log(msg: string): void {
   process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 }
@@ -151,15 +154,21 @@ async function main(cfg: CollectorConfig): Promise<void> {
   const store = new PolicyStore({ dir: join(cfg.stateDir, "policies"), installer: engine, log });
   collector.useDatapath(datapath);
   // Endpoints that left while no collector ran: their entries and kept filters go once every
-  // endpoint had time to come back (from the file or the API).
-  setTimeout(() => {
+  // endpoint had time to come back (from the file or the API), and never while start is held at the
+  // last good set (the engine has not rewritten, so not claimed, any endpoint yet).
+  const pruneGone = () => {
+    if (store.holding) {
+      setTimeout(pruneGone, 5_000).unref();
+      return;
+    }
     const gone = policyMaps.pruneAdopted();
     for (const ifindex of gone.ifindexes) datapath.detachStaleInterface(ifindex);
     if (gone.ifindexes.length + gone.cgroups.length + gone.ips > 0)
       log(
         `removed state of endpoints gone since the last run: ${gone.ifindexes.length} interfaces, ${gone.cgroups.length} cgroups, ${gone.ips} addresses`,
       );
-  }, 30_000).unref();
+  };
+  setTimeout(pruneGone, 30_000).unref();
   for (const ifname of cfg.interfaces) {
     const ifindex = await ifindexOf(ifname);
     datapath.attachInterface(ifindex, ifname, { keep: false });
@@ -177,11 +186,11 @@ async function main(cfg: CollectorConfig): Promise<void> {
     file.watch();
   }
   // Persisted and --policies policies, then the first write of the maps: until now a restart's
-  // pinned maps kept enforcing what they held.
+  // pinned maps kept enforcing what they held, and they go on doing so while a source is bad.
   try {
     store.load();
   } catch (e) {
-    log(`persisted policies: ${(e as Error).message}`);
+    store.originUnreadable(join(cfg.stateDir, "policies"), `persisted policies: ${(e as Error).message}`);
   }
   let policyFiles: PolicyFiles | undefined;
   if (cfg.policies) {
@@ -189,11 +198,14 @@ async function main(cfg: CollectorConfig): Promise<void> {
     policyFiles.load();
     policyFiles.watch();
   }
-  engine.start();
+  store.enforce(
+    () => engine.start(),
+    (lastGood) => engine.hold(lastGood),
+  );
   // With L7 ports, the first write waits (bounded) for the proxy started or adopted above to listen.
   await engine.whenWritten().catch((e: Error) => log(`policy: ${e.message}`));
   log(
-    `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, maps written in ${engine.lastInstallMs.toFixed(1)} ms`,
+    `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, ${store.holding ? "maps held at the last good set" : `maps written in ${engine.lastInstallMs.toFixed(1)} ms`}`,
   );
 
   const endpointHandlers = createEndpointHandlers(registry, (ns, name) => collector.attachErrors.get(EndpointRegistry.key(ns, name)));
@@ -219,6 +231,10 @@ async function main(cfg: CollectorConfig): Promise<void> {
   );
   // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
   const health = new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
+  // NOT_SERVING while a policy source fails (the last good set stays in force); flows go on.
+  const policyHealth = () => (store.health.ok ? "SERVING" : "NOT_SERVING");
+  health.setStatus(POLICY_HEALTH_SERVICE, policyHealth());
+  store.health.onChange(() => health.setStatus(POLICY_HEALTH_SERVICE, policyHealth()));
   health.addToServer(server);
   // Bound before the listener, so a collector that accepts on TCP also accepts on its admin socket.
   if (cfg.adminSocket)
@@ -250,6 +266,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       policyVerdicts: () => collector.decoder.verdicts.verdictTotals(),
       drops: () => collector.decoder.verdicts.dropTotals((r) => collector.deps.dropReasons.hubble(r)),
       policies: () => store.size,
+      policyProblems: () => store.health.list(),
     });
     denials.register(metrics);
     await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());

@@ -20,6 +20,8 @@ export interface MetricSources {
   drops?(): { reason: string; protocol: string; value: number }[];
   /** Policies applied on this node. */
   policies?(): number;
+  /** Policy sources (files) that failed to read, parse or compile, with their error count; [] = healthy. */
+  policyProblems?(): { source: string; count: number }[];
 }
 
 export function createMetrics(src: MetricSources): Registry {
@@ -120,6 +122,24 @@ export function createMetrics(src: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(src.policies?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "flowlens_policy_healthy",
+    help: "1 when the policies in force are what every policy source says; 0 while a source fails and the last good set stays in force",
+    registers: [registry],
+    collect() {
+      this.set((src.policyProblems?.() ?? []).length === 0 ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "flowlens_policy_load_errors",
+    help: "Errors of each policy source (persisted policy file, --policies file) that failed to read, parse or compile",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of src.policyProblems?.() ?? []) this.set({ source: p.source }, p.count);
     },
   });
   return registry;

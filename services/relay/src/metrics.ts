@@ -44,6 +44,16 @@ export function createRelayMetrics(relay: () => Relay, sink: string): RelayMetri
     },
   });
   new Gauge({
+    name: "flowlens_relay_node_malformed_messages",
+    help: "Messages from a node that did not decode (dropped; the node's stream is restarted), since start",
+    labelNames: ["node", "address"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of relay().peers) this.set({ node: p.name, address: p.address }, p.malformed);
+    },
+  });
+  new Gauge({
     name: "flowlens_relay_node_connects",
     help: "Connections made to the node's flow stream (reconnects show as increments)",
     labelNames: ["node", "address"],

@@ -62,6 +62,18 @@ export class Relay {
         this.ring.push({ kind: "status", state, nodes: [peer.name], message, timeNs: Date.now() * 1e6 });
         this.ring.notify();
       },
+      malformed: (peer: Peer, message: string) => {
+        opts.log(`node ${peer.name} (${peer.address}): dropped a ${message}`);
+        // Readers learn of the gap as of any other loss (Hubble's enum has no source for it: unknown).
+        this.ring.push({
+          kind: "lost",
+          node: peer.name,
+          source: LostEventSource.UNKNOWN_LOST_EVENT_SOURCE,
+          count: 1,
+          timeNs: Date.now() * 1e6,
+        });
+        this.ring.notify();
+      },
     };
     this.peers = opts.addresses.map((address) => new Peer({ log: opts.log, ...opts.peers, address }, listener));
   }
@@ -103,9 +115,11 @@ export class Relay {
     return this.peers.filter((p) => p.state !== NodeState.NODE_CONNECTED);
   }
 
-  /** The relay's own losses by source: export buffer overflow and its ring's readers lapped. */
+  /** The relay's own losses by source: export buffer overflow, its ring's readers lapped, nodes' malformed messages (unknown). */
   lost(): Map<LostEventSource, number> {
     const m = new Map<LostEventSource, number>();
+    const malformed = this.peers.reduce((n, p) => n + p.malformed, 0);
+    if (malformed) m.set(LostEventSource.UNKNOWN_LOST_EVENT_SOURCE, malformed);
     const dropped = this.opts.sink?.stats().dropped ?? 0;
     if (dropped) m.set(LostEventSource.OBSERVER_EVENTS_QUEUE, dropped);
     if (this.lapped) m.set(LostEventSource.HUBBLE_RING_BUFFER, this.lapped);

@@ -63,6 +63,8 @@ describe("endpoints file", () => {
     expect(parseEndpointsFile(ok, "f")[0]).toMatchObject({ name: "web", labels: { app: "web" }, ips: ["10.0.0.1"] });
     const json = JSON.stringify([{ name: "db", netns: "n2", interface: "veth2" }]);
     expect(parseEndpointsFile(json, "f")[0]).toMatchObject({ name: "db", namespace: "default", labels: {} });
+    const k8s = "- {name: w, netns: n, interface: v, labels: {app.kubernetes.io/name: web, tier: '', n: 1}}\n";
+    expect(parseEndpointsFile(k8s, "f")[0].labels).toEqual({ "app.kubernetes.io/name": "web", tier: "", n: "1" });
   });
 
   it.each([
@@ -73,6 +75,11 @@ describe("endpoints file", () => {
     ["endpoints: [{name: w, netns: n, interface: averyveryverylongname}]", /interface: .* is not an interface name/],
     ["endpoints: [{name: w, netns: n, interface: v}, {name: w, netns: n, interface: v}]", /default\/w declared twice/],
     ["endpoints: {", /not valid YAML/],
+    ["endpoints: [{name: w, netns: n, interface: v, labels: {-app: x}}]", /endpoints\[0\].labels: "-app" is not a valid label key/],
+    ["endpoints: [{name: w, netns: n, interface: v, labels: {Example.com/app: x}}]", /"Example.com\/app" is not a valid label key/],
+    [`endpoints: [{name: w, netns: n, interface: v, labels: {${"k".repeat(64)}: x}}]`, /is not a valid label key/],
+    ["endpoints: [{name: w, netns: n, interface: v, labels: {app: 'a b'}}]", /labels: "a b" is not a valid label value/],
+    [`endpoints: [{name: w, netns: n, interface: v, labels: {app: ${"v".repeat(64)}}}]`, /is not a valid label value/],
     ["42", /expected a list of endpoints/],
   ])("rejects %s", (text, msg) => {
     expect(() => parseEndpointsFile(text, "f")).toThrow(EndpointSpecError);

@@ -1,4 +1,5 @@
 // Endpoint declarations (endpoints file, API): parsing and validation with precise messages.
+import { labelKeyError, labelValueError } from "@flowlens/policy";
 import { parse as parseYaml } from "yaml";
 import { ipVersionOf } from "../net/ip.js";
 
@@ -50,6 +51,9 @@ export function validateEndpoint(raw: unknown, where: string): EndpointSpec {
     for (const [k, v] of Object.entries(r.labels as Record<string, unknown>)) {
       if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean")
         throw new EndpointSpecError(`${where}.labels.${k}: must be a string`);
+      // Labels make the identity policy selects on: the same syntax as the selectors that match them.
+      const problem = labelKeyError(k) ?? labelValueError(String(v));
+      if (problem) throw new EndpointSpecError(`${where}.labels: ${problem}`);
       labels[k] = String(v);
     }
   }

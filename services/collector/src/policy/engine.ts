@@ -147,6 +147,20 @@ export class PolicyEngine implements PolicyInstaller {
     this.install(this.set, this.compile(this.set));
   }
 
+  /**
+   * Start-up held (a policy source failed): the pinned maps stay as they are, and the verdicts they
+   * stamp are named from `lastGood`, the set they were written from. start() ends it.
+   */
+  hold(lastGood: readonly StoredPolicy[]): void {
+    try {
+      const compiled = this.compile(lastGood);
+      this.compiled = compiled;
+      this.rules.push(this.ruleTable(monoNowNs(), lastGood, compiled));
+    } catch (e) {
+      this.deps.log(`policy: the last good set does not compile against the endpoints, verdicts go unnamed: ${(e as Error).message}`);
+    }
+  }
+
   get current(): CompiledPolicy {
     return this.compiled;
   }

@@ -54,6 +54,7 @@ export class PolicyFiles {
       docs = readPolicyPath(this.path);
     } catch (e) {
       const msg = (e as Error).message;
+      this.store.originUnreadable(this.path, msg);
       if (msg !== this.lastReadError) this.log(`${msg}; keeping the policies read before`);
       this.lastReadError = msg;
       this.lastText = undefined;

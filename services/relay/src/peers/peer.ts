@@ -3,6 +3,7 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {
   decodeFlowBatch,
+  FlowSchema,
   flowBytesOfResponse,
   flowExtensionsRequest,
   GetFlowsRequestSchema,
@@ -25,6 +26,7 @@ import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ObserverClient, observerClient, type PeerTls, unary } from "./client.js";
 import { SeenUuids } from "./dedup.js";
 import { batchClientOn } from "./flow-batch.js";
+import { checkWire } from "./wire-check.js";
 
 export interface PeerOptions {
   address: string;
@@ -44,6 +46,8 @@ export interface PeerListener {
   lost(node: string, source: LostEventSource, count: number, timeNs: number): void;
   /** The node's connection state changed; message says why it failed. */
   state(peer: Peer, state: NodeState, message: string): void;
+  /** A message from the node did not decode: dropped and counted (peer.malformed), the stream restarts. */
+  malformed(peer: Peer, message: string): void;
 }
 
 export class Peer {
@@ -57,6 +61,8 @@ export class Peer {
   received = 0;
   duplicates = 0;
   connects = 0;
+  /** Messages from the node that did not decode, since start. */
+  malformed = 0;
   /** Pull through flowlens.FlowStream (many flows per message) until the node says it does not serve it. */
   batched = true;
   private readonly seen: SeenUuids;
@@ -174,7 +180,6 @@ export class Peer {
     };
     const aliveTimer = setTimeout(proven, 5000);
     aliveTimer.unref();
-    call.once("data", proven);
     let failed = false;
     const fail = (message: string) => {
       if (failed || this.stopped || this.call !== call) return;
@@ -183,11 +188,23 @@ export class Peer {
       this.setState(NodeState.NODE_ERROR, `${this.name}: ${message}`);
       this.retry();
     };
-    if (batched)
-      call.on("data", (b: Buffer) => {
-        for (const r of decodeFlowBatch(b)) this.onResponse(r);
-      });
-    else call.on("data", (b: Buffer) => this.onResponse(b));
+    // A hostile or broken node costs one counted message and its stream, never the relay.
+    const receive = (b: Buffer) => {
+      if (failed) return;
+      try {
+        if (batched) for (const r of decodeFlowBatch(b)) this.onResponse(r);
+        else this.onResponse(b);
+      } catch (e) {
+        this.malformed++;
+        const why = `malformed message (${b.length} bytes): ${(e as Error).message}`;
+        this.listener.malformed(this, why);
+        fail(why);
+        call.cancel();
+        return;
+      }
+      proven();
+    };
+    call.on("data", receive);
     call.on("error", (e: grpc.ServiceError) => {
       if (batched && e.code === 12 /* UNIMPLEMENTED: a Hubble agent */ && !this.stopped && this.call === call) {
         this.batched = false;
@@ -211,6 +228,7 @@ export class Peer {
       }
       return; // node status events of a relay behind us are not forwarded
     }
+    checkWire(FlowSchema, flowBytes);
     const h = scanFlowHeader(flowBytes);
     if (h.uuid && !this.seen.add(h.uuid)) {
       this.duplicates++;
