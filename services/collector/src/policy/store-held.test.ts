@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PolicyFiles } from "./policy-files.js";
-import { type PolicyInstaller, PolicyStore, type StoredPolicy } from "./store.js";
+import { PolicyHeldError, type PolicyInstaller, PolicyStore, type StoredPolicy } from "./store.js";
 import { cnp } from "./testkit.js";
 
 class FakeInstaller implements PolicyInstaller {
@@ -121,6 +121,24 @@ describe("fail-closed start", () => {
     expect(s.holding).toBe(false);
     expect(s.health.ok).toBe(true);
     expect(s.list().map((p) => p.policy.ref.name)).toEqual(["two"]);
+  });
+
+  it("deleting another policy while held is refused as a precondition, naming the damaged file", () => {
+    const one = firstRun();
+    writeFileSync(one, "{{{");
+    const s = store();
+    const side = engineSide();
+    s.load();
+    s.enforce(side.start, side.hold);
+    expect(() => s.delete("two", "default")).toThrow(PolicyHeldError);
+    expect(() => s.delete("two", "default")).toThrow(/enforces its last good policies until this is fixed: .*cnp_default_one.yaml/);
+    expect(s.holding).toBe(true);
+    expect(
+      s
+        .list()
+        .map((p) => p.policy.ref.name)
+        .sort(),
+    ).toEqual(["one", "two"]);
   });
 
   it("a --policies file that does not parse at start holds until it is fixed", () => {

@@ -52,6 +52,8 @@ export interface ApplyResult {
 
 /** Deleting or changing a policy that belongs to another origin (a --policies file). */
 export class PolicyOriginError extends Error {}
+/** A change refused because start-up holds the last good set until the failing source is fixed. */
+export class PolicyHeldError extends Error {}
 
 export interface StoreOptions {
   /** `<state-dir>/policies`; undefined: nothing is persisted. */
@@ -215,7 +217,7 @@ export class PolicyStore {
     const next = new Map(this.byKey);
     next.delete(policyKey(found.policy.ref));
     const errors = this.commit(next, [], [found]);
-    if (errors) throw new Error(errors.map((e) => e.message).join("; "));
+    if (errors) throw new (this.held ? PolicyHeldError : Error)(errors.map((e) => e.message).join("; "));
     return found;
   }
 

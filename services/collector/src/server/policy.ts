@@ -20,7 +20,7 @@ import {
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { type PolicyEngine, TraceError } from "../policy/engine.js";
-import { PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/store.js";
+import { PolicyHeldError, PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/store.js";
 
 export function summaryOf(s: StoredPolicy): PolicySummary {
   const ref = s.policy.ref;
@@ -117,7 +117,8 @@ export function createPolicyHandlers(
       try {
         s = store.delete(name, namespace, kind);
       } catch (e) {
-        if (e instanceof PolicyOriginError) return cb({ code: grpc.status.FAILED_PRECONDITION, details: e.message });
+        if (e instanceof PolicyOriginError || e instanceof PolicyHeldError)
+          return cb({ code: grpc.status.FAILED_PRECONDITION, details: e.message });
         throw e;
       }
       if (!s) return cb({ code: grpc.status.NOT_FOUND, details: notFound(name, namespace || "default", kind) });
