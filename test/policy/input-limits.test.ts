@@ -12,10 +12,12 @@ import { cnp } from "./lib/suite.js";
 let collector: Collector;
 let dir: string;
 const cli = (args: string[]) => runCli([...args, "--server", collector.address]);
+/** Changes go through the collector's root-only admin socket. */
+const adminCli = (args: string[]) => runCli([...args, "--server", collector.adminAddress]);
 const applyText = async (name: string, text: string) => {
   const file = join(dir, name);
   writeFileSync(file, text);
-  return { file, ...(await cli(["policy", "apply", "-f", file])) };
+  return { file, ...(await adminCli(["policy", "apply", "-f", file])) };
 };
 const allowApp2 = (name: string, extra = "") =>
   cnp(name, `  endpointSelector:\n    matchLabels: {app: app1}\n  ingress:\n    - fromEndpoints: [{matchLabels: {app: app2}}]\n${extra}`);
@@ -64,7 +66,7 @@ describe("policy input limits", () => {
 
   it("refuses an endpoint whose label key is not Kubernetes' syntax", async () => {
     for (const label of ["-app=x", "Example.com/app=x", `app=${"v".repeat(64)}`]) {
-      const r = await cli(["endpoint", "add", "--name", "p8x", "--netns", "p8x-none", "--interface", "p8x0", "--label", label]);
+      const r = await adminCli(["endpoint", "add", "--name", "p8x", "--netns", "p8x-none", "--interface", "p8x0", "--label", label]);
       expect(r.code, label).not.toBe(0);
       expect(r.stderr, label).toMatch(/is not a valid label (key|value)/);
       noStack(r.stderr);
