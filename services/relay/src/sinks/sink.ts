@@ -2,7 +2,7 @@
 // the bounded buffer both use: flows wait there while the store is slow or down; beyond the bound
 // (flows or bytes) new flows are dropped and counted, so memory never grows without limit.
 import type { RelayFlow } from "../merge/relay-flow.js";
-import { Backoff } from "../peers/backoff.js";
+import { Backoff } from "@flowlens/runtime";
 
 export interface SinkStats {
   bufferedFlows: number;

@@ -1,0 +1,51 @@
+// How a daemon starts and stops: flags (exit 2 on bad ones), main (exit 1, one line, on failure),
+// and a shutdown run once on SIGINT/SIGTERM.
+import { readFileSync } from "node:fs";
+
+interface CommanderError {
+  code?: string;
+  message: string;
+}
+
+/** Parses flags; prints one line and exits 2 on a bad one (commander has printed its own), 0 on --help. */
+export function parseFlagsOrExit<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    const err = e as CommanderError;
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
+    if (!err.code?.startsWith("commander.")) process.stderr.write(`${name}: ${err.message}\n`);
+    process.exit(2);
+  }
+}
+
+/**
+ * Runs main; a failure before the daemon serves is one plain line `name: reason` on stderr and exit 1
+ * (what a shell or systemd shows first), never a stack trace.
+ */
+export function runMain(name: string, main: () => Promise<void>, cleanup?: () => void): void {
+  main().catch((e: Error) => {
+    process.stderr.write(`${name}: ${e.message}\n`);
+    cleanup?.();
+    process.exit(1);
+  });
+}
+
+/** Runs stop once on the first SIGINT or SIGTERM, then exits with code 0 (stop may be async). */
+export function onShutdown(stop: (signal: NodeJS.Signals) => void | Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    Promise.resolve()
+      .then(() => stop(signal))
+      .finally(() => process.exit(0));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}
+
+/** The version in a package's package.json (url: new URL("../package.json", import.meta.url)). */
+export function packageVersion(url: URL): string {
+  return JSON.parse(readFileSync(url, "utf8")).version as string;
+}

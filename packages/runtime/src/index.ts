@@ -1,0 +1,17 @@
+// @flowlens/runtime: what every Flowlens daemon runs on.
+export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.js";
+export { onShutdown, packageVersion, parseFlagsOrExit, runMain } from "./daemon.js";
+export {
+  daemonCommand,
+  logLevelOf,
+  metricsAddressArg,
+  nonNegativeInt,
+  normalizeListenAddress,
+  positiveInt,
+  splitHostPort,
+} from "./flags.js";
+export { bindServer, observerHealth, readPem, serverCredentials, type TlsFiles } from "./grpc-server.js";
+export { createLog, LOG_LEVELS, type Log, type LogFields, type LogLevel, type LogOptions, reason } from "./log.js";
+export { serveMetrics, serveMetricsAt } from "./metrics-server.js";
+export { collapseRepeats } from "./repeats.js";
+export { parseBytes, parseDurationMs, parsePositiveDurationMs } from "./units.js";
