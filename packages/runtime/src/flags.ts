@@ -1,5 +1,6 @@
 // Flag parsers and the command every daemon starts from (commander), so each flag reads and fails alike.
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { TlsFiles } from "./grpc-server.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
 
 export function positiveInt(name: string) {
@@ -38,17 +39,31 @@ export function metricsAddressArg(v: string): string {
   return v;
 }
 
-/** A daemon's command: exits through errors (the caller decides the code), prints commander's own. */
-export function daemonCommand(name: string, description: string): Command {
+/** A command that exits through errors (the caller decides the code) after printing commander's own. */
+export function flagsCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
-    .addOption(new Option("--log-level <level>", "least severe log level written").choices(LOG_LEVELS).default("info"))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
 }
 
+/** A daemon's command: flagsCommand with --log-level. */
+export function daemonCommand(name: string, description: string): Command {
+  return flagsCommand(name, description).addOption(
+    new Option("--log-level <level>", "least severe log level written").choices(LOG_LEVELS).default("info"),
+  );
+}
+
 /** --log-level of a parsed daemonCommand. */
 export function logLevelOf(cmd: Command): LogLevel {
   return cmd.opts().logLevel as LogLevel;
+}
+
+/** The three files of --<flag>-cert/-key/-ca: all or none. */
+export function tlsFilesArg(flag: string, cert?: string, key?: string, ca?: string): TlsFiles | undefined {
+  const given = [cert, key, ca].filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (given !== 3) throw new Error(`${flag}-cert, ${flag}-key and ${flag}-ca go together: give all three or none`);
+  return { cert: cert as string, key: key as string, ca: ca as string };
 }

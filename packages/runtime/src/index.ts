@@ -3,12 +3,14 @@ export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } fr
 export { onShutdown, packageVersion, parseFlagsOrExit, runMain } from "./daemon.js";
 export {
   daemonCommand,
+  flagsCommand,
   logLevelOf,
   metricsAddressArg,
   nonNegativeInt,
   normalizeListenAddress,
   positiveInt,
   splitHostPort,
+  tlsFilesArg,
 } from "./flags.js";
 export { bindServer, observerHealth, readPem, serverCredentials, type TlsFiles } from "./grpc-server.js";
 export { createLog, LOG_LEVELS, type Log, type LogFields, type LogLevel, type LogOptions, reason } from "./log.js";

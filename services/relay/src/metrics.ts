@@ -1,6 +1,5 @@
 // Prometheus metrics of the relay (prom-client): per-node flows and connection state, export
 // produce rate, latency and errors, buffer fill and drops. Most values are read when scraped.
-import { createServer, type Server } from "node:http";
 import { LostEventSource, NodeState } from "@flowlens/proto";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Relay } from "./relay.js";
@@ -115,22 +114,4 @@ export function createRelayMetrics(relay: () => Relay, sink: string): RelayMetri
       failed: () => errors.inc({ sink }),
     },
   };
-}
-
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("not found: try /metrics\n");
-      return;
-    }
-    try {
-      res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-    } catch (e) {
-      res.writeHead(500).end(`metrics: ${(e as Error).message}\n`);
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`metrics on ${host}:${port}: ${e.message}`)));
-    server.listen(port, host, () => resolve(server));
-  });
 }
