@@ -1,6 +1,7 @@
 // How a daemon starts and stops: flags (exit 2 on bad ones), main (exit 1, one line, on failure),
 // and a shutdown run once on SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
+import { createLog, type Log, type LogLevel } from "./log.js";
 
 interface CommanderError {
   code?: string;
@@ -48,4 +49,16 @@ export function onShutdown(stop: (signal: NodeJS.Signals) => void | Promise<void
 /** The version in a package's package.json (url: new URL("../package.json", import.meta.url)). */
 export function packageVersion(url: URL): string {
   return JSON.parse(readFileSync(url, "utf8")).version as string;
+}
+
+export interface Daemon<C> {
+  cfg: C;
+  log: Log;
+  version: string;
+}
+
+/** A daemon's start: its flags (or exit 2), its logger at --log-level, its package's version. */
+export function startDaemon<C extends { logLevel: LogLevel }>(name: string, packageJson: URL, parse: () => C): Daemon<C> {
+  const cfg = parseFlagsOrExit(name, parse);
+  return { cfg, log: createLog({ service: name, level: cfg.logLevel }), version: packageVersion(packageJson) };
 }

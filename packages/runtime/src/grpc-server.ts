@@ -40,3 +40,22 @@ export function bindServer(server: grpc.Server, address: string, creds: grpc.Ser
 export function observerHealth(): HealthImplementation {
   return new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
 }
+
+/** Binds the server to --listen-address with the credentials --tls-* ask for. */
+export function listenGrpc(server: grpc.Server, address: string, tls: TlsFiles | undefined): Promise<void> {
+  return bindServer(server, address, serverCredentials(tls));
+}
+
+/** Resolves when a server stream can take more (drain) or its client is gone. */
+export function drainedOrCancelled(call: NodeJS.EventEmitter, cancelled: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (cancelled()) return resolve();
+    const done = () => {
+      call.off("drain", done);
+      call.off("cancelled", done);
+      resolve();
+    };
+    call.once("drain", done);
+    call.once("cancelled", done);
+  });
+}

@@ -1,6 +1,6 @@
 // @flowlens/runtime: what every Flowlens daemon runs on.
 export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.js";
-export { onShutdown, packageVersion, parseFlagsOrExit, runMain } from "./daemon.js";
+export { type Daemon, onShutdown, packageVersion, parseFlagsOrExit, runMain, startDaemon } from "./daemon.js";
 export {
   daemonCommand,
   flagsCommand,
@@ -12,7 +12,15 @@ export {
   splitHostPort,
   tlsFilesArg,
 } from "./flags.js";
-export { bindServer, observerHealth, readPem, serverCredentials, type TlsFiles } from "./grpc-server.js";
+export {
+  bindServer,
+  drainedOrCancelled,
+  listenGrpc,
+  observerHealth,
+  readPem,
+  serverCredentials,
+  type TlsFiles,
+} from "./grpc-server.js";
 export { createLog, LOG_LEVELS, type Log, type LogFields, type LogLevel, type LogOptions, reason } from "./log.js";
 export { serveMetrics, serveMetricsAt } from "./metrics-server.js";
 export { collapseRepeats } from "./repeats.js";

@@ -9,15 +9,15 @@ import {
   Policies as PoliciesService,
 } from "@flowlens/proto";
 import {
-  bindServer,
   createLog,
+  type Daemon,
+  listenGrpc,
   observerHealth,
   onShutdown,
-  packageVersion,
   parseFlagsOrExit,
   runMain,
   serveMetricsAt,
-  serverCredentials,
+  startDaemon,
 } from "@flowlens/runtime";
 import * as grpc from "@grpc/grpc-js";
 import { closeAll } from "libbpf-ts";
@@ -50,13 +50,10 @@ import { createPolicyHandlers } from "./server/policy.js";
 import { uninstallHooks } from "./uninstall-hooks.js";
 
 const NAME = "flowlens-collector";
-const VERSION = packageVersion(new URL("../package.json", import.meta.url));
+const PACKAGE_JSON = new URL("../package.json", import.meta.url);
 
 /** grpc health service name of the policy service (its status says whether the policy sources are good). */
 const POLICY_HEALTH_SERVICE = "flowlens.Policies";
-
-/** Set from --log-level before anything logs. */
-let log = createLog({ service: NAME });
 
 /** Interface name of an ifindex in the host netns (cached by the caller: off the hot path). */
 function ifnameOf(ifindex: number): string {
@@ -69,7 +66,7 @@ function ifnameOf(ifindex: number): string {
   return "";
 }
 
-async function main(cfg: CollectorConfig): Promise<void> {
+async function main({ cfg, log, version: VERSION }: Daemon<CollectorConfig>): Promise<void> {
   requireCapabilities();
   const registry = new EndpointRegistry();
   const hostIps = new Set((await hostAddresses()).map(canonicalIp));
@@ -231,7 +228,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       ],
       health,
     );
-  await bindServer(server, cfg.listenAddress, serverCredentials(cfg.tls));
+  await listenGrpc(server, cfg.listenAddress, cfg.tls);
   if (cfg.metricsAddress) {
     const metrics = createMetrics({
       decoderCounts: () => collector.decoder.counts,
@@ -268,7 +265,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
 
 async function runUninstall(u: UninstallConfig): Promise<void> {
   requireCapabilities(UNINSTALL_CAPABILITIES);
-  await uninstall({ ...u, log }, uninstallHooks);
+  await uninstall({ ...u, log: createLog({ service: NAME }) }, uninstallHooks);
   process.exit(0);
 }
 
@@ -279,7 +276,6 @@ if (process.argv[2] === "uninstall") {
 } else startCollector();
 
 function startCollector(): void {
-  const cfg = parseFlagsOrExit(NAME, () => parseCollectorArgs(process.argv.slice(2)));
-  log = createLog({ service: NAME, level: cfg.logLevel });
-  runMain(NAME, () => main(cfg), closeAll);
+  const daemon = startDaemon(NAME, PACKAGE_JSON, () => parseCollectorArgs(process.argv.slice(2)));
+  runMain(NAME, () => main(daemon), closeAll);
 }

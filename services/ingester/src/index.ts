@@ -1,26 +1,18 @@
 // flowlens-ingester: reads flags, migrates the schema, then consumes flows into ClickHouse until a signal.
 import { createFlowStore, type FlowStore, startRetention } from "@flowlens/clickhouse";
 import { describeKafkaAuth } from "@flowlens/credentials";
-import {
-  backoffDelay,
-  collapseRepeats,
-  createLog,
-  onShutdown,
-  packageVersion,
-  parseFlagsOrExit,
-  runMain,
-  serveMetricsAt,
-  sleep,
-} from "@flowlens/runtime";
+import { backoffDelay, collapseRepeats, onShutdown, runMain, serveMetricsAt, sleep, startDaemon } from "@flowlens/runtime";
 import { Kafka, logLevel } from "kafkajs";
 import { type IngesterConfig, parseIngesterArgs } from "./config.js";
 import { createIngester } from "./ingester.js";
 import { createMetrics } from "./metrics.js";
 
 const NAME = "flowlens-ingester";
-const VERSION = packageVersion(new URL("../package.json", import.meta.url));
-const cfg = parseFlagsOrExit(NAME, () => parseIngesterArgs(process.argv.slice(2)));
-const log = createLog({ service: NAME, level: cfg.logLevel });
+const {
+  cfg,
+  log,
+  version: VERSION,
+} = startDaemon(NAME, new URL("../package.json", import.meta.url), () => parseIngesterArgs(process.argv.slice(2)));
 /** Start-up retries: 0.5 s doubling to 15 s. */
 const START_BACKOFF = { initialMs: 500, maxMs: 15_000, jitter: 0.2 };
 

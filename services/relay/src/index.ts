@@ -1,18 +1,7 @@
 // flowlens-relay: reads flags, connects to the collectors, opens the sockets, runs until a signal.
 import { describeKafkaAuth } from "@flowlens/credentials";
 import { observerServiceDefinition } from "@flowlens/proto";
-import {
-  bindServer,
-  createLog,
-  observerHealth,
-  onShutdown,
-  packageVersion,
-  parseFlagsOrExit,
-  readPem,
-  runMain,
-  serveMetricsAt,
-  serverCredentials,
-} from "@flowlens/runtime";
+import { listenGrpc, observerHealth, onShutdown, readPem, runMain, serveMetricsAt, startDaemon } from "@flowlens/runtime";
 import * as grpc from "@grpc/grpc-js";
 import { parseRelayArgs, type RelayConfig } from "./config.js";
 import { createRelayMetrics } from "./metrics.js";
@@ -24,9 +13,11 @@ import { kafkaWorkerDeliveries } from "./sinks/kafka.js";
 import { BufferedSink, type Delivery, type FlowSink } from "./sinks/sink.js";
 
 const NAME = "flowlens-relay";
-const VERSION = packageVersion(new URL("../package.json", import.meta.url));
-const cfg = parseFlagsOrExit(NAME, () => parseRelayArgs(process.argv.slice(2)));
-const log = createLog({ service: NAME, level: cfg.logLevel });
+const {
+  cfg,
+  log,
+  version: VERSION,
+} = startDaemon(NAME, new URL("../package.json", import.meta.url), () => parseRelayArgs(process.argv.slice(2)));
 
 async function main(cfg: RelayConfig): Promise<void> {
   let relay: Relay | undefined;
@@ -85,7 +76,7 @@ async function main(cfg: RelayConfig): Promise<void> {
   const server = new grpc.Server();
   server.addService(observerServiceDefinition, createRelayObserverHandlers(relay, VERSION));
   observerHealth().addToServer(server);
-  await bindServer(server, cfg.listenAddress, serverCredentials(cfg.tls));
+  await listenGrpc(server, cfg.listenAddress, cfg.tls);
   await serveMetricsAt(metrics.registry, cfg.metricsAddress);
   relay.start();
 
