@@ -57,8 +57,12 @@ export interface Daemon<C> {
   version: string;
 }
 
-/** A daemon's start: its flags (or exit 2), its logger at --log-level, its package's version. */
-export function startDaemon<C extends { logLevel: LogLevel }>(name: string, packageJson: URL, parse: () => C): Daemon<C> {
-  const cfg = parseFlagsOrExit(name, parse);
-  return { cfg, log: createLog({ service: name, level: cfg.logLevel }), version: packageVersion(packageJson) };
+/**
+ * A daemon's start: its flags from argv (or exit 2), its logger at --log-level, and the version of
+ * the package whose src/ or dist/ holds `moduleUrl` (the daemon's import.meta.url).
+ */
+export function startDaemon<C extends { logLevel: LogLevel }>(name: string, moduleUrl: string, parse: (argv: string[]) => C): Daemon<C> {
+  const cfg = parseFlagsOrExit(name, () => parse(process.argv.slice(2)));
+  const version = packageVersion(new URL("../package.json", moduleUrl));
+  return { cfg, log: createLog({ service: name, level: cfg.logLevel }), version };
 }

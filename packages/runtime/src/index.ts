@@ -22,6 +22,6 @@ export {
   type TlsFiles,
 } from "./grpc-server.js";
 export { createLog, LOG_LEVELS, type Log, type LogFields, type LogLevel, type LogOptions, reason } from "./log.js";
-export { serveMetrics, serveMetricsAt } from "./metrics-server.js";
+export { createDaemonRegistry, serveMetrics, serveMetricsAt } from "./metrics-server.js";
 export { collapseRepeats } from "./repeats.js";
 export { parseBytes, parseDurationMs, parsePositiveDurationMs } from "./units.js";

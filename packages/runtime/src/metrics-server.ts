@@ -1,7 +1,14 @@
-// The Prometheus scrape endpoint every daemon serves: GET /metrics of one prom-client registry.
+// The Prometheus side every daemon shares: its registry with the process metrics, and GET /metrics.
 import { createServer, type Server } from "node:http";
-import type { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { splitHostPort } from "./flags.js";
+
+/** A daemon's registry, with Node's process metrics named flowlens_<daemon>_... */
+export function createDaemonRegistry(prefix: string): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  return registry;
+}
 
 export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {

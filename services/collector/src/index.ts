@@ -50,7 +50,6 @@ import { createPolicyHandlers } from "./server/policy.js";
 import { uninstallHooks } from "./uninstall-hooks.js";
 
 const NAME = "flowlens-collector";
-const PACKAGE_JSON = new URL("../package.json", import.meta.url);
 
 /** grpc health service name of the policy service (its status says whether the policy sources are good). */
 const POLICY_HEALTH_SERVICE = "flowlens.Policies";
@@ -276,6 +275,6 @@ if (process.argv[2] === "uninstall") {
 } else startCollector();
 
 function startCollector(): void {
-  const daemon = startDaemon(NAME, PACKAGE_JSON, () => parseCollectorArgs(process.argv.slice(2)));
+  const daemon = startDaemon(NAME, import.meta.url, parseCollectorArgs);
   runMain(NAME, () => main(daemon), closeAll);
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics of the collector (prom-client). Values are read when scraped, so the hot
 // path only bumps plain counters.
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { createDaemonRegistry } from "@flowlens/runtime";
+import { Counter, Gauge, type Registry } from "prom-client";
 
 export interface MetricSources {
   decoderCounts(): Record<string, number>;
@@ -24,8 +25,7 @@ export interface MetricSources {
 }
 
 export function createMetrics(src: MetricSources): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "flowlens_collector_" });
+  const registry = createDaemonRegistry("flowlens_collector_");
   new Gauge({
     name: "flowlens_records_decoded",
     help: "Ring-buffer records decoded, by kind",

@@ -8,11 +8,7 @@ import { createIngester } from "./ingester.js";
 import { createMetrics } from "./metrics.js";
 
 const NAME = "flowlens-ingester";
-const {
-  cfg,
-  log,
-  version: VERSION,
-} = startDaemon(NAME, new URL("../package.json", import.meta.url), () => parseIngesterArgs(process.argv.slice(2)));
+const { cfg, log, version: VERSION } = startDaemon(NAME, import.meta.url, (argv) => parseIngesterArgs(argv));
 /** Start-up retries: 0.5 s doubling to 15 s. */
 const START_BACKOFF = { initialMs: 500, maxMs: 15_000, jitter: 0.2 };
 

@@ -1,5 +1,7 @@
 // Prometheus metrics of the ingester (prom-client).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+import { createDaemonRegistry } from "@flowlens/runtime";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { PartitionOffset, PipelineObserver } from "./pipeline.js";
 
 export interface IngesterMetrics {
@@ -15,8 +17,7 @@ export interface IngesterMetrics {
 }
 
 export function createMetrics(): IngesterMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "flowlens_ingester_" });
+  const registry = createDaemonRegistry("flowlens_ingester_");
   const registers = [registry];
   const rows = new Counter({ name: "flowlens_ingester_rows_inserted_total", help: "Rows ClickHouse acknowledged", registers });
   const batches = new Counter({

@@ -13,11 +13,7 @@ import { kafkaWorkerDeliveries } from "./sinks/kafka.js";
 import { BufferedSink, type Delivery, type FlowSink } from "./sinks/sink.js";
 
 const NAME = "flowlens-relay";
-const {
-  cfg,
-  log,
-  version: VERSION,
-} = startDaemon(NAME, new URL("../package.json", import.meta.url), () => parseRelayArgs(process.argv.slice(2)));
+const { cfg, log, version: VERSION } = startDaemon(NAME, import.meta.url, (argv) => parseRelayArgs(argv));
 
 async function main(cfg: RelayConfig): Promise<void> {
   let relay: Relay | undefined;

@@ -1,7 +1,8 @@
 // Prometheus metrics of the relay (prom-client): per-node flows and connection state, export
 // produce rate, latency and errors, buffer fill and drops. Most values are read when scraped.
 import { LostEventSource, NodeState } from "@flowlens/proto";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { createDaemonRegistry } from "@flowlens/runtime";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Relay } from "./relay.js";
 import type { SinkHooks } from "./sinks/sink.js";
 
@@ -12,8 +13,7 @@ export interface RelayMetrics {
 }
 
 export function createRelayMetrics(relay: () => Relay, sink: string): RelayMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "flowlens_relay_" });
+  const registry = createDaemonRegistry("flowlens_relay_");
   new Gauge({
     name: "flowlens_relay_flows_received",
     help: "Flows received from each node since start (duplicates from resumed streams excluded)",
