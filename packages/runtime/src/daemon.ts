@@ -8,14 +8,17 @@ interface CommanderError {
   message: string;
 }
 
-/** Parses flags; prints one line and exits 2 on a bad one (commander has printed its own), 0 on --help. */
-export function parseFlagsOrExit<T>(name: string, parse: () => T): T {
+/**
+ * Parses flags; prints one line (and the usage, when given) and exits 2 on a bad one (commander has
+ * printed its own), 0 on --help.
+ */
+export function parseFlagsOrExit<T>(name: string, parse: () => T, usage?: string): T {
   try {
     return parse();
   } catch (e) {
     const err = e as CommanderError;
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
-    if (!err.code?.startsWith("commander.")) process.stderr.write(`${name}: ${err.message}\n`);
+    if (!err.code?.startsWith("commander.")) process.stderr.write(`${name}: ${err.message}\n${usage ? `${usage}\n` : ""}`);
     process.exit(2);
   }
 }

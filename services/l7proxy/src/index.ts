@@ -1,48 +1,32 @@
 // flowlens-l7proxy --state-dir DIR: serves every L7 endpoint named in DIR/l7/config.json until
 // SIGTERM/SIGINT. Started detached by the collector, or by hand; one per state directory.
 import { mkdirSync } from "node:fs";
-import { onShutdown, reason } from "@flowlens/runtime";
+import { onShutdown, parseFlagsOrExit, reason, runMain } from "@flowlens/runtime";
 import { type Capability, missingCapabilities, processCapabilities } from "libbpf-ts";
 import { l7Paths } from "./config-file.js";
-import { type L7ProxyFlags, parseL7ProxyArgs, USAGE } from "./flags.js";
+import { parseL7ProxyArgs, USAGE } from "./flags.js";
 import { createLog } from "./log.js";
 import { isL7Proxy, readPid, removePid, writePid } from "./pidfile.js";
 import { L7PROXY_CAPABILITIES } from "./privileges.js";
 import { createL7Proxy } from "./proxy.js";
 
 const NAME = "flowlens-l7proxy";
-const flags = parseFlags();
+const flags = parseFlagsOrExit(NAME, () => parseL7ProxyArgs(process.argv.slice(2)), USAGE);
 const log = createLog(undefined, flags.logLevel);
 
-/** Flags, or one line and the usage with exit 2 (0 and the help for --help). */
-function parseFlags(): L7ProxyFlags {
-  try {
-    return parseL7ProxyArgs(process.argv.slice(2));
-  } catch (e) {
-    if ((e as { code?: string }).code === "commander.helpDisplayed") process.exit(0);
-    process.stderr.write(`${NAME}: ${(e as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-}
-
-function main(): void {
+async function main(): Promise<void> {
   const { stateDir } = flags;
   const caps = processCapabilities();
   const needed = Object.keys(L7PROXY_CAPABILITIES) as Capability[];
   const missing = missingCapabilities(caps, needed);
   if (missing.length > 0) {
-    process.stderr.write(
-      `flowlens-l7proxy: needs ${needed.join(", ")}; missing: ${missing.map((c) => `${c} (${L7PROXY_CAPABILITIES[c]})`).join(", ")}\n`,
-    );
-    process.exit(1);
+    throw new Error(`needs ${needed.join(", ")}; missing: ${missing.map((c) => `${c} (${L7PROXY_CAPABILITIES[c]})`).join(", ")}`);
   }
   const paths = l7Paths(stateDir);
   mkdirSync(paths.dir, { recursive: true });
   const other = readPid(paths.pidFile);
-  if (other !== undefined && other !== process.pid && isL7Proxy(other, stateDir)) {
-    process.stderr.write(`flowlens-l7proxy: another proxy (pid ${other}) already serves ${stateDir}\n`);
-    process.exit(1);
-  }
+  if (other !== undefined && other !== process.pid && isL7Proxy(other, stateDir))
+    throw new Error(`another proxy (pid ${other}) already serves ${stateDir}`);
   writePid(paths.pidFile);
   // A bug in one request must not take enforcement down for every endpoint.
   process.on("uncaughtException", (e) => log.error(`unexpected error: ${reason(e)}`));
@@ -59,4 +43,4 @@ function main(): void {
   });
 }
 
-main();
+runMain(NAME, main);
