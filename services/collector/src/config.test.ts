@@ -1,5 +1,6 @@
+import { normalizeListenAddress, parseDurationMs } from "@flowlens/runtime";
 import { describe, expect, it } from "vitest";
-import { normalizeListenAddress, parseCollectorArgs, parseDurationMs, parseUninstallArgs } from "./config.js";
+import { parseCollectorArgs, parseUninstallArgs } from "./config.js";
 
 describe("collector flags", () => {
   it("has Hubble's defaults", () => {

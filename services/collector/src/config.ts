@@ -2,7 +2,19 @@
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ADMIN_SOCKET } from "@flowlens/proto";
-import { Command, InvalidArgumentError } from "commander";
+import {
+  daemonCommand,
+  flagsCommand,
+  type LogLevel,
+  logLevelOf,
+  metricsAddressArg,
+  normalizeListenAddress,
+  parseDurationMs,
+  positiveInt,
+  type TlsFiles,
+  tlsFilesArg,
+} from "@flowlens/runtime";
+import { InvalidArgumentError } from "commander";
 
 export interface CollectorConfig {
   endpoints?: string;
@@ -18,7 +30,7 @@ export interface CollectorConfig {
   flowIdleTimeoutMs: number;
   drainIntervalMs: number;
   /** Server certificate, key and the CA clients' certificates must chain to (mTLS); all or none. */
-  tls?: { cert: string; key: string; ca: string };
+  tls?: TlsFiles;
   /** bpffs directory of the pinned maps and links (enforcement outlives the collector). */
   pinPath: string;
   /** Node-local state (persisted policies). */
@@ -31,6 +43,7 @@ export interface CollectorConfig {
   adminSocket: string;
   /** mTLS client certificate names (CN or SAN) that may also make those calls on the TCP listener. */
   adminClientNames: string[];
+  logLevel: LogLevel;
 }
 
 export const DEFAULT_PIN_PATH = "/sys/fs/bpf/flowlens";
@@ -70,15 +83,12 @@ export interface UninstallConfig {
 
 /** `flowlens-collector uninstall [--pin-path P] [--state-dir D]` (argv after "uninstall"). */
 export function parseUninstallArgs(argv: string[]): UninstallConfig {
-  const cmd = new Command("flowlens-collector uninstall")
-    .description(
-      "Removes what outlives the collector: tc filters of its endpoints, socket-hook links, pinned maps (and stops the L7 proxy)",
-    )
+  const cmd = flagsCommand(
+    "flowlens-collector uninstall",
+    "Removes what outlives the collector: tc filters of its endpoints, socket-hook links, pinned maps (and stops the L7 proxy)",
+  )
     .option("--pin-path <dir>", "bpffs directory of the pinned maps and links", pinPathArg, DEFAULT_PIN_PATH)
-    .option("--state-dir <dir>", "node-local state directory", stateDirArg, DEFAULT_STATE_DIR)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showSuggestionAfterError();
+    .option("--state-dir <dir>", "node-local state directory", stateDirArg, DEFAULT_STATE_DIR);
   cmd.parse(argv, { from: "user" });
   const o = cmd.opts();
   return { pinPath: o.pinPath, stateDir: o.stateDir };
@@ -86,39 +96,17 @@ export function parseUninstallArgs(argv: string[]): UninstallConfig {
 
 const DEFAULT_OBJECT = fileURLToPath(new URL("../../../bpf/.output/flowlens.bpf.o", import.meta.url));
 
-function positiveInt(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-    return Number(v);
-  };
-}
-
-/** "500ms", "5s", "2m" or a bare number of milliseconds. */
-export function parseDurationMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`"${v}" is not a duration (examples: 500ms, 5s, 2m)`);
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
-  return Math.round(Number(m[1]) * mult);
-}
-
-/** host:port (":4244" = all addresses), unix:/path or an absolute socket path. */
-export function normalizeListenAddress(v: string): string {
-  if (v.startsWith("unix:")) return v;
-  if (v.startsWith("/")) return `unix:${v}`;
-  const m = /^(.*):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`listen address "${v}" must be host:port or unix:/path`);
-  return m[1] === "" ? `0.0.0.0:${m[2]}` : v;
-}
-
 export function parseCollectorArgs(argv: string[]): CollectorConfig {
-  const cmd = new Command("flowlens-collector")
-    .description("Flowlens node collector: eBPF flows from local endpoints, served over Hubble's Observer API")
+  const cmd = daemonCommand(
+    "flowlens-collector",
+    "Flowlens node collector: eBPF flows from local endpoints, served over Hubble's Observer API",
+  )
     .option("--endpoints <file>", "endpoints file (YAML or JSON), re-read when it changes")
     .option("--interface <name>", "also observe this host interface (repeatable)", (v, acc: string[]) => [...acc, v], [])
     .option("--node-name <name>", "node name in flows", hostname())
     .option("--listen-address <addr>", "gRPC address (host:port or unix:/path)", normalizeListenAddress, "127.0.0.1:4244")
     .option("--buffer-size <n>", "flows kept in the live ring", positiveInt("--buffer-size"), 4095)
-    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', "127.0.0.1:9965")
+    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', metricsAddressArg, "127.0.0.1:9965")
     .option("--bpf-object <path>", "compiled BPF object", DEFAULT_OBJECT)
     .option("--ring-buffer-bytes <n>", "kernel ring buffer size (power of 2, >= 4096)", positiveInt("--ring-buffer-bytes"), 4 * 1024 * 1024)
     .option("--flow-map-entries <n>", "kernel flow table size", positiveInt("--flow-map-entries"), 65536)
@@ -143,18 +131,14 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
       "mTLS client certificate names (CN or SAN, comma-separated, repeatable) that may change policy and endpoints over --listen-address",
       clientNamesArg,
       [],
-    )
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showSuggestionAfterError();
+    );
   cmd.parse(argv, { from: "user" });
   const o = cmd.opts();
   const ring = o.ringBufferBytes as number;
   if (ring < 4096 || (ring & (ring - 1)) !== 0)
     throw new InvalidArgumentError(`--ring-buffer-bytes must be a power of 2 and at least 4096, got ${ring}`);
-  const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
-  if (tlsGiven !== 0 && tlsGiven !== 3) throw new Error("--tls-cert, --tls-key and --tls-ca go together: give all three or none");
-  if (o.adminClientNames.length && !tlsGiven)
+  const tls = tlsFilesArg("--tls", o.tlsCert, o.tlsKey, o.tlsCa);
+  if (o.adminClientNames.length && !tls)
     throw new Error("--admin-client-names needs mTLS on the listener: give --tls-cert, --tls-key and --tls-ca");
   return {
     endpoints: o.endpoints,
@@ -169,12 +153,13 @@ export function parseCollectorArgs(argv: string[]): CollectorConfig {
     reportIntervalMs: o.reportInterval,
     flowIdleTimeoutMs: o.flowIdleTimeout,
     drainIntervalMs: o.drainInterval,
-    tls: tlsGiven ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined,
+    tls,
     pinPath: o.pinPath,
     stateDir: o.stateDir,
     policies: o.policies,
     policyAuditMode: o.policyAuditMode === true,
     adminSocket: o.adminSocket,
     adminClientNames: o.adminClientNames,
+    logLevel: logLevelOf(cmd),
   };
 }

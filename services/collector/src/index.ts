@@ -8,13 +8,23 @@ import {
   observerServiceDefinition,
   Policies as PoliciesService,
 } from "@flowlens/proto";
+import {
+  createLog,
+  type Daemon,
+  listenGrpc,
+  observerHealth,
+  onShutdown,
+  parseFlagsOrExit,
+  runMain,
+  serveMetricsAt,
+  startDaemon,
+} from "@flowlens/runtime";
 import * as grpc from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
 import { closeAll } from "libbpf-ts";
 import { requireCapabilities, UNINSTALL_CAPABILITIES } from "./caps.js";
 import { monoNowNs, syncClock } from "./clock/monotonic.js";
 import { Collector } from "./collector.js";
-import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs } from "./config.js";
+import { type CollectorConfig, parseCollectorArgs, parseUninstallArgs, type UninstallConfig } from "./config.js";
 import { Datapath, defaultDatapathOptions } from "./datapath/datapath.js";
 import { LostEntry, LostSource } from "./datapath/lost.js";
 import { cgroupV2Root } from "./datapath/pins.js";
@@ -23,7 +33,7 @@ import { hostAddresses, ifindexOf } from "./endpoints/netns.js";
 import { EndpointRegistry } from "./endpoints/registry.js";
 import { EndpointsFile, reconcile } from "./endpoints/source.js";
 import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
-import { createMetrics, serveMetrics } from "./metrics.js";
+import { createMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
 import { cgroupIdOf, PolicyEngine } from "./policy/engine.js";
 import { L7Supervisor } from "./policy/l7-supervisor.js";
@@ -39,14 +49,10 @@ import { createObserverHandlers } from "./server/observer.js";
 import { createPolicyHandlers } from "./server/policy.js";
 import { uninstallHooks } from "./uninstall-hooks.js";
 
-const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
+const NAME = "flowlens-collector";
 
 /** grpc health service name of the policy service (its status says whether the policy sources are good). */
 const POLICY_HEALTH_SERVICE = "flowlens.Policies";
-
-function log(msg: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-}
 
 /** Interface name of an ifindex in the host netns (cached by the caller: off the hot path). */
 function ifnameOf(ifindex: number): string {
@@ -59,25 +65,7 @@ function ifnameOf(ifindex: number): string {
   return "";
 }
 
-function readPem(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-/** mTLS when --tls-* are given: clients must present a certificate signed by --tls-ca. */
-function serverCredentials(cfg: CollectorConfig): grpc.ServerCredentials {
-  if (!cfg.tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(
-    readPem(cfg.tls.ca, "--tls-ca"),
-    [{ cert_chain: readPem(cfg.tls.cert, "--tls-cert"), private_key: readPem(cfg.tls.key, "--tls-key") }],
-    true,
-  );
-}
-
-async function main(cfg: CollectorConfig): Promise<void> {
+async function main({ cfg, log, version: VERSION }: Daemon<CollectorConfig>): Promise<void> {
   requireCapabilities();
   const registry = new EndpointRegistry();
   const hostIps = new Set((await hostAddresses()).map(canonicalIp));
@@ -110,19 +98,13 @@ async function main(cfg: CollectorConfig): Promise<void> {
     log,
     () => collector.backpressure.shouldHold(),
   );
-  let shuttingDown = false;
-  const shutdown = (code: number) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
+  onShutdown(() => {
     try {
       collector.close();
     } finally {
       closeAll();
-      process.exit(code);
     }
-  };
-  process.on("SIGINT", () => shutdown(0));
-  process.on("SIGTERM", () => shutdown(0));
+  });
   // The map writer adopts what the pinned maps hold (a restart rewrites only what changed); the
   // policy engine writes policies and endpoints through it.
   const policyMaps = new PolicyMaps(datapath.policyMaps(), { log });
@@ -203,7 +185,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     (lastGood) => engine.hold(lastGood),
   );
   // With L7 ports, the first write waits (bounded) for the proxy started or adopted above to listen.
-  await engine.whenWritten().catch((e: Error) => log(`policy: ${e.message}`));
+  await engine.whenWritten().catch((e: Error) => log.error(`policy: ${e.message}`));
   log(
     `policy: ${store.size} policies (revision ${store.revision})${cfg.policyAuditMode ? ", audit mode: denies only audit" : ""}, ${store.holding ? "maps held at the last good set" : `maps written in ${engine.lastInstallMs.toFixed(1)} ms`}`,
   );
@@ -229,8 +211,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     grpcServiceDefinition(PoliciesService),
     requireAdmin("flowlens.Policies", policyHandlers, MUTATING_METHODS.Policies, access),
   );
-  // hubble status checks "hubble.server.Observer" before it asks for ServerStatus.
-  const health = new HealthImplementation({ "": "SERVING", "observer.Observer": "SERVING", "hubble.server.Observer": "SERVING" });
+  const health = observerHealth();
   // NOT_SERVING while a policy source fails (the last good set stays in force); flows go on.
   const policyHealth = () => (store.health.ok ? "SERVING" : "NOT_SERVING");
   health.setStatus(POLICY_HEALTH_SERVICE, policyHealth());
@@ -246,14 +227,8 @@ async function main(cfg: CollectorConfig): Promise<void> {
       ],
       health,
     );
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
-      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
-    ),
-  );
+  await listenGrpc(server, cfg.listenAddress, cfg.tls);
   if (cfg.metricsAddress) {
-    const m = /^(.*):(\d+)$/.exec(cfg.metricsAddress);
-    if (!m) throw new Error(`--metrics-address "${cfg.metricsAddress}" must be host:port`);
     const metrics = createMetrics({
       decoderCounts: () => collector.decoder.counts,
       datapathStats: () => collector.datapathStats(),
@@ -269,7 +244,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
       policyProblems: () => store.health.list(),
     });
     denials.register(metrics);
-    await serveMetrics(metrics, m[1] || "0.0.0.0", Number(m[2])).then((s) => s.unref());
+    await serveMetricsAt(metrics, cfg.metricsAddress);
   }
   setInterval(syncClock, 60_000).unref();
   // Follow the system: recreated veths, changed addresses, endpoints declared before their veth.
@@ -278,7 +253,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     if (reconciling) return;
     reconciling = true;
     reconcile(registry, file?.pending.values() ?? [])
-      .catch((e: Error) => log(`reconcile endpoints: ${e.message}`))
+      .catch((e: Error) => log.warn(`reconcile endpoints: ${e.message}`))
       .finally(() => {
         reconciling = false;
       });
@@ -287,36 +262,19 @@ async function main(cfg: CollectorConfig): Promise<void> {
   log(`flowlens-collector ${VERSION} on ${cfg.nodeName}: serving ${cfg.listenAddress}${adminNote}, ${registry.list().length} endpoints`);
 }
 
-async function runUninstall(argv: string[]): Promise<void> {
-  const u = parseUninstallArgs(argv);
+async function runUninstall(u: UninstallConfig): Promise<void> {
   requireCapabilities(UNINSTALL_CAPABILITIES);
-  await uninstall({ ...u, log }, uninstallHooks);
+  await uninstall({ ...u, log: createLog({ service: NAME }) }, uninstallHooks);
+  process.exit(0);
 }
 
 if (process.argv[2] === "uninstall") {
-  runUninstall(process.argv.slice(3)).then(
-    () => process.exit(0),
-    (e: { code?: string; message: string }) => {
-      if (e.code === "commander.helpDisplayed") process.exit(0);
-      if (!e.code?.startsWith("commander.")) process.stderr.write(`flowlens-collector uninstall: ${e.message}\n`);
-      process.exit(e.code?.startsWith("commander.") ? 2 : 1);
-    },
-  );
+  const UNINSTALL = `${NAME} uninstall`;
+  const u = parseFlagsOrExit(UNINSTALL, () => parseUninstallArgs(process.argv.slice(3)));
+  runMain(UNINSTALL, () => runUninstall(u));
 } else startCollector();
 
 function startCollector(): void {
-  let cfg: CollectorConfig;
-  try {
-    cfg = parseCollectorArgs(process.argv.slice(2));
-  } catch (e) {
-    const err = e as { code?: string; exitCode?: number; message: string };
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
-    if (!err.code?.startsWith("commander.")) process.stderr.write(`flowlens-collector: ${err.message}\n`);
-    process.exit(2);
-  }
-  main(cfg).catch((e: Error) => {
-    process.stderr.write(`flowlens-collector: ${e.message}\n`);
-    closeAll();
-    process.exit(1);
-  });
+  const daemon = startDaemon(NAME, import.meta.url, parseCollectorArgs);
+  runMain(NAME, () => main(daemon), closeAll);
 }

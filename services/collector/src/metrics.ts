@@ -1,7 +1,7 @@
 // Prometheus metrics of the collector (prom-client). Values are read when scraped, so the hot
 // path only bumps plain counters.
-import { createServer, type Server } from "node:http";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { createDaemonRegistry } from "@flowlens/runtime";
+import { Counter, Gauge, type Registry } from "prom-client";
 
 export interface MetricSources {
   decoderCounts(): Record<string, number>;
@@ -25,8 +25,7 @@ export interface MetricSources {
 }
 
 export function createMetrics(src: MetricSources): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "flowlens_collector_" });
+  const registry = createDaemonRegistry("flowlens_collector_");
   new Gauge({
     name: "flowlens_records_decoded",
     help: "Ring-buffer records decoded, by kind",
@@ -143,26 +142,4 @@ export function createMetrics(src: MetricSources): Registry {
     },
   });
   return registry;
-}
-
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("not found\n");
-      return;
-    }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),
-      (e: Error) => res.writeHead(500).end(`${e.message}\n`),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      // Later socket errors must not take the collector down.
-      server.on("error", () => {});
-      resolve(server);
-    });
-  });
 }

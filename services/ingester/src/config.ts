@@ -1,6 +1,15 @@
 // Command-line flags of flowlens-ingester -> validated configuration (run, or `migrate` only).
 import { addClickHouseAuthOptions, addKafkaAuthOptions, clickhouseAuthFrom, type KafkaAuth, kafkaAuthFrom } from "@flowlens/credentials";
-import { Command, InvalidArgumentError } from "commander";
+import {
+  daemonCommand,
+  type LogLevel,
+  logLevelOf,
+  metricsAddressArg,
+  nonNegativeInt,
+  parsePositiveDurationMs,
+  positiveInt,
+} from "@flowlens/runtime";
+import { InvalidArgumentError } from "commander";
 
 export interface IngesterConfig {
   command: "run" | "migrate";
@@ -22,30 +31,7 @@ export interface IngesterConfig {
   retentionIntervalMs: number;
   lagIntervalMs: number;
   sessionTimeoutMs: number;
-}
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-    return Number(v);
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be an integer >= 0, got "${v}"`);
-    return Number(v);
-  };
-}
-
-/** "500ms", "5s", "2m", "1h" or a bare number of milliseconds; at least 1 ms. */
-export function parseDurationMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`"${v}" is not a duration (examples: 500ms, 5s, 2m, 1h)`);
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
-  const ms = Math.round(Number(m[1]) * mult);
-  if (ms < 1) throw new InvalidArgumentError(`"${v}" must be longer than 0`);
-  return ms;
+  logLevel: LogLevel;
 }
 
 /** Comma-separated host:port list. */
@@ -74,13 +60,6 @@ function parseUrl(v: string): string {
   return v;
 }
 
-function parseAddress(v: string): string {
-  if (v === "") return v;
-  const m = /^(.*):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`--metrics-address "${v}" must be host:port ("" disables)`);
-  return v;
-}
-
 function parseTopic(name: string) {
   return (v: string): string => {
     if (!/^[a-zA-Z0-9._-]{1,249}$/.test(v)) throw new InvalidArgumentError(`${name} "${v}" is not a Kafka topic name`);
@@ -89,8 +68,10 @@ function parseTopic(name: string) {
 }
 
 export function parseIngesterArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): IngesterConfig {
-  const cmd = new Command("flowlens-ingester")
-    .description("Flowlens ingester: flows from Kafka into ClickHouse, offsets committed after the rows are stored")
+  const cmd = daemonCommand(
+    "flowlens-ingester",
+    "Flowlens ingester: flows from Kafka into ClickHouse, offsets committed after the rows are stored",
+  )
     .argument("[command]", '"run" (default) or "migrate" (apply the ClickHouse schema and exit)')
     .option("--kafka-brokers <list>", "Kafka bootstrap brokers, host:port[,host:port]", parseBrokers, ["127.0.0.1:9092"])
     .option("--topic <name>", "flows topic", parseTopic("--topic"), "flowlens.flows")
@@ -98,22 +79,19 @@ export function parseIngesterArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     .option("--group-id <id>", "Kafka consumer group", "flowlens-ingester")
     .option("--clickhouse-url <url>", "ClickHouse HTTP URL", parseUrl, "http://127.0.0.1:8123")
     .option("--clickhouse-database <name>", "ClickHouse database", "flowlens")
-    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', parseAddress, "127.0.0.1:9967")
+    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', metricsAddressArg, "127.0.0.1:9967")
     .option("--batch-rows <n>", "rows per ClickHouse insert (10000-100000 is the sweet spot)", positiveInt("--batch-rows"), 50_000)
-    .option("--batch-max-wait <duration>", "longest a consumed flow waits for its batch", parseDurationMs, 1000)
-    .option("--retry-max-backoff <duration>", "longest wait between insert retries", parseDurationMs, 30_000)
+    .option("--batch-max-wait <duration>", "longest a consumed flow waits for its batch", parsePositiveDurationMs, 1000)
+    .option("--retry-max-backoff <duration>", "longest wait between insert retries", parsePositiveDurationMs, 30_000)
     .option("--retention-days <n>", "drop day partitions older than this (0 keeps everything)", nonNegativeInt("--retention-days"), 7)
-    .option("--retention-interval <duration>", "how often retention runs", parseDurationMs, 3_600_000)
-    .option("--lag-interval <duration>", "how often consumer lag is sampled", parseDurationMs, 5000)
+    .option("--retention-interval <duration>", "how often retention runs", parsePositiveDurationMs, 3_600_000)
+    .option("--lag-interval <duration>", "how often consumer lag is sampled", parsePositiveDurationMs, 5000)
     .option(
       "--session-timeout <duration>",
       "consumer group session: a member silent this long (e.g. killed) loses its partitions",
-      parseDurationMs,
+      parsePositiveDurationMs,
       30_000,
-    )
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showSuggestionAfterError();
+    );
   addKafkaAuthOptions(cmd);
   addClickHouseAuthOptions(cmd);
   cmd.parse(argv, { from: "user" });
@@ -141,5 +119,6 @@ export function parseIngesterArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     retentionIntervalMs: o.retentionInterval,
     lagIntervalMs: o.lagInterval,
     sessionTimeoutMs: o.sessionTimeout,
+    logLevel: logLevelOf(cmd),
   };
 }

@@ -1,19 +1,16 @@
 // flowlens-ingester: reads flags, migrates the schema, then consumes flows into ClickHouse until a signal.
-import { readFileSync } from "node:fs";
 import { createFlowStore, type FlowStore, startRetention } from "@flowlens/clickhouse";
 import { describeKafkaAuth } from "@flowlens/credentials";
+import { backoffDelay, collapseRepeats, onShutdown, runMain, serveMetricsAt, sleep, startDaemon } from "@flowlens/runtime";
 import { Kafka, logLevel } from "kafkajs";
-import { backoffDelay, sleep } from "./backoff.js";
 import { type IngesterConfig, parseIngesterArgs } from "./config.js";
 import { createIngester } from "./ingester.js";
-import { createMetrics, serveMetrics } from "./metrics.js";
-import { collapseRepeats } from "./quiet-log.js";
+import { createMetrics } from "./metrics.js";
 
-const VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version as string;
-
-function log(msg: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-}
+const NAME = "flowlens-ingester";
+const { cfg, log, version: VERSION } = startDaemon(NAME, import.meta.url, (argv) => parseIngesterArgs(argv));
+/** Start-up retries: 0.5 s doubling to 15 s. */
+const START_BACKOFF = { initialMs: 500, maxMs: 15_000, jitter: 0.2 };
 
 function openStore(cfg: IngesterConfig): FlowStore {
   return createFlowStore({
@@ -33,8 +30,8 @@ async function migrateSchema(store: FlowStore, wait: boolean): Promise<void> {
       return;
     } catch (e) {
       if (!wait) throw e;
-      const delay = backoffDelay(attempt, { baseMs: 500, maxMs: 15_000 });
-      log(`migrate: ${(e as Error).message}; again in ${delay} ms`);
+      const delay = backoffDelay(attempt, START_BACKOFF);
+      log.warn(`migrate: ${(e as Error).message}; again in ${delay} ms`);
       await sleep(delay);
     }
   }
@@ -48,12 +45,9 @@ async function main(cfg: IngesterConfig): Promise<void> {
     return;
   }
   const metrics = createMetrics();
-  if (cfg.metricsAddress) {
-    const m = /^(.*):(\d+)$/.exec(cfg.metricsAddress) as RegExpExecArray;
-    (await serveMetrics(metrics.registry, m[1] || "0.0.0.0", Number(m[2]))).unref();
-  }
+  await serveMetricsAt(metrics.registry, cfg.metricsAddress);
   await migrateSchema(store, true);
-  const kafkaLog = collapseRepeats(log);
+  const kafkaLog = collapseRepeats(log.warn);
   const kafka = new Kafka({
     clientId: "flowlens-ingester",
     brokers: cfg.kafkaBrokers,
@@ -83,29 +77,25 @@ async function main(cfg: IngesterConfig): Promise<void> {
           days: cfg.retentionDays,
           intervalMs: cfg.retentionIntervalMs,
           onDrop: (days) => log(`retention: dropped day partitions ${days.join(", ")} (older than ${cfg.retentionDays} days)`),
-          onError: (e) => log(`retention: ${e.message}`),
+          onError: (e) => log.error(`retention: ${e.message}`),
         })
       : undefined;
   let shuttingDown = false;
-  const shutdown = () => {
-    if (shuttingDown) return;
+  onShutdown(async () => {
     shuttingDown = true;
     retention?.stop();
-    ingester
+    await ingester
       .stop()
       .then(() => store.close())
-      .catch((e: Error) => log(`stop: ${e.message}`))
-      .finally(() => process.exit(0));
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+      .catch((e: Error) => log.error(`stop: ${e.message}`));
+  });
   for (let attempt = 1; !shuttingDown; attempt++) {
     try {
       await ingester.start();
       break;
     } catch (e) {
-      const delay = backoffDelay(attempt, { baseMs: 500, maxMs: 15_000 });
-      log(`start consumer on ${cfg.kafkaBrokers.join(",")}: ${(e as Error).message}; again in ${delay} ms`);
+      const delay = backoffDelay(attempt, START_BACKOFF);
+      log.warn(`start consumer on ${cfg.kafkaBrokers.join(",")}: ${(e as Error).message}; again in ${delay} ms`);
       await sleep(delay);
     }
   }
@@ -114,18 +104,6 @@ async function main(cfg: IngesterConfig): Promise<void> {
   );
 }
 
-let cfg: IngesterConfig;
-try {
-  cfg = parseIngesterArgs(process.argv.slice(2));
-} catch (e) {
-  const err = e as { code?: string; message: string };
-  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
-  if (!err.code?.startsWith("commander.")) process.stderr.write(`flowlens-ingester: ${err.message}\n`);
-  process.exit(2);
-}
 // A daemon survives what it did not expect: log it in one line and go on.
-process.on("unhandledRejection", (e) => log(`unexpected: ${(e as Error)?.message ?? String(e)}`));
-main(cfg).catch((e: Error) => {
-  process.stderr.write(`flowlens-ingester: ${e.message}\n`);
-  process.exit(1);
-});
+process.on("unhandledRejection", (e) => log.error(`unexpected: ${(e as Error)?.message ?? String(e)}`));
+runMain(NAME, () => main(cfg));

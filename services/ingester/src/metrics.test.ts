@@ -1,6 +1,8 @@
 // The metrics registry exposes the pipeline's counters and per-partition lag over HTTP.
+
+import { serveMetrics } from "@flowlens/runtime";
 import { afterAll, expect, it } from "vitest";
-import { createMetrics, serveMetrics } from "./metrics.js";
+import { createMetrics } from "./metrics.js";
 
 const m = createMetrics();
 const server = await serveMetrics(m.registry, "127.0.0.1", 0);

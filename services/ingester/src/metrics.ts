@@ -1,6 +1,7 @@
-// Prometheus metrics of the ingester (prom-client) and the /metrics HTTP server.
-import { createServer, type Server } from "node:http";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+// Prometheus metrics of the ingester (prom-client).
+
+import { createDaemonRegistry } from "@flowlens/runtime";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { PartitionOffset, PipelineObserver } from "./pipeline.js";
 
 export interface IngesterMetrics {
@@ -16,8 +17,7 @@ export interface IngesterMetrics {
 }
 
 export function createMetrics(): IngesterMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "flowlens_ingester_" });
+  const registry = createDaemonRegistry("flowlens_ingester_");
   const registers = [registry];
   const rows = new Counter({ name: "flowlens_ingester_rows_inserted_total", help: "Rows ClickHouse acknowledged", registers });
   const batches = new Counter({
@@ -111,26 +111,4 @@ export function createMetrics(): IngesterMetrics {
     },
     setPendingRows: (n) => pending.set(n),
   };
-}
-
-/** Serves GET /metrics; other paths are 404. */
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== "GET" || !req.url?.startsWith("/metrics")) {
-      res.writeHead(404).end();
-      return;
-    }
-    registry
-      .metrics()
-      .then((body) => res.writeHead(200, { "content-type": registry.contentType }).end(body))
-      .catch((e: Error) => res.writeHead(500).end(e.message));
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`metrics listen on ${host}:${port}: ${e.message}`)));
-    server.listen(port, host, () => {
-      server.removeAllListeners("error");
-      server.on("error", () => {});
-      resolve(server);
-    });
-  });
 }

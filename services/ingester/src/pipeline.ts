@@ -2,7 +2,7 @@
 // offset only after every flow below it is stored (at-least-once). Kafka and ClickHouse sit behind
 // the small PipelineDeps interface so the rules are tested without servers.
 import { setMaxListeners } from "node:events";
-import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
+import { backoffDelay, sleep } from "@flowlens/runtime";
 
 /** The rows of one consumed Kafka batch; offsets[i] is the record offset of rows[i]. */
 export interface Chunk<R> {
@@ -44,7 +44,8 @@ export interface PipelineDeps<R> {
   maxWaitMs: number;
   /** Consumption waits (with heartbeats) while this many rows are pending. */
   maxPendingRows: number;
-  backoff: BackoffOptions;
+  /** Insert retries: base·2^(n-1) up to max, 20% jitter. */
+  backoff: { baseMs: number; maxMs: number };
   /** One insert; maybeStored asks the store to leave out rows it already has (replays, retries). */
   insert(rows: R[], maybeStored: boolean): Promise<void>;
   /** True when ClickHouse refused the data itself: retrying the same rows would fail forever. */
@@ -232,7 +233,7 @@ export class BatchPipeline<R> {
         this.pending.unshift(...taken);
         if (e instanceof PipelineClosedError) throw e;
         failures++;
-        const delay = backoffDelay(failures, this.deps.backoff);
+        const delay = this.retryDelay(failures);
         this.deps.log(`store batch of ${rows.length} rows: ${firstLine(e)}; again in ${delay} ms`);
         if (!(await sleep(delay, this.abort.signal))) throw new PipelineClosedError();
         continue;
@@ -275,7 +276,7 @@ export class BatchPipeline<R> {
         }
         this.deps.observer.insertFailed("transient");
         this.setPaused(true);
-        const delay = backoffDelay(attempt, this.deps.backoff);
+        const delay = this.retryDelay(attempt);
         this.deps.log(`insert of ${rows.length} rows failed (${firstLine(e)}); retry ${attempt} in ${delay} ms`);
         if (!(await sleep(delay, this.abort.signal))) throw new PipelineClosedError();
         this.deps.observer.retried();
@@ -299,6 +300,10 @@ export class BatchPipeline<R> {
       this.deps.observer.commitFailed();
       this.deps.log(`commit offsets: ${firstLine(e)}`);
     }
+  }
+
+  private retryDelay(attempt: number): number {
+    return backoffDelay(attempt, { initialMs: this.deps.backoff.baseMs, maxMs: this.deps.backoff.maxMs, jitter: 0.2 });
   }
 
   private setPaused(on: boolean): void {

@@ -3,8 +3,8 @@
 // configuration and is logged once.
 import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
+import { type Log, reason } from "@flowlens/runtime";
 import { type L7ProxyConfig, parseL7Config } from "./config-file.js";
-import { type Log, reason } from "./log.js";
 
 export class ConfigWatch {
   #watcher: FSWatcher | undefined;

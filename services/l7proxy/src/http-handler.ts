@@ -6,9 +6,9 @@
 import { type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { matchHttp, normalizeRequestTarget } from "@flowlens/policy";
+import { type Log, reason } from "@flowlens/runtime";
 import type { L7EndpointConfig } from "./config-file.js";
 import type { L7HttpEvent, L7Verdict } from "./event.js";
-import { type Log, reason } from "./log.js";
 import { UpstreamAgent } from "./upstream.js";
 
 const IPPROTO_TCP = 6;

@@ -3,7 +3,7 @@
 // is world (2), as in the kernel.
 import { isIP } from "node:net";
 import { ipcacheKey, ReservedIdentity } from "@flowlens/policy";
-import { reason } from "./log.js";
+import { reason } from "@flowlens/runtime";
 import type { PinnedMap } from "./pinned-map.js";
 
 export function identityOf(ipcache: PinnedMap, ip: string, onError: (why: string) => void): number {

@@ -1,73 +1,46 @@
 // flowlens-l7proxy --state-dir DIR: serves every L7 endpoint named in DIR/l7/config.json until
 // SIGTERM/SIGINT. Started detached by the collector, or by hand; one per state directory.
 import { mkdirSync } from "node:fs";
+import { onShutdown, parseFlagsOrExit, reason, runMain } from "@flowlens/runtime";
 import { type Capability, missingCapabilities, processCapabilities } from "libbpf-ts";
 import { l7Paths } from "./config-file.js";
-import { createLog, reason } from "./log.js";
+import { parseL7ProxyArgs, USAGE } from "./flags.js";
+import { createLog } from "./log.js";
 import { isL7Proxy, readPid, removePid, writePid } from "./pidfile.js";
 import { L7PROXY_CAPABILITIES } from "./privileges.js";
 import { createL7Proxy } from "./proxy.js";
 
-const USAGE = "usage: flowlens-l7proxy [--state-dir DIR]   (default /var/lib/flowlens)";
-const log = createLog();
+const NAME = "flowlens-l7proxy";
+const flags = parseFlagsOrExit(NAME, () => parseL7ProxyArgs(process.argv.slice(2)), USAGE);
+const log = createLog(undefined, flags.logLevel);
 
-function parseArgs(argv: string[]): { stateDir: string } {
-  let stateDir = "/var/lib/flowlens";
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--state-dir" || a.startsWith("--state-dir=")) {
-      const v = a === "--state-dir" ? argv[++i] : a.slice(12);
-      if (!v) {
-        process.stderr.write(`flowlens-l7proxy: --state-dir needs a directory\n${USAGE}\n`);
-        process.exit(2);
-      }
-      stateDir = v;
-    } else if (a === "-h" || a === "--help") {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else {
-      process.stderr.write(`flowlens-l7proxy: unknown argument "${a}"\n${USAGE}\n`);
-      process.exit(2);
-    }
-  }
-  return { stateDir };
-}
-
-function main(): void {
-  const { stateDir } = parseArgs(process.argv.slice(2));
+async function main(): Promise<void> {
+  const { stateDir } = flags;
   const caps = processCapabilities();
   const needed = Object.keys(L7PROXY_CAPABILITIES) as Capability[];
   const missing = missingCapabilities(caps, needed);
   if (missing.length > 0) {
-    process.stderr.write(
-      `flowlens-l7proxy: needs ${needed.join(", ")}; missing: ${missing.map((c) => `${c} (${L7PROXY_CAPABILITIES[c]})`).join(", ")}\n`,
-    );
-    process.exit(1);
+    throw new Error(`needs ${needed.join(", ")}; missing: ${missing.map((c) => `${c} (${L7PROXY_CAPABILITIES[c]})`).join(", ")}`);
   }
   const paths = l7Paths(stateDir);
   mkdirSync(paths.dir, { recursive: true });
   const other = readPid(paths.pidFile);
-  if (other !== undefined && other !== process.pid && isL7Proxy(other, stateDir)) {
-    process.stderr.write(`flowlens-l7proxy: another proxy (pid ${other}) already serves ${stateDir}\n`);
-    process.exit(1);
-  }
+  if (other !== undefined && other !== process.pid && isL7Proxy(other, stateDir))
+    throw new Error(`another proxy (pid ${other}) already serves ${stateDir}`);
   writePid(paths.pidFile);
   // A bug in one request must not take enforcement down for every endpoint.
-  process.on("uncaughtException", (e) => log(`unexpected error: ${reason(e)}`));
+  process.on("uncaughtException", (e) => log.error(`unexpected error: ${reason(e)}`));
   const proxy = createL7Proxy({ stateDir, log });
   proxy.start();
   log(`flowlens-l7proxy pid ${process.pid} serving ${paths.config}; capabilities ${[...caps.effective].join(", ")}`);
   const extra = [...caps.bounding].filter((c) => !needed.includes(c));
   if (extra.length > 0)
     log(`more capabilities than it uses (${extra.length}: ${extra.join(", ")}); the collector starts it with only ${needed.join(", ")}`);
-  const stop = (sig: string) => {
+  onShutdown((sig) => {
     log(`${sig}: stopping (new L7 connections are refused until a proxy runs again)`);
     proxy.close();
     removePid(paths.pidFile);
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  });
 }
 
-main();
+runMain(NAME, main);

@@ -1,8 +1,8 @@
 // A map pinned in bpffs, reopened when the pin is replaced (the collector re-created it), so the proxy
 // always talks to the map the kernel programs use.
 import { statSync } from "node:fs";
+import { type Log, reason } from "@flowlens/runtime";
 import { BpfMap } from "libbpf-ts";
-import { type Log, reason } from "./log.js";
 
 export class PinnedMap {
   #map: BpfMap | undefined;

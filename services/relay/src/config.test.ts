@@ -1,5 +1,6 @@
+import { parseBytes } from "@flowlens/runtime";
 import { describe, expect, it } from "vitest";
-import { parseBytes, parseRelayArgs } from "./config.js";
+import { parseRelayArgs } from "./config.js";
 
 describe("parseRelayArgs", () => {
   it("has Hubble's defaults", () => {

@@ -8,13 +8,19 @@ import {
   type KafkaAuth,
   kafkaAuthFrom,
 } from "@flowlens/credentials";
-import { Command, InvalidArgumentError } from "commander";
-
-export interface TlsFiles {
-  cert: string;
-  key: string;
-  ca: string;
-}
+import {
+  daemonCommand,
+  type LogLevel,
+  logLevelOf,
+  metricsAddressArg,
+  normalizeListenAddress,
+  parseBytes,
+  parseDurationMs,
+  positiveInt,
+  type TlsFiles,
+  tlsFilesArg,
+} from "@flowlens/runtime";
+import { InvalidArgumentError } from "commander";
 
 export interface RelayConfig {
   peers: string[];
@@ -41,41 +47,7 @@ export interface RelayConfig {
   bufferBytes: number;
   batchFlows: number;
   lingerMs: number;
-}
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-    return Number(v);
-  };
-}
-
-/** "500ms", "5s", "2m" or a bare number of milliseconds. */
-export function parseDurationMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`"${v}" is not a duration (examples: 500ms, 5s, 2m)`);
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "ms"] ?? 1;
-  return Math.round(Number(m[1]) * mult);
-}
-
-/** "64MiB", "1GB", "500k" or a bare number of bytes. */
-export function parseBytes(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`"${v}" is not a size (examples: 65536, 64MiB, 1GB)`);
-  const unit = (m[2] ?? "b").toLowerCase().replace(/b$/, "").replace("i", "");
-  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit] ?? 1;
-  const n = Math.round(Number(m[1]) * mult);
-  if (n < 1) throw new InvalidArgumentError(`size "${v}" must be at least 1 byte`);
-  return n;
-}
-
-/** host:port (":4245" = all addresses), unix:/path or an absolute socket path. */
-export function normalizeListenAddress(v: string): string {
-  if (v.startsWith("unix:")) return v;
-  if (v.startsWith("/")) return `unix:${v}`;
-  const m = /^(.*):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`listen address "${v}" must be host:port or unix:/path`);
-  return m[1] === "" ? `0.0.0.0:${m[2]}` : v;
+  logLevel: LogLevel;
 }
 
 function peerList(v: string, acc: string[]): string[] {
@@ -90,22 +62,15 @@ function peerList(v: string, acc: string[]): string[] {
   return out;
 }
 
-function tlsTriple(flag: string, o: Record<string, string | undefined>, cert: string, key: string, ca: string): TlsFiles | undefined {
-  const given = [o[cert], o[key], o[ca]].filter(Boolean).length;
-  if (given === 0) return undefined;
-  if (given !== 3) throw new Error(`${flag}-cert, ${flag}-key and ${flag}-ca go together: give all three or none`);
-  return { cert: o[cert] as string, key: o[key] as string, ca: o[ca] as string };
-}
-
 export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RelayConfig {
-  const cmd = new Command("flowlens-relay")
-    .description(
-      "Flowlens relay: merges every collector's flows, serves Hubble's Observer API for the cluster, exports to Kafka or ClickHouse",
-    )
+  const cmd = daemonCommand(
+    "flowlens-relay",
+    "Flowlens relay: merges every collector's flows, serves Hubble's Observer API for the cluster, exports to Kafka or ClickHouse",
+  )
     .option("--peers <addrs>", "collectors to follow, host:port[,host:port...] (repeatable)", peerList, [])
     .option("--listen-address <addr>", "gRPC address (host:port or unix:/path)", normalizeListenAddress, "127.0.0.1:4245")
     .option("--node-name <name>", "the relay's name in its own events", `relay-${hostname()}`)
-    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', "127.0.0.1:9966")
+    .option("--metrics-address <addr>", 'Prometheus /metrics address ("" disables)', metricsAddressArg, "127.0.0.1:9966")
     .option("--buffer-size <n>", "flows kept in the relay's live ring", positiveInt("--buffer-size"), 65535)
     .option("--sort-buffer-size <n>", "flows held to merge the nodes' streams in time order", positiveInt("--sort-buffer-size"), 100)
     .option("--sort-buffer-drain-timeout <duration>", "longest a flow waits in the sort buffer", parseDurationMs, 1000)
@@ -130,10 +95,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     .option("--buffer-flows <n>", "export buffer bound in flows (beyond: dropped and counted)", positiveInt("--buffer-flows"), 200_000)
     .option("--buffer-bytes <size>", "export buffer bound in bytes", parseBytes, 256 * 1024 * 1024)
     .option("--batch-flows <n>", "largest export batch", positiveInt("--batch-flows"), 5000)
-    .option("--batch-linger <duration>", "how long a partial export batch waits for more flows", parseDurationMs, 50)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showSuggestionAfterError();
+    .option("--batch-linger <duration>", "how long a partial export batch waits for more flows", parseDurationMs, 50);
   addKafkaAuthOptions(cmd);
   addClickHouseAuthOptions(cmd);
   cmd.parse(argv, { from: "user" });
@@ -158,8 +120,8 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     sortBufferDrainTimeoutMs: o.sortBufferDrainTimeout,
     dedupSize: o.dedupSize,
     resumeOverlapMs: o.resumeOverlap,
-    tls: tlsTriple("--tls", o, "tlsCert", "tlsKey", "tlsCa"),
-    peerTls: tlsTriple("--peer-tls", o, "peerTlsCert", "peerTlsKey", "peerTlsCa"),
+    tls: tlsFilesArg("--tls", o.tlsCert, o.tlsKey, o.tlsCa),
+    peerTls: tlsFilesArg("--peer-tls", o.peerTlsCert, o.peerTlsKey, o.peerTlsCa),
     peerTlsServerName: o.peerTlsServerName,
     kafkaBrokers,
     kafkaAuth: kafkaAuthFrom(o, env),
@@ -171,5 +133,6 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     bufferBytes: o.bufferBytes,
     batchFlows: o.batchFlows,
     lingerMs: o.batchLinger,
+    logLevel: logLevelOf(cmd),
   };
 }

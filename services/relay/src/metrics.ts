@@ -1,8 +1,8 @@
 // Prometheus metrics of the relay (prom-client): per-node flows and connection state, export
 // produce rate, latency and errors, buffer fill and drops. Most values are read when scraped.
-import { createServer, type Server } from "node:http";
 import { LostEventSource, NodeState } from "@flowlens/proto";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { createDaemonRegistry } from "@flowlens/runtime";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Relay } from "./relay.js";
 import type { SinkHooks } from "./sinks/sink.js";
 
@@ -13,8 +13,7 @@ export interface RelayMetrics {
 }
 
 export function createRelayMetrics(relay: () => Relay, sink: string): RelayMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "flowlens_relay_" });
+  const registry = createDaemonRegistry("flowlens_relay_");
   new Gauge({
     name: "flowlens_relay_flows_received",
     help: "Flows received from each node since start (duplicates from resumed streams excluded)",
@@ -115,22 +114,4 @@ export function createRelayMetrics(relay: () => Relay, sink: string): RelayMetri
       failed: () => errors.inc({ sink }),
     },
   };
-}
-
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("not found: try /metrics\n");
-      return;
-    }
-    try {
-      res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-    } catch (e) {
-      res.writeHead(500).end(`metrics: ${(e as Error).message}\n`);
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`metrics on ${host}:${port}: ${e.message}`)));
-    server.listen(port, host, () => resolve(server));
-  });
 }

@@ -2,6 +2,7 @@
 // FlowStream: parse the request, follow the ring, wait for the client when it is slow, stop when
 // it goes away, end or fail the call. Only how responses are written differs (a StreamWriter).
 import type { GetFlowsRequest, GetFlowsResponse } from "@flowlens/proto";
+import { drainedOrCancelled } from "@flowlens/runtime";
 import * as grpc from "@grpc/grpc-js";
 import { type FlowQuery, type StreamDeps, streamFlows } from "../flows/stream.js";
 import { type ObserverState, toQuery } from "./observer.js";
@@ -46,17 +47,7 @@ export function serveFlowStream(call: AnyWritableCall, state: ObserverState, mak
       return cancelled;
     },
     send: (resp: GetFlowsResponse | Uint8Array) => writer.send(resp),
-    drain: () =>
-      new Promise<void>((resolve) => {
-        if (cancelled) return resolve();
-        const done = () => {
-          call.off("drain", done);
-          call.off("cancelled", done);
-          resolve();
-        };
-        call.once("drain", done);
-        call.once("cancelled", done);
-      }),
+    drain: () => drainedOrCancelled(call, () => cancelled),
   };
   const deps: StreamDeps = {
     ...state.deps,

@@ -19,10 +19,10 @@ import {
   type ServerStatusResponse,
   scanFlowHeader,
 } from "@flowlens/proto";
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "@flowlens/runtime";
 import type * as grpc from "@grpc/grpc-js";
 import type { RelayFlow } from "../merge/relay-flow.js";
 import { timestampOfNs } from "../server/responses.js";
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ObserverClient, observerClient, type PeerTls, unary } from "./client.js";
 import { SeenUuids } from "./dedup.js";
 import { batchClientOn } from "./flow-batch.js";

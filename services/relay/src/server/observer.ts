@@ -12,6 +12,7 @@ import {
   ServerStatusResponseSchema,
   wantsFlowExtensions,
 } from "@flowlens/proto";
+import { drainedOrCancelled } from "@flowlens/runtime";
 import * as grpc from "@grpc/grpc-js";
 import type { Relay } from "../relay.js";
 import { type RelayQuery, streamRelayFlows } from "./stream.js";
@@ -70,17 +71,7 @@ export function createRelayObserverHandlers(relay: Relay, version: string): grpc
           call.write(resp);
           return call.writableLength < MAX_QUEUED_MESSAGES;
         },
-        drain: () =>
-          new Promise<void>((resolve) => {
-            if (cancelled) return resolve();
-            const done = () => {
-              call.off("drain", done);
-              call.off("cancelled", done);
-              resolve();
-            };
-            call.once("drain", done);
-            call.once("cancelled", done);
-          }),
+        drain: () => drainedOrCancelled(call, () => cancelled),
       };
       streamRelayFlows(
         q,

@@ -1,8 +1,9 @@
 // Where the relay exports the merged flows (Kafka or ClickHouse), behind one narrow interface, and
 // the bounded buffer both use: flows wait there while the store is slow or down; beyond the bound
 // (flows or bytes) new flows are dropped and counted, so memory never grows without limit.
+
+import { Backoff } from "@flowlens/runtime";
 import type { RelayFlow } from "../merge/relay-flow.js";
-import { Backoff } from "../peers/backoff.js";
 
 export interface SinkStats {
   bufferedFlows: number;

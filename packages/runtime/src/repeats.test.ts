@@ -1,6 +1,6 @@
 // Repeated log lines collapse into one per window, with the count of the ones left out.
 import { expect, it } from "vitest";
-import { collapseRepeats } from "./quiet-log.js";
+import { collapseRepeats } from "./repeats.js";
 
 it("writes a repeated line once per window and then says how many were left out", () => {
   const out: string[] = [];
