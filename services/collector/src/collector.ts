@@ -14,7 +14,7 @@ import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { LiveRing } from "./flows/ring.js";
 import { L7Event } from "./policy/l7-flows.js";
-import type { ObserverState } from "./server/observer.js";
+import type { ObserverState } from "./server/observer-state.js";
 
 /** What the collector needs of the kernel side (the real one is Datapath; tests may fake it). */
 export interface DatapathPort {
