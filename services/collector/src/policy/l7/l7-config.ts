@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { L7ProxyConfig } from "@flowlens/l7proxy";
 import type { CompiledPolicy, L7Port, RuleInfo } from "@flowlens/policy";
-import { netnsPath } from "../endpoints/netns.js";
+import { netnsPath } from "../../endpoints/netns.js";
 
 /** What the supervisor needs of an endpoint (the registry's Endpoint has it). */
 export interface L7EndpointInput {

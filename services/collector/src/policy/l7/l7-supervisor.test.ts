@@ -9,7 +9,7 @@ import { l7Paths, sockKey } from "@flowlens/l7proxy";
 import type { CompiledPolicy } from "@flowlens/policy";
 import { BpfObject, processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, sleep, waitFor } from "../../../l7proxy/test/fixture.js";
+import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, sleep, waitFor } from "../../../../l7proxy/test/fixture.js";
 import { linkPinPath } from "./l7-links.js";
 import { runningProxy } from "./l7-process.js";
 import { L7Supervisor, uninstallL7 } from "./l7-supervisor.js";

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { type L7HttpEvent, type L7Paths, type L7ProxyConfig, l7Paths, parseL7Config, sockKey, writeL7Config } from "@flowlens/l7proxy";
 import type { CompiledPolicy } from "@flowlens/policy";
 import { BpfMap, type BpfProgram } from "libbpf-ts";
-import { netnsPath } from "../endpoints/netns.js";
+import { netnsPath } from "../../endpoints/netns.js";
 import { buildL7Config, type L7EndpointInput, mergeL7Configs } from "./l7-config.js";
 import { L7EventServer } from "./l7-events.js";
 import { SkLookupLinks } from "./l7-links.js";
