@@ -1,6 +1,6 @@
 // Wires the collector together: endpoints -> datapath, ring-buffer records -> live ring,
 // live ring -> Observer API. Takes its dependencies; only index.ts reads flags and opens sockets.
-import type { L7HttpEvent } from "@flowlens/l7proxy";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
 import type { Flow } from "@flowlens/proto";
 import { wallNsToMono } from "./clock/monotonic.js";
 import type { DatapathStats } from "./datapath/datapath.js";

@@ -3,7 +3,7 @@
 // configuration and is logged once.
 import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import { type L7ProxyConfig, parseL7Config } from "./config-file.js";
+import { type L7ProxyConfig, parseL7Config } from "@flowlens/l7-contract";
 import { type Log, reason } from "./log.js";
 
 export class ConfigWatch {

@@ -9,11 +9,11 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, proxyCommand, sockKey, writeL7Config } from "@flowlens/l7-contract";
 import { ipcacheKey, type L7Port } from "@flowlens/policy";
+import { createPods, type Pods, type Spawned, spawnBackground } from "@flowlens/test-harness/pods";
+import { run, sleep } from "@flowlens/test-harness/run";
 import { type BpfMap, BpfObject, type Link } from "libbpf-ts";
-import { createPods, type Pods, type Spawned, spawnBackground } from "../../../test/harness/pods.js";
-import { run, sleep } from "../../../test/harness/run.js";
-import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, proxyCommand, sockKey, writeL7Config } from "../src/lib.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "../../..");

@@ -4,8 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { L7HttpEvent } from "@flowlens/l7proxy";
-import { l7Paths, sockKey } from "@flowlens/l7proxy";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
+import { l7Paths, sockKey } from "@flowlens/l7-contract";
 import type { CompiledPolicy } from "@flowlens/policy";
 import { BpfObject, processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

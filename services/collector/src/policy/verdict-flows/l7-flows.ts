@@ -1,6 +1,6 @@
 // HTTP requests the L7 proxy checked, as Hubble's L7 flows (Cilium's access-log events, type
 // 129): method, url, code, latency and the verdict, between the endpoints the collector knows.
-import type { L7HttpEvent } from "@flowlens/l7proxy";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
 import { MIN_CIDR_IDENTITY, MIN_ENDPOINT_IDENTITY, ReservedIdentity } from "@flowlens/policy";
 import { FlowEvent, FlowType, IPVersion, L7FlowType, TrafficDirection, Verdict } from "@flowlens/proto";
 import { monoToWallNs } from "../../clock/monotonic.js";
