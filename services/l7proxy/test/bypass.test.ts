@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { L7HttpEvent } from "@flowlens/l7-contract";
 import type { L7Port } from "@flowlens/policy";
+import { type Bed, createBed, IDENT, waitFor } from "@flowlens/test-harness/l7-bed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { type Bed, createBed, IDENT, waitFor } from "./fixture.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RAW_CLIENT = join(HERE, "raw-client.mjs");

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import type { L7HttpEvent } from "@flowlens/l7-contract";
 import { l7Paths, sockKey } from "@flowlens/l7-contract";
 import type { L7Port } from "@flowlens/policy";
+import { type Bed, createBed, IDENT, SERVER_ID, sleep, spawnClient, waitFor } from "@flowlens/test-harness/l7-bed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { type Bed, createBed, IDENT, SERVER_ID, sleep, spawnClient, waitFor } from "./fixture.js";
 
 const RULES: L7Port[] = [
   {

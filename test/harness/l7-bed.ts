@@ -7,20 +7,20 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { type L7Message, type L7ProxyConfig, l7Paths, parseL7Message, proxyCommand, sockKey, writeL7Config } from "@flowlens/l7-contract";
 import { ipcacheKey, type L7Port } from "@flowlens/policy";
-import { createPods, type Pods, type Spawned, spawnBackground } from "@flowlens/test-harness/pods";
-import { run, sleep } from "@flowlens/test-harness/run";
 import { type BpfMap, BpfObject, type Link } from "libbpf-ts";
+import { createPods, type Pods, type Spawned, spawnBackground } from "./pods.js";
+import { run, sleep } from "./run.js";
+import { REPO_ROOT } from "./topology.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const REPO = resolve(HERE, "../../..");
+export const REPO = REPO_ROOT;
 export const BPF_OBJECT = join(REPO, "bpf/.output/flowlens.bpf.o");
 export const PROXY_MAIN = join(REPO, "services/l7proxy/dist/index.js");
-const CLIENT = join(HERE, "http-client.mjs");
-const ECHO = join(HERE, "echo-server.mjs");
+const SERVERS = join(REPO, "test/harness/servers");
+const CLIENT = join(SERVERS, "http-client.mjs");
+const ECHO = join(SERVERS, "echo-server.mjs");
 
 export const SERVER_ID = 1;
 export const IDENT = { server: 70000, client: 70001, other: 70002 } as const;
