@@ -7,10 +7,10 @@ import { dirname, join } from "node:path";
 import { type KeyPair, makePki, type TestPki } from "@flowlens/test-harness/certs";
 import { CLI_BIN, type Collector, freePort, runCli, startCollector } from "@flowlens/test-harness/collector";
 import { createPods, endpointsYaml, type Pods } from "@flowlens/test-harness/pods";
+import { type Daemon, startRelay } from "@flowlens/test-harness/relay";
 import { type RunResult, run, waitFor } from "@flowlens/test-harness/run";
 import { ping } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Daemon, startRelay } from "../../services/relay/test/harness.js";
 
 const NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
 const asNobody = (args: string[], input?: string) =>

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFlowStore } from "@flowlens/clickhouse";
+import { FakeNode, testFlow } from "@flowlens/relay/testkit";
 import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
 import { countRecords, type KafkaServer, kafkaClient, produceRecords, readRecords, startKafka } from "@flowlens/test-harness/kafka";
 import { spawnBackground } from "@flowlens/test-harness/pods";
+import { type Certs, type Daemon, makeCerts, RELAY_BIN, startRelay } from "@flowlens/test-harness/relay";
 import { run, waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeNode, testFlow } from "../../services/relay/src/testkit.js";
-import { type Certs, type Daemon, makeCerts, RELAY_BIN, startRelay } from "../../services/relay/test/harness.js";
 import { INGESTER_BIN, startIngester } from "../ingester/daemon.js";
 import { flowRecord, syntheticFlow } from "../ingester/flows.js";
 

@@ -7,11 +7,11 @@ import type { Collector } from "@flowlens/test-harness/collector";
 import { type KafkaServer, startKafka } from "@flowlens/test-harness/kafka";
 import { observerClient, ports, waitForFlows } from "@flowlens/test-harness/observer";
 import type { Pods } from "@flowlens/test-harness/pods";
+import { startRelay } from "@flowlens/test-harness/relay";
 import { waitFor } from "@flowlens/test-harness/run";
 import { podsWithCollector } from "@flowlens/test-harness/suite";
 import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRelay } from "../../services/relay/test/harness.js";
 import { type IngesterProcess, startIngester } from "../ingester/daemon.js";
 
 const CONNECTIONS = 25;

@@ -2,10 +2,10 @@
 // openssl here: the TLS path carries flows; a client without a valid certificate is refused.
 import { NodeState } from "@flowlens/proto";
 import { createPods, type Pods } from "@flowlens/test-harness/pods";
+import { type Certs, type Daemon, makeCerts, observer, startCollectorAt, startRelay } from "@flowlens/test-harness/relay";
 import { waitFor } from "@flowlens/test-harness/run";
 import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Certs, type Daemon, makeCerts, observer, startCollectorAt, startRelay } from "./harness.js";
 
 let certs: Certs;
 let pods: Pods;

@@ -4,10 +4,10 @@ import type { Flow, GetFlowsResponse } from "@flowlens/proto";
 import { NodeState } from "@flowlens/proto";
 import { runCli } from "@flowlens/test-harness/collector";
 import { createPods, type Pods } from "@flowlens/test-harness/pods";
+import { type Daemon, observer, startCollectorAt, startRelay } from "@flowlens/test-harness/relay";
 import { waitFor } from "@flowlens/test-harness/run";
 import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Daemon, observer, startCollectorAt, startRelay } from "./harness.js";
 
 let podsA: Pods;
 let podsB: Pods;

@@ -15,11 +15,11 @@ import {
   ServerStatusRequestSchema,
   type ServerStatusResponse,
 } from "@flowlens/proto";
-import { COLLECTOR_BIN, collectorState, freePort } from "@flowlens/test-harness/collector";
-import { type Spawned, spawnBackground } from "@flowlens/test-harness/pods";
-import { run, sleep } from "@flowlens/test-harness/run";
-import { REPO_ROOT } from "@flowlens/test-harness/topology";
 import * as grpc from "@grpc/grpc-js";
+import { COLLECTOR_BIN, collectorState, freePort } from "./collector.js";
+import { type Spawned, spawnBackground } from "./pods.js";
+import { run, sleep } from "./run.js";
+import { REPO_ROOT } from "./topology.js";
 
 export const RELAY_BIN = resolve(REPO_ROOT, "services/relay/bin/flowlens-relay.js");
 
