@@ -6,7 +6,7 @@
 // Usage: npx vite-node bench/getflows.ts [-- --rates 3000,8000,15000 --seconds 8 --buffer-size 4095]
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { REPO_ROOT } from "../test/harness/topology.ts";
+import { REPO_ROOT } from "@flowlens/test-harness/topology";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { cpuSeconds, pod, runBench, sleep, startBenchCollector, withPods } from "./lib/env.ts";
 

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createFlowStore } from "@flowlens/clickhouse";
-import { startClickHouse } from "../test/harness/clickhouse.ts";
-import { kafkaClient, startKafka } from "../test/harness/kafka.ts";
+import { startClickHouse } from "@flowlens/test-harness/clickhouse";
+import { kafkaClient, startKafka } from "@flowlens/test-harness/kafka";
 import { startIngester } from "../test/ingester/daemon.ts";
 import { flowRecord, syntheticFlow } from "../test/ingester/flows.ts";
 import { fmt, parseFlags, result } from "./lib/args.mjs";

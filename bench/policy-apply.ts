@@ -6,9 +6,9 @@
 // how the size of the policy set weighs on an apply.
 // Usage: npx vite-node bench/policy-apply.ts [-- --applies 100 --load 0]
 import { join } from "node:path";
-import type { Spawned } from "../test/harness/pods.ts";
-import { sleep, waitFor } from "../test/harness/run.ts";
-import { waitForPort } from "../test/harness/traffic.ts";
+import type { Spawned } from "@flowlens/test-harness/pods";
+import { sleep, waitFor } from "@flowlens/test-harness/run";
+import { waitForPort } from "@flowlens/test-harness/traffic";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { runBench } from "./lib/env.ts";
 import {

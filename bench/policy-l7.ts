@@ -3,7 +3,7 @@
 // with some concurrency (bench/lib/http-load.mjs) in one pod, the test HTTP server in the other.
 // Usage: npx vite-node bench/policy-l7.ts [-- --rounds 3 --seconds 5 --concurrency 16]
 import { readFileSync } from "node:fs";
-import { curlGet, startHttpServer } from "../test/harness/traffic.ts";
+import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { cpuSeconds, runBench } from "./lib/env.ts";
 import { b4pod, loadAverage, mean, NAMESPACE, type PolicyCollector, runInPod, startPolicyCollector, withB4Pods } from "./lib/policy-env.ts";

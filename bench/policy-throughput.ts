@@ -8,8 +8,8 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleep, waitFor } from "../test/harness/run.ts";
-import { iperfClient, startIperfServer, tcpConnect, waitForPort } from "../test/harness/traffic.ts";
+import { sleep, waitFor } from "@flowlens/test-harness/run";
+import { iperfClient, startIperfServer, tcpConnect, waitForPort } from "@flowlens/test-harness/traffic";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { enableBpfStats, nsPerRun, tcProgStats } from "./lib/bpf-stats.ts";
 import { cpuSeconds, runBench } from "./lib/env.ts";

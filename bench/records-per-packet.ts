@@ -1,7 +1,7 @@
 // Ring-buffer records per packet under a bulk TCP transfer: iperf3 between two pods with the collector
 // attached; kernel fl_stats packets and records from /metrics before and after.
 // Usage: npx vite-node bench/records-per-packet.ts [-- --bytes 1G]
-import { iperfClient, startIperfServer } from "../test/harness/traffic.ts";
+import { iperfClient, startIperfServer } from "@flowlens/test-harness/traffic";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { pod, runBench, sleep, startBenchCollector, withPods } from "./lib/env.ts";
 

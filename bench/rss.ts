@@ -2,9 +2,9 @@
 // refused connections, as scripts/demo.sh) with one GetFlows --follow client attached.
 // Usage: npx vite-node bench/rss.ts [-- --seconds 60 | --minutes 10] [--sample 5]
 import { resolve } from "node:path";
-import type { Pods } from "../test/harness/pods.ts";
-import { REPO_ROOT } from "../test/harness/topology.ts";
-import { startHttpServer, startTcpSink, startUdpEcho } from "../test/harness/traffic.ts";
+import type { Pods } from "@flowlens/test-harness/pods";
+import { REPO_ROOT } from "@flowlens/test-harness/topology";
+import { startHttpServer, startTcpSink, startUdpEcho } from "@flowlens/test-harness/traffic";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { pod, rssMiB, runBench, sleep, startBenchCollector, withPods } from "./lib/env.ts";
 import { follow } from "./lib/follow-client.mjs";

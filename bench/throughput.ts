@@ -1,7 +1,7 @@
 // Pod-to-pod iperf3 TCP throughput with the collector attached vs detached (no collector process, no
 // programs), alternating in the same run so drift and noisy neighbours hit both sides alike.
 // Usage: npx vite-node bench/throughput.ts [-- --rounds 3 --seconds 5]
-import { iperfClient, startIperfServer } from "../test/harness/traffic.ts";
+import { iperfClient, startIperfServer } from "@flowlens/test-harness/traffic";
 import { fmt, parseFlags, result } from "./lib/args.mjs";
 import { pod, runBench, sleep, startBenchCollector, withPods } from "./lib/env.ts";
 

@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["**/node_modules/**"],
+    // The harness is a workspace of its own (@flowlens/test-harness) that runs its own tests.
+    exclude: ["**/node_modules/**", "harness/**"],
     pool: "forks",
     fileParallelism: false,
     testTimeout: 60_000,

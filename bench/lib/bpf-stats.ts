@@ -2,7 +2,7 @@
 // time the programs themselves spend per packet, which the machine's other load does not blur the
 // way it blurs throughput. Enabling is global; the previous value is restored at exit.
 import { readFileSync, writeFileSync } from "node:fs";
-import { run } from "../../test/harness/run.ts";
+import { run } from "@flowlens/test-harness/run";
 
 const SYSCTL = "/proc/sys/kernel/bpf_stats_enabled";
 

@@ -1,8 +1,8 @@
 // Shared set-up of the kernel benches: "flb" pods from the test harness, the real collector daemon with
 // /metrics, counter scraping and per-process CPU/RSS sampling from /proc. Cleans up on every exit path.
 import { readFileSync } from "node:fs";
-import { type Collector, freePort, startCollector } from "../../test/harness/collector.ts";
-import { createPods, type PodSpec, type Pods } from "../../test/harness/pods.ts";
+import { type Collector, freePort, startCollector } from "@flowlens/test-harness/collector";
+import { createPods, type PodSpec, type Pods } from "@flowlens/test-harness/pods";
 
 /** Each bench has its own "flb*" prefix, so a long rss run survives the others' clean-up. */
 export const PREFIX = "flb";

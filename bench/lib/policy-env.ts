@@ -12,11 +12,11 @@ import {
   grpcServiceDefinition,
   Policies,
 } from "@flowlens/proto";
+import { type Collector, freePort, startCollector } from "@flowlens/test-harness/collector";
+import { createPods, type PodSpec, type Pods } from "@flowlens/test-harness/pods";
+import { waitFor } from "@flowlens/test-harness/run";
+import { REPO_ROOT } from "@flowlens/test-harness/topology";
 import { type Client, credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
-import { type Collector, freePort, startCollector } from "../../test/harness/collector.ts";
-import { createPods, type PodSpec, type Pods } from "../../test/harness/pods.ts";
-import { waitFor } from "../../test/harness/run.ts";
-import { REPO_ROOT } from "../../test/harness/topology.ts";
 
 export const NAMESPACE = "bench";
 export const LIB = resolve(REPO_ROOT, "bench/lib");

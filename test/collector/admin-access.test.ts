@@ -4,13 +4,13 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { type KeyPair, makePki, type TestPki } from "@flowlens/test-harness/certs";
+import { CLI_BIN, type Collector, freePort, runCli, startCollector } from "@flowlens/test-harness/collector";
+import { createPods, endpointsYaml, type Pods } from "@flowlens/test-harness/pods";
+import { type Daemon, startRelay } from "@flowlens/test-harness/relay";
+import { type RunResult, run, waitFor } from "@flowlens/test-harness/run";
+import { ping } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Daemon, startRelay } from "../../services/relay/test/harness.js";
-import { type KeyPair, makePki, type TestPki } from "../harness/certs.js";
-import { CLI_BIN, type Collector, freePort, runCli, startCollector } from "../harness/collector.js";
-import { createPods, endpointsYaml, type Pods } from "../harness/pods.js";
-import { type RunResult, run, waitFor } from "../harness/run.js";
-import { ping } from "../harness/traffic.js";
 
 const NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
 const asNobody = (args: string[], input?: string) =>

@@ -2,13 +2,13 @@
 // exactly CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN (setpriv), it attaches to real pods and
 // serves their flows; with one of them missing it stops at once with one line naming it.
 import { existsSync } from "node:fs";
+import { COLLECTOR_BIN, type Collector, collectorState, startCollector } from "@flowlens/test-harness/collector";
+import { observerClient, waitForFlows } from "@flowlens/test-harness/observer";
+import { createPods, type Pods } from "@flowlens/test-harness/pods";
+import { run, waitFor } from "@flowlens/test-harness/run";
+import { ping } from "@flowlens/test-harness/traffic";
 import { processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_BIN, type Collector, collectorState, startCollector } from "../harness/collector.js";
-import { observerClient, waitForFlows } from "../harness/observer.js";
-import { createPods, type Pods } from "../harness/pods.js";
-import { run, waitFor } from "../harness/run.js";
-import { ping } from "../harness/traffic.js";
 
 const NEEDED = ["bpf", "perfmon", "net_admin", "sys_admin"];
 /** setpriv argv: only these capabilities survive the exec of node (root's set is its bounding set). */

@@ -1,11 +1,12 @@
 // `flowlens observe` against the real collector on real pods: what users type, what they read.
+
+import { CLI_BIN, type Collector, runCli } from "@flowlens/test-harness/collector";
+import { observerClient, waitForFlows } from "@flowlens/test-harness/observer";
+import { type Pods, spawnBackground } from "@flowlens/test-harness/pods";
+import { sleep, waitFor } from "@flowlens/test-harness/run";
+import { podsWithCollector } from "@flowlens/test-harness/suite";
+import { curlGet, ping, startHttpServer, tcpConnect } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_BIN, type Collector, runCli } from "../harness/collector.js";
-import { observerClient, waitForFlows } from "../harness/observer.js";
-import { type Pods, spawnBackground } from "../harness/pods.js";
-import { sleep, waitFor } from "../harness/run.js";
-import { podsWithCollector } from "../harness/suite.js";
-import { curlGet, ping, startHttpServer, tcpConnect } from "../harness/traffic.js";
 
 let pods: Pods;
 let collector: Collector;

@@ -1,12 +1,12 @@
 // Endpoints come from a file (re-read when it changes) and from `flowlens endpoint add|list|delete`;
 // flows name them as soon as they are known. Bad flags fail with one line.
 import { writeFileSync } from "node:fs";
+import { COLLECTOR_BIN, type Collector, collectorState, runCli, startCollector } from "@flowlens/test-harness/collector";
+import { observerClient, waitForFlows } from "@flowlens/test-harness/observer";
+import { createPods, endpointsYaml, type Pods } from "@flowlens/test-harness/pods";
+import { run, waitFor } from "@flowlens/test-harness/run";
+import { ping } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_BIN, type Collector, collectorState, runCli, startCollector } from "../harness/collector.js";
-import { observerClient, waitForFlows } from "../harness/observer.js";
-import { createPods, endpointsYaml, type Pods } from "../harness/pods.js";
-import { run, waitFor } from "../harness/run.js";
-import { ping } from "../harness/traffic.js";
 
 let pods: Pods;
 let collector: Collector;

@@ -1,12 +1,11 @@
 // The collector on real pods: real eBPF in the real kernel, real traffic, read back over the
 // Observer gRPC API exactly as Hubble clients read it.
 import { DropReason, type Flow, FlowEvent, IPVersion, TrafficDirection, Verdict } from "@flowlens/proto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../harness/collector.js";
-import { ext, flowsOf, observerClient, ports, waitForFlows } from "../harness/observer.js";
-import type { Pods } from "../harness/pods.js";
-import { waitFor } from "../harness/run.js";
-import { podsWithCollector } from "../harness/suite.js";
+import type { Collector } from "@flowlens/test-harness/collector";
+import { ext, flowsOf, observerClient, ports, waitForFlows } from "@flowlens/test-harness/observer";
+import type { Pods } from "@flowlens/test-harness/pods";
+import { waitFor } from "@flowlens/test-harness/run";
+import { podsWithCollector } from "@flowlens/test-harness/suite";
 import {
   curlGet,
   hostForUrl,
@@ -17,7 +16,8 @@ import {
   startUdpEcho,
   tcpConnect,
   udpQuery,
-} from "../harness/traffic.js";
+} from "@flowlens/test-harness/traffic";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let pods: Pods;
 let collector: Collector;

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TraceObservationPoint, TrafficDirection } from "@flowlens/proto";
+import { COLLECTOR_BIN, type Collector, collectorState, runCli, startCollector } from "@flowlens/test-harness/collector";
+import { observerClient, waitForFlows } from "@flowlens/test-harness/observer";
+import { createPods, type Pods, spawnBackground } from "@flowlens/test-harness/pods";
+import { waitFor } from "@flowlens/test-harness/run";
+import { ping } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_BIN, type Collector, collectorState, runCli, startCollector } from "../harness/collector.js";
-import { observerClient, waitForFlows } from "../harness/observer.js";
-import { createPods, type Pods, spawnBackground } from "../harness/pods.js";
-import { waitFor } from "../harness/run.js";
-import { ping } from "../harness/traffic.js";
 
 let pods: Pods;
 let collector: Collector;

@@ -1,12 +1,12 @@
 // A client that stops reading is not allowed to stall the node: once the backpressure budget is
 // spent, decoding goes on, the live ring laps that reader, and it is told how much it missed.
 import { LostEventSource } from "@flowlens/proto";
+import type { Collector } from "@flowlens/test-harness/collector";
+import { observerClient } from "@flowlens/test-harness/observer";
+import type { Pods } from "@flowlens/test-harness/pods";
+import { sleep, waitFor } from "@flowlens/test-harness/run";
+import { podsWithCollector } from "@flowlens/test-harness/suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../harness/collector.js";
-import { observerClient } from "../harness/observer.js";
-import type { Pods } from "../harness/pods.js";
-import { sleep, waitFor } from "../harness/run.js";
-import { podsWithCollector } from "../harness/suite.js";
 
 let pods: Pods;
 let collector: Collector;

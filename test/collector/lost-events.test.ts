@@ -1,12 +1,12 @@
 // Losses are counted, never silent: a tiny kernel ring buffer that overflows must show up as
 // LostEvent in the stream and in ServerStatus; a reader lapped by the live ring is told too.
 import { LostEventSource } from "@flowlens/proto";
+import { type Collector, freePort } from "@flowlens/test-harness/collector";
+import { flowsOf, observerClient } from "@flowlens/test-harness/observer";
+import type { Pods } from "@flowlens/test-harness/pods";
+import { waitFor } from "@flowlens/test-harness/run";
+import { podsWithCollector } from "@flowlens/test-harness/suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, freePort } from "../harness/collector.js";
-import { flowsOf, observerClient } from "../harness/observer.js";
-import type { Pods } from "../harness/pods.js";
-import { waitFor } from "../harness/run.js";
-import { podsWithCollector } from "../harness/suite.js";
 
 let pods: Pods;
 let collector: Collector;

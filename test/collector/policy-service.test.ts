@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ApplyPoliciesRequestSchema, type ApplyPoliciesResponse, grpcServiceDefinition, Policies } from "@flowlens/proto";
+import { COLLECTOR_BIN, type Collector, freePort, runCli, startCollector } from "@flowlens/test-harness/collector";
+import { createPods, type Pods, type Spawned } from "@flowlens/test-harness/pods";
+import { run, waitFor } from "@flowlens/test-harness/run";
+import { curlGet, startHttpServer, tcpConnect } from "@flowlens/test-harness/traffic";
 import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_BIN, type Collector, freePort, runCli, startCollector } from "../harness/collector.js";
-import { createPods, type Pods, type Spawned } from "../harness/pods.js";
-import { run, waitFor } from "../harness/run.js";
-import { curlGet, startHttpServer, tcpConnect } from "../harness/traffic.js";
 
 const PIN = `/sys/fs/bpf/h4c-${process.pid}`;
 let state: string;

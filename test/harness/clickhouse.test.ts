@@ -1,7 +1,7 @@
 // The ClickHouse harness: a real server starts, takes the schema and rows, and keeps its data across stop/start.
 import { createFlowStore, type FlowStore } from "@flowlens/clickhouse";
+import { testFlow } from "@flowlens/clickhouse/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testFlow } from "../../packages/clickhouse/src/testkit.js";
 import { type ClickHouseServer, startClickHouse } from "./clickhouse.js";
 
 describe("clickhouse harness", () => {

@@ -1,12 +1,13 @@
 // The real `hubble` CLI (cilium v1.20.2, built from the Go module proxy) against a Flowlens collector on
 // real pods: observe in every output format, server-side filters, status and list, and the same flows as
 // `flowlens observe`.
+
+import { type Collector, runCli, startCollector } from "@flowlens/test-harness/collector";
+import { flowsOf, observerClient, ports } from "@flowlens/test-harness/observer";
+import { createPods, type Pods, type Spawned, spawnBackground } from "@flowlens/test-harness/pods";
+import { sleep, waitFor } from "@flowlens/test-harness/run";
+import { curlGet, ping, startHttpServer, tcpConnect } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, runCli, startCollector } from "../harness/collector.js";
-import { flowsOf, observerClient, ports } from "../harness/observer.js";
-import { createPods, type Pods, type Spawned, spawnBackground } from "../harness/pods.js";
-import { sleep, waitFor } from "../harness/run.js";
-import { curlGet, ping, startHttpServer, tcpConnect } from "../harness/traffic.js";
 import { hubbleOk, jsonLines, requireHubble, runHubble } from "./hubble.js";
 
 /** The parts of a flow in proto3 JSON (proto field names) that these tests read. */

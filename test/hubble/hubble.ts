@@ -1,8 +1,8 @@
 // Locates and runs the real `hubble` CLI (built by scripts/install-hubble.sh) for end-to-end tests.
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
-import { type RunResult, run } from "../harness/run.js";
-import { REPO_ROOT } from "../harness/topology.js";
+import { type RunResult, run } from "@flowlens/test-harness/run";
+import { REPO_ROOT } from "@flowlens/test-harness/topology";
 
 export const HUBBLE_BIN = process.env.HUBBLE_BIN ?? resolve(REPO_ROOT, ".cache/bin/hubble");
 

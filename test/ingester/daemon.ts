@@ -1,8 +1,8 @@
 // Runs bin/flowlens-ingester as a child process for a suite (so it can be SIGKILLed) and reads its /metrics.
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { freePort } from "../harness/collector.js";
-import { REPO_ROOT } from "../harness/topology.js";
+import { freePort } from "@flowlens/test-harness/collector";
+import { REPO_ROOT } from "@flowlens/test-harness/topology";
 
 export const INGESTER_BIN = resolve(REPO_ROOT, "services/ingester/bin/flowlens-ingester.js");
 

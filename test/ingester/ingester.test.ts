@@ -1,11 +1,11 @@
 // flowlens-ingester against a real Kafka broker and a real ClickHouse server: exact counts, dead letters,
 // SIGKILL and restart, ClickHouse down under load, retention, migrate twice.
 import { createFlowStore, type FlowStore, sql } from "@flowlens/clickhouse";
+import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
+import { type KafkaServer, kafkaClient, readRecords, startKafka } from "@flowlens/test-harness/kafka";
+import { run } from "@flowlens/test-harness/run";
 import type { Producer } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ClickHouseServer, startClickHouse } from "../harness/clickhouse.js";
-import { type KafkaServer, kafkaClient, readRecords, startKafka } from "../harness/kafka.js";
-import { run } from "../harness/run.js";
 import { INGESTER_BIN, type IngesterProcess, startIngester, waitFor } from "./daemon.js";
 import { flowRecord, syntheticFlow } from "./flows.js";
 

@@ -3,11 +3,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { collectorState, PIN_RECORDS_DIR, TEST_PIN_PREFIX } from "@flowlens/test-harness/collector";
+import { run } from "@flowlens/test-harness/run";
+import { REPO_ROOT } from "@flowlens/test-harness/topology";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_PIN_PATH, DEFAULT_STATE_DIR } from "../../services/collector/dist/config.js";
-import { collectorState, PIN_RECORDS_DIR, TEST_PIN_PREFIX } from "../harness/collector.js";
-import { run } from "../harness/run.js";
-import { REPO_ROOT } from "../harness/topology.js";
 import { isTestFile, PRODUCTION_PATH, productionPathHits } from "./production-paths.js";
 
 /** A pid that is certainly not running: a child that already exited. */

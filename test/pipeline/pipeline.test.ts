@@ -2,16 +2,16 @@
 // ingester → ClickHouse. A known number of connections must arrive exactly once, with the
 // 5-tuples, pods and verdicts the live API showed.
 import { createClient } from "@clickhouse/client";
+import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
+import type { Collector } from "@flowlens/test-harness/collector";
+import { type KafkaServer, startKafka } from "@flowlens/test-harness/kafka";
+import { observerClient, ports, waitForFlows } from "@flowlens/test-harness/observer";
+import type { Pods } from "@flowlens/test-harness/pods";
+import { startRelay } from "@flowlens/test-harness/relay";
+import { waitFor } from "@flowlens/test-harness/run";
+import { podsWithCollector } from "@flowlens/test-harness/suite";
+import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRelay } from "../../services/relay/test/harness.js";
-import { type ClickHouseServer, startClickHouse } from "../harness/clickhouse.js";
-import type { Collector } from "../harness/collector.js";
-import { type KafkaServer, startKafka } from "../harness/kafka.js";
-import { observerClient, ports, waitForFlows } from "../harness/observer.js";
-import type { Pods } from "../harness/pods.js";
-import { waitFor } from "../harness/run.js";
-import { podsWithCollector } from "../harness/suite.js";
-import { curlGet, startHttpServer } from "../harness/traffic.js";
 import { type IngesterProcess, startIngester } from "../ingester/daemon.js";
 
 const CONNECTIONS = 25;

@@ -1,7 +1,8 @@
 // Audit mode, per policy (annotation flowlens.io/audit-mode) and global (collector flag
 // --policy-audit-mode): would-be drops pass — at L3/L4 and at L7 — and their flows say AUDIT.
+
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../harness/run.js";
 import { cnp, type JsonFlow, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const AUDIT = '  annotations:\n    flowlens.io/audit-mode: "true"\n';

@@ -4,9 +4,9 @@
 // documents next to the bad ones (a directory, stdin).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CLI_BIN } from "@flowlens/test-harness/collector";
+import { run } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_BIN } from "../harness/collector.js";
-import { run } from "../harness/run.js";
 import { cnp, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const BASELINE = cnp(

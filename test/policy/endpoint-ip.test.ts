@@ -2,9 +2,10 @@
 // moves to a new address and is re-registered with `flowlens endpoint add`; then app3 takes app2's
 // old address. app2 still gets in from its new address, and app3 stays out from the old one — the
 // kernel's IP -> identity map follows the endpoints without reloading anything.
+
+import { endpointsYaml } from "@flowlens/test-harness/pods";
+import { run, waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endpointsYaml } from "../harness/pods.js";
-import { run, waitFor } from "../harness/run.js";
 import { cnp, type PolicySuite, policySuite } from "./lib/suite.js";
 
 let s: PolicySuite;

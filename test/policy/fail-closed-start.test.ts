@@ -5,11 +5,11 @@
 // policy (or the fixed file) recovers: SERVING again and the maps follow the new policy.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freePort } from "@flowlens/test-harness/collector";
+import { healthOf } from "@flowlens/test-harness/health";
+import { endpointsYaml } from "@flowlens/test-harness/pods";
+import { sleep, waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../harness/collector.js";
-import { healthOf } from "../harness/health.js";
-import { endpointsYaml } from "../harness/pods.js";
-import { sleep, waitFor } from "../harness/run.js";
 import { cnp, epochMs, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const POLICIES = "flowlens.Policies";

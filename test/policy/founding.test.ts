@@ -4,8 +4,8 @@
 // decision is visible with `flowlens observe`.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../harness/run.js";
 import { cnp, epochMs, type PolicySuite, policySuite } from "./lib/suite.js";
 
 // The demo's own policy file, so what the quick start shows is what this suite checks.

@@ -5,9 +5,9 @@
 // arrive and come back (IPv4 and IPv6). Packets are crafted with scapy (test/policy/lib/frag.py).
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@flowlens/test-harness/collector";
+import { run, waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../harness/collector.js";
-import { run, waitFor } from "../harness/run.js";
 import { cnp, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const FRAG_PY = fileURLToPath(new URL("./lib/frag.py", import.meta.url));

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Collector, runCli, startCollector } from "@flowlens/test-harness/collector";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, runCli, startCollector } from "../harness/collector.js";
 import { cnp } from "./lib/suite.js";
 
 let collector: Collector;

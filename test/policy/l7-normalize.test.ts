@@ -3,8 +3,9 @@
 // /public/%2e%2e/restricted and /public//../restricted are denied; an allowed request reaches the
 // server with its normalized path; an ambiguous one is refused with 400; each is an L7 flow.
 // (services/l7proxy/test/bypass.test.ts has the full table against a server that resolves paths.)
+
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../harness/run.js";
 import { cnp, type JsonFlow, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const PUBLIC_ONLY = cnp(

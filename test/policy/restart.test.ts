@@ -2,8 +2,9 @@
 // L7 proxy (a process of its own) go on enforcing — app2's L7-checked GET /public keeps working,
 // GET /restricted keeps getting 403, app3 stays dropped — and a collector restarted on the same pin
 // path and state dir adopts all of it with no gap, lists the policies and reports flows again.
+
+import { sleep, waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, waitFor } from "../harness/run.js";
 import type { Attempt } from "./lib/agent.js";
 import { cnp, epochMs, type JsonFlow, type PolicySuite, policySuite } from "./lib/suite.js";
 

@@ -2,8 +2,9 @@
 // deny per direction, deny beats allow, CIDR egress with except to addresses outside the pods (a
 // "world" namespace), the entities world/host/all (and Cilium's allow-localhost), and port ranges
 // at their edges in both directions.
+
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../harness/run.js";
 import { cnp, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const WORLD_IN = "198.51.100.10";

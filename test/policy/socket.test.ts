@@ -3,9 +3,9 @@
 // system call itself: connect() and a UDP send fail with EPERM at once, no packet is built. A
 // process of the same pod outside that cgroup is still stopped in tc (its SYN is dropped).
 import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { waitFor } from "../harness/run.js";
 import { cnp, type PolicySuite, policySuite } from "./lib/suite.js";
 
 const CG = `/sys/fs/cgroup/unified/p4c-${process.pid}`;

@@ -14,8 +14,8 @@ import {
   policyCaseWorldAddresses,
   tracePolicyCase,
 } from "@flowlens/policy";
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../harness/run.js";
 import { type PolicySuite, policySuite } from "./lib/suite.js";
 
 const PODS: Record<string, string> = { "default/app1": "app1", "default/app2": "app2", "default/app3": "app3", "other/app2": "app2o" };

@@ -4,8 +4,8 @@
 // rules; the measured switch time (first connection from which on all follow them, relative to
 // the return) is printed. The same for an HTTP rule change on an L7 port.
 import { writeFileSync } from "node:fs";
+import { sleep } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../harness/run.js";
 import type { Attempt } from "./lib/agent.js";
 import { cnp, epochMs, type PolicySuite, policySuite } from "./lib/suite.js";
 

@@ -1,7 +1,7 @@
 // The store against a real ClickHouse server (Debian's 18.16 here): migration, inserts, dedup, rollup, retention.
 import { FlowEvent, Verdict } from "@flowlens/proto";
+import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type ClickHouseServer, startClickHouse } from "../../../test/harness/clickhouse.js";
 import { type FlowRow, flowToRow } from "./rows.js";
 import { literal, sql } from "./sql.js";
 import { createFlowStore, type FlowStore } from "./store.js";

@@ -1,6 +1,9 @@
 // Port ranges as bit prefixes of the 16-bit port (the LPM key holds dport in network byte order,
 // so a prefix of n bits is the ports sharing their n high bits).
 
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
 export interface PortPrefix {
   /** First port of the block (its low 16 - len bits are zero). */
   port: number;

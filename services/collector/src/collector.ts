@@ -1,20 +1,22 @@
 // Wires the collector together: endpoints -> datapath, ring-buffer records -> live ring,
 // live ring -> Observer API. Takes its dependencies; only index.ts reads flags and opens sockets.
-import type { L7HttpEvent } from "@flowlens/l7proxy";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
 import type { Flow } from "@flowlens/proto";
 import { wallNsToMono } from "./clock/monotonic.js";
 import type { DatapathStats } from "./datapath/datapath.js";
 import { RecordDecoder, type RingEntry } from "./datapath/decoder.js";
+import type { PolicyRules } from "./datapath/decoder-hooks.js";
 import { type LostEntry, LostSource } from "./datapath/lost.js";
 import { type Endpoint, EndpointRegistry } from "./endpoints/registry.js";
 import { DecodeBackpressure } from "./flows/backpressure.js";
 import type { FlowEntry } from "./flows/entry.js";
-import { FlowFactsBuilder } from "./flows/facts.js";
+import { FlowFactsBuilder } from "./flows/facts-builder.js";
 import { FlowView } from "./flows/flow-view.js";
 import type { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { LiveRing } from "./flows/ring.js";
-import { L7Event } from "./policy/l7-flows.js";
-import type { ObserverState } from "./server/observer.js";
+import { RuleTable } from "./flows/rule-table.js";
+import { L7Event } from "./policy/verdict-flows/l7-flows.js";
+import type { ObserverState } from "./server/observer-state.js";
 
 /** What the collector needs of the kernel side (the real one is Datapath; tests may fake it). */
 export interface DatapathPort {
@@ -57,6 +59,7 @@ export class Collector {
   /** Streams waiting on their clients may hold back decoding, within a budget. */
   readonly backpressure = new DecodeBackpressure();
   private datapath?: DatapathPort;
+  private policy?: PolicyRules;
   /** Endpoints whose interface could not be attached, by namespace/name, with the reason. */
   readonly attachErrors = new Map<string, string>();
   /** Events lost since start, by LostSource. */
@@ -66,7 +69,12 @@ export class Collector {
 
   constructor(readonly deps: CollectorDeps) {
     this.ring = new LiveRing<RingEntry>(deps.bufferSize);
-    this.decoder = new RecordDecoder(this.ring);
+    // tc drops on an endpoint's veth are our policy drops: kfree_skb reports them as TC_INGRESS/TC_EGRESS.
+    const tcDrops = tcDropReasons(deps.dropReasons);
+    this.decoder = new RecordDecoder(this.ring, {
+      rulesAt: (tsNs) => this.rulesAt(tsNs),
+      isPolicyDrop: (reason, ifindex) => tcDrops.has(reason) && deps.registry.byInterface(ifindex) !== undefined,
+    });
     const facts = new FlowFactsBuilder({
       nodeName: deps.nodeName,
       registry: deps.registry,
@@ -76,9 +84,6 @@ export class Collector {
       ifname: deps.ifname,
     });
     this.flows = new FlowView(facts, deps.nodeName);
-    // tc drops on an endpoint's veth are our policy drops: kfree_skb reports them as TC_INGRESS/TC_EGRESS.
-    const tcDrops = tcDropReasons(deps.dropReasons);
-    this.decoder.isPolicyDrop = (reason, ifindex) => tcDrops.has(reason) && deps.registry.byInterface(ifindex) !== undefined;
     this.rateTimer = setInterval(() => this.sampleRate(), 5000);
     this.rateTimer.unref();
   }
@@ -96,10 +101,20 @@ export class Collector {
     });
   }
 
+  /** Verdict records and L7 events are read against the rule tables of `policy` from now on. */
+  usePolicy(policy: PolicyRules): void {
+    this.policy = policy;
+  }
+
+  /** The rule table in force at `tsNs`: none until a policy engine is in use. */
+  rulesAt(tsNs: number): RuleTable {
+    return this.policy?.rulesAt(tsNs) ?? RuleTable.EMPTY;
+  }
+
   /** An HTTP request or response the L7 proxy checked: an L7 flow, counted in policy_verdicts_total. */
   pushL7(e: L7HttpEvent): void {
     const tsNs = wallNsToMono(e.time);
-    this.ring.push(new L7Event(tsNs, e, this.decoder.rulesAt(tsNs)), tsNs);
+    this.ring.push(new L7Event(tsNs, e, this.rulesAt(tsNs)), tsNs);
     this.ring.notify();
     if (e.type === "REQUEST") this.decoder.verdicts.verdict("ingress", "l7/http", e.verdict.toLowerCase());
   }

@@ -35,11 +35,11 @@ import { EndpointsFile, reconcile } from "./endpoints/source.js";
 import { KernelDropReasons } from "./flows/kernel-drop-reasons.js";
 import { createMetrics } from "./metrics.js";
 import { canonicalIp } from "./net/ip.js";
-import { cgroupIdOf, PolicyEngine } from "./policy/engine.js";
-import { L7Supervisor } from "./policy/l7-supervisor.js";
-import { PolicyMaps } from "./policy/maps.js";
-import { PolicyFiles } from "./policy/policy-files.js";
-import { PolicyStore } from "./policy/store.js";
+import { cgroupIdOf, PolicyEngine } from "./policy/engine/engine.js";
+import { PolicyFiles } from "./policy/engine/policy-files.js";
+import { PolicyStore } from "./policy/engine/store.js";
+import { L7Supervisor } from "./policy/l7/l7-supervisor.js";
+import { PolicyMaps } from "./policy/maps/maps.js";
 import { requireAdmin } from "./server/admin-access.js";
 import { AdminDenials } from "./server/admin-denials.js";
 import { serveAdminSocket } from "./server/admin-server.js";
@@ -132,7 +132,7 @@ async function main({ cfg, log, version: VERSION }: Daemon<CollectorConfig>): Pr
     l7,
     cgroupId: (path) => cgroupIdOf(path, cgroupRoot),
   });
-  collector.decoder.rulesAt = (tsNs) => engine.rules.at(tsNs);
+  collector.usePolicy(engine);
   const store = new PolicyStore({ dir: join(cfg.stateDir, "policies"), installer: engine, log });
   collector.useDatapath(datapath);
   // Endpoints that left while no collector ran: their entries and kept filters go once every

@@ -5,270 +5,11 @@
 // message fields once — and gives up (undefined) on anything else, so the caller takes the
 // protobuf-es path for those: decoding errors, schema violations and dead-letter reasons stay exactly
 // what they were. A test compares it with flowToRow(fromBinary(...)) over a corpus of flows.
-import { isUtf8 } from "node:buffer";
 import { isIP } from "node:net";
-import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { dateTimeFromSeconds, type FlowRow, flowEnumNames as names, TCP_FLAG_NAMES, workloadOf } from "@flowlens/clickhouse";
 import { FlowExtensionSchema, FlowSchema } from "@flowlens/proto";
-
-/** Thrown inside the reader: the record is not one this fast path answers for. */
-class GiveUp extends Error {}
-const GIVE_UP = new GiveUp("not for the fast path");
-
-const VARINT = 0;
-const BIT64 = 1;
-const LEN = 2;
-const BIT32 = 5;
-const RECURSION_LIMIT = 100; // protobuf-es' default
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-// Buffer's native Latin-1 slice (undocumented, in every Node release): for ASCII it is the UTF-8 text.
-const latin1 = (b: Buffer, from: number, to: number): string =>
-  (b as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(from, to);
-
-/** A cursor over one message's bytes; `end` is the current message's end. */
-class Reader {
-  pos = 0;
-  end = 0;
-  /** The last varint64's halves (unsigned 32-bit each). */
-  lo = 0;
-  hi = 0;
-  constructor(readonly buf: Buffer) {
-    this.end = buf.length;
-  }
-
-  /** A varint of up to 10 bytes (protobuf's varint64 algorithm); sets lo/hi. */
-  varint(): void {
-    const b = this.buf;
-    let lo = 0;
-    let hi = 0;
-    let x: number;
-    for (let shift = 0; shift < 28; shift += 7) {
-      x = b[this.pos++];
-      lo |= (x & 0x7f) << shift;
-      if ((x & 0x80) === 0) {
-        this.done(lo, 0);
-        return;
-      }
-    }
-    x = b[this.pos++];
-    lo |= (x & 0x0f) << 28;
-    hi = (x & 0x70) >> 4;
-    if ((x & 0x80) === 0) {
-      this.done(lo, hi);
-      return;
-    }
-    for (let shift = 3; shift <= 31; shift += 7) {
-      x = b[this.pos++];
-      hi |= (x & 0x7f) << shift;
-      if ((x & 0x80) === 0) {
-        this.done(lo, hi);
-        return;
-      }
-    }
-    throw GIVE_UP;
-  }
-
-  private done(lo: number, hi: number): void {
-    if (this.pos > this.end) throw GIVE_UP;
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
-  }
-
-  /** A field tag as protobuf-es reads one: at most 5 bytes, within 32 bits, field number > 0. */
-  tag(): number {
-    const start = this.pos;
-    this.varint();
-    const n = this.pos - start;
-    if (n > 5 || (n === 5 && this.buf[this.pos - 1] > 0x0f) || this.lo >>> 3 === 0) throw GIVE_UP;
-    return this.lo;
-  }
-
-  uint32(): number {
-    this.varint();
-    return this.lo;
-  }
-
-  int32(): number {
-    this.varint();
-    return this.lo | 0;
-  }
-
-  bool(): boolean {
-    this.varint();
-    return this.lo !== 0 || this.hi !== 0;
-  }
-
-  /** An unsigned 64-bit varint as a number (rounded as Number(bigint) rounds). */
-  uint64(): number {
-    this.varint();
-    return this.hi * 4294967296 + this.lo;
-  }
-
-  /** The length of a length-delimited field; moves nothing past it. */
-  length(): number {
-    const start = this.pos;
-    this.varint();
-    if (this.pos - start > 5 || this.hi !== 0) throw GIVE_UP;
-    if (this.pos + this.lo > this.end) throw GIVE_UP;
-    return this.lo;
-  }
-
-  string(): string {
-    const n = this.length();
-    const b = this.buf;
-    const from = this.pos;
-    this.pos += n;
-    let ascii = true;
-    for (let i = from; i < from + n; i++)
-      if (b[i] > 0x7f) {
-        ascii = false;
-        break;
-      }
-    if (ascii) return n === 0 ? "" : latin1(b, from, from + n);
-    try {
-      return strictUtf8.decode(b.subarray(from, from + n));
-    } catch {
-      throw GIVE_UP;
-    }
-  }
-
-  /** Skips a string field, checking that it is UTF-8 as protobuf-es would decode it. */
-  skipString(): void {
-    const n = this.length();
-    const b = this.buf;
-    const from = this.pos;
-    this.pos += n;
-    for (let i = from; i < from + n; i++)
-      if (b[i] > 0x7f) {
-        if (!isUtf8(b.subarray(from, from + n))) throw GIVE_UP;
-        return;
-      }
-  }
-
-  /** Enters a length-delimited message; returns the end to restore with leave(). */
-  enter(): number {
-    const n = this.length();
-    const outer = this.end;
-    this.end = this.pos + n;
-    return outer;
-  }
-
-  leave(outer: number): void {
-    if (this.pos !== this.end) throw GIVE_UP;
-    this.end = outer;
-  }
-
-  /** Skips an unknown field (groups and invalid wire types are not for the fast path). */
-  skip(wt: number): void {
-    if (wt === VARINT) this.varint();
-    else if (wt === LEN) {
-      const n = this.length(); // before `this.pos +=` reads pos
-      this.pos += n;
-    } else if (wt === BIT64) this.pos += 8;
-    else if (wt === BIT32) this.pos += 4;
-    else throw GIVE_UP;
-    if (this.pos > this.end) throw GIVE_UP;
-  }
-}
-
-// Fields the fast path does not read are still checked against their declaration, so a record
-// protobuf-es would refuse is never stored by this path.
-const byNumber = new WeakMap<DescMessage, Map<number, DescField>>();
-function fieldOf(desc: DescMessage, no: number): DescField | undefined {
-  let m = byNumber.get(desc);
-  if (!m) {
-    m = new Map(desc.fields.map((f) => [f.number, f]));
-    byNumber.set(desc, m);
-  }
-  return m.get(no);
-}
-
-function scalarWireType(t: ScalarType): number {
-  switch (t) {
-    case ScalarType.STRING:
-    case ScalarType.BYTES:
-      return LEN;
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return BIT64;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return BIT32;
-    default:
-      return VARINT;
-  }
-}
-
-function checkScalar(r: Reader, t: ScalarType, wt: number): void {
-  if (wt !== scalarWireType(t)) throw GIVE_UP;
-  if (t === ScalarType.STRING) r.skipString();
-  else r.skip(wt);
-}
-
-function checkMessage(r: Reader, desc: DescMessage, depth: number): void {
-  if (depth > RECURSION_LIMIT) throw GIVE_UP;
-  const outer = r.enter();
-  while (r.pos < r.end) {
-    const tag = r.tag();
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    const f = fieldOf(desc, no);
-    if (f) checkField(r, f, wt, depth);
-    else r.skip(wt);
-  }
-  r.leave(outer);
-}
-
-/** Reads past a declared field the row does not use, checking it as protobuf-es would read it. */
-function checkField(r: Reader, f: DescField, wt: number, depth: number): void {
-  switch (f.fieldKind) {
-    case "scalar":
-      checkScalar(r, f.scalar, wt);
-      return;
-    case "enum":
-      if (wt !== VARINT) throw GIVE_UP;
-      r.skip(wt);
-      return;
-    case "message":
-      if (wt !== LEN || f.delimitedEncoding) throw GIVE_UP;
-      checkMessage(r, f.message, depth + 1);
-      return;
-    case "list":
-      if (f.listKind === "message") {
-        if (wt !== LEN || f.delimitedEncoding) throw GIVE_UP;
-        checkMessage(r, f.message, depth + 1);
-        return;
-      }
-      {
-        const t = f.listKind === "enum" ? ScalarType.INT32 : f.scalar;
-        const elementWt = scalarWireType(t);
-        if (wt === LEN && elementWt !== LEN) {
-          const outer = r.enter(); // packed
-          while (r.pos < r.end) r.skip(elementWt);
-          r.leave(outer);
-          return;
-        }
-        checkScalar(r, t, wt);
-        return;
-      }
-    default:
-      throw GIVE_UP; // maps: none in flow.Flow
-  }
-}
-
-/** Reads a field the row does not use, or an unknown one. */
-function other(r: Reader, desc: DescMessage, no: number, wt: number, depth: number): void {
-  const f = fieldOf(desc, no);
-  if (f) checkField(r, f, wt, depth);
-  else r.skip(wt);
-}
-
-function expect(wt: number, want: number): void {
-  if (wt !== want) throw GIVE_UP;
-}
+import { expect, GIVE_UP, GiveUp, LEN, other, Reader, VARINT } from "./wire-reader.js";
 
 /** What the row takes from one Endpoint. */
 interface EndpointPart {
@@ -350,310 +91,370 @@ export function wireRow(value: Uint8Array): WireRow | undefined {
   }
 }
 
+/** What read() gathers from one record's fields before they become a row. */
+class RowParts {
+  seconds = 0;
+  nanos = 0;
+  hasTime = false;
+  uuid = "";
+  nodeName = "";
+  verdict = 0;
+  dropReason = 0;
+  type = 0;
+  point = 0;
+  direction = 0;
+  ipVersion = -1;
+  srcIp = "";
+  dstIp = "";
+  protocol = "";
+  srcPort = 0;
+  dstPort = 0;
+  icmpType = 0;
+  icmpCode = 0;
+  readonly tcpFlags: string[] = [];
+  src: EndpointPart | undefined = undefined;
+  dst: EndpointPart | undefined = undefined;
+  isReply = -1;
+  iface = "";
+  hasL7 = false;
+  l7Type = 0;
+  l7Latency = 0;
+  httpMethod = "";
+  httpUrl = "";
+  httpCode = 0;
+  httpProtocol = "";
+  dnsQuery = "";
+  dnsRcode = 0;
+  readonly dnsQtypes: string[] = [];
+  kafkaTopic = "";
+  kafkaApiKey = "";
+  packets = 0;
+  bytes = 0;
+  rtt = 0;
+  retransmits = 0;
+  readonly flowEvents: string[] = [];
+  kernelDrop = "";
+  pid = 0;
+  comm = "";
+  /** Singular message fields read so far, a bit each (a repeat would merge: not for the fast path). */
+  private seen = 0;
+
+  once(bit: number): void {
+    if (this.seen & bit) throw GIVE_UP;
+    this.seen |= bit;
+  }
+}
+
+// Bits of RowParts.once, one per singular message field of flow.Flow the row reads.
+const ONCE = { time: 1, ip: 2, l4: 4, tcpFlags: 8, source: 16, destination: 32, l7: 64, isReply: 128, iface: 256, extensions: 512 };
+
+/** flow.Flow, field by field: the ones the row uses go to `p`, the others are checked and skipped. */
 function read(input: Uint8Array): WireRow {
   const value = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const r = new Reader(value);
-  let seconds = 0;
-  let nanos = 0;
-  let hasTime = false;
-  let uuid = "";
-  let nodeName = "";
-  let verdict = 0;
-  let dropReason = 0;
-  let type = 0;
-  let point = 0;
-  let direction = 0;
-  let ipVersion = -1;
-  let srcIp = "";
-  let dstIp = "";
-  let protocol = "";
-  let srcPort = 0;
-  let dstPort = 0;
-  let icmpType = 0;
-  let icmpCode = 0;
-  const tcpFlags: string[] = [];
-  let src: EndpointPart | undefined;
-  let dst: EndpointPart | undefined;
-  let isReply = -1;
-  let iface = "";
-  let hasL7 = false;
-  let l7Type = 0;
-  let l7Latency = 0;
-  let httpMethod = "";
-  let httpUrl = "";
-  let httpCode = 0;
-  let httpProtocol = "";
-  let dnsQuery = "";
-  let dnsRcode = 0;
-  const dnsQtypes: string[] = [];
-  let kafkaTopic = "";
-  let kafkaApiKey = "";
-  let packets = 0;
-  let bytes = 0;
-  let rtt = 0;
-  let retransmits = 0;
-  const flowEvents: string[] = [];
-  let kernelDrop = "";
-  let pid = 0;
-  let comm = "";
-  let seen = 0; // singular message fields read so far (a repeat would merge: not for the fast path)
-  const once = (bit: number) => {
-    if (seen & bit) throw GIVE_UP;
-    seen |= bit;
-  };
-
+  const p = new RowParts();
   while (r.pos < r.end) {
     const tag = r.tag();
     const no = tag >>> 3;
     const wt = tag & 7;
     switch (no) {
-      case 1: {
+      case 1:
         expect(wt, LEN);
-        once(1);
-        hasTime = true;
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === 0x08) {
-            r.varint();
-            // int64: negative or beyond 2^53 only matters to the schema check, which refuses both
-            seconds = r.hi & 0x80000000 ? -1 : r.hi * 4294967296 + r.lo;
-          } else if (t === 0x10) nanos = r.int32();
-          else other(r, TIMESTAMP, t >>> 3, t & 7, 2);
-        }
-        r.leave(o);
+        p.once(ONCE.time);
+        readTime(r, p);
         break;
-      }
       case 34:
         expect(wt, LEN);
-        uuid = r.string();
+        p.uuid = r.string();
         break;
       case 2:
         expect(wt, VARINT);
-        verdict = r.int32();
+        p.verdict = r.int32();
         break;
-      case 5: {
+      case 5:
         expect(wt, LEN);
-        once(2);
-        ipVersion = 0;
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === 0x0a) srcIp = r.string();
-          else if (t === 0x12) dstIp = r.string();
-          else if (t === 0x18) ipVersion = r.int32();
-          else other(r, IP, t >>> 3, t & 7, 2);
-        }
-        r.leave(o);
+        p.once(ONCE.ip);
+        readIp(r, p);
         break;
-      }
-      case 6: {
+      case 6:
         expect(wt, LEN);
-        once(4);
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          const c = t >>> 3;
-          if (c >= 1 && c <= 5) {
-            expect(t & 7, LEN);
-            if (protocol !== "") throw GIVE_UP; // a second oneof member replaces the first: not here
-            protocol = L4_CASES[c];
-            const o2 = r.enter();
-            while (r.pos < r.end) {
-              const u = r.tag();
-              if (c === 3 || c === 4) {
-                if (u === 0x08) icmpType = r.uint32();
-                else if (u === 0x10) icmpCode = r.uint32();
-                else other(r, ICMP4, u >>> 3, u & 7, 3);
-              } else if (u === 0x08) srcPort = r.uint32();
-              else if (u === 0x10) dstPort = r.uint32();
-              else if (c === 1 && u === 0x1a) {
-                if (tcpFlags.length || seen & 8) throw GIVE_UP;
-                seen |= 8;
-                const flags = new Array<boolean>(10).fill(false);
-                const o3 = r.enter();
-                while (r.pos < r.end) {
-                  const v = r.tag();
-                  const fno = v >>> 3;
-                  if (fno >= 1 && fno <= 9 && (v & 7) === VARINT) flags[fno] = r.bool();
-                  else other(r, TCP_FLAGS, fno, v & 7, 4);
-                }
-                r.leave(o3);
-                // TCPFlags field numbers: FIN 1, SYN 2, RST 3, PSH 4, ACK 5, URG 6, ECE 7, CWR 8, NS 9
-                for (const name of TCP_FLAG_NAMES) if (flags[TCP_FLAG_NUMBER[name]]) tcpFlags.push(name);
-              } else other(r, c === 1 ? TCP : UDP, u >>> 3, u & 7, 3);
-            }
-            r.leave(o2);
-          } else other(r, LAYER4, c, t & 7, 2);
-        }
-        r.leave(o);
+        p.once(ONCE.l4);
+        readLayer4(r, p);
         break;
-      }
       case 8:
         expect(wt, LEN);
-        once(16);
-        src = endpoint(r, 1);
+        p.once(ONCE.source);
+        p.src = endpoint(r, 1);
         break;
       case 9:
         expect(wt, LEN);
-        once(32);
-        dst = endpoint(r, 1);
+        p.once(ONCE.destination);
+        p.dst = endpoint(r, 1);
         break;
       case 10:
         expect(wt, VARINT);
-        type = r.int32();
+        p.type = r.int32();
         break;
       case 11:
         expect(wt, LEN);
-        nodeName = r.string();
+        p.nodeName = r.string();
         break;
-      case 15: {
+      case 15:
         expect(wt, LEN);
-        once(64);
-        hasL7 = true;
-        let record = 0;
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          const c = t >>> 3;
-          if (t === 0x08) l7Type = r.int32();
-          else if (t === 0x10) l7Latency = r.uint64();
-          else if (c >= 100 && c <= 102) {
-            expect(t & 7, LEN);
-            if (record !== 0) throw GIVE_UP;
-            record = c;
-            const o2 = r.enter();
-            while (r.pos < r.end) {
-              const u = r.tag();
-              if (c === 100) {
-                if (u === 0x0a) dnsQuery = r.string();
-                else if (u === 0x30) dnsRcode = r.uint32();
-                else if (u === 0x3a) dnsQtypes.push(r.string());
-                else other(r, DNS, u >>> 3, u & 7, 3);
-              } else if (c === 101) {
-                if (u === 0x08) httpCode = r.uint32();
-                else if (u === 0x12) httpMethod = r.string();
-                else if (u === 0x1a) httpUrl = r.string();
-                else if (u === 0x22) httpProtocol = r.string();
-                else other(r, HTTP, u >>> 3, u & 7, 3);
-              } else if (u === 0x1a) kafkaApiKey = r.string();
-              else if (u === 0x2a) kafkaTopic = r.string();
-              else other(r, KAFKA, u >>> 3, u & 7, 3);
-            }
-            r.leave(o2);
-          } else other(r, LAYER7, c, t & 7, 2);
-        }
-        r.leave(o);
+        p.once(ONCE.l7);
+        readLayer7(r, p);
         break;
-      }
       case 22:
         expect(wt, VARINT);
-        direction = r.int32();
+        p.direction = r.int32();
         break;
       case 24:
         expect(wt, VARINT);
-        point = r.int32();
+        p.point = r.int32();
         break;
       case 25:
         expect(wt, VARINT);
-        dropReason = r.int32();
+        p.dropReason = r.int32();
         break;
-      case 26: {
+      case 26:
         expect(wt, LEN);
-        once(128);
-        isReply = 0;
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === 0x08) isReply = r.bool() ? 1 : 0;
-          else other(r, BOOL_VALUE, t >>> 3, t & 7, 2);
-        }
-        r.leave(o);
+        p.once(ONCE.isReply);
+        readIsReply(r, p);
         break;
-      }
-      case 28: {
+      case 28:
         expect(wt, LEN);
-        once(256);
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === 0x12) iface = r.string();
-          else other(r, IFACE, t >>> 3, t & 7, 2);
-        }
-        r.leave(o);
+        p.once(ONCE.iface);
+        readInterface(r, p);
         break;
-      }
-      case 150000: {
+      case 150000:
         expect(wt, LEN);
-        once(512);
-        let typeUrl = "";
-        let from = -1;
-        let to = -1;
-        const o = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === 0x0a) typeUrl = r.string();
-          else if (t === 0x12) {
-            const n = r.length();
-            from = r.pos;
-            to = r.pos + n;
-            r.pos = to;
-          } else other(r, ANY, t >>> 3, t & 7, 2);
-        }
-        r.leave(o);
-        if (typeUrl === "") break;
-        const slash = typeUrl.lastIndexOf("/");
-        const name = slash >= 0 ? typeUrl.substring(slash + 1) : typeUrl;
-        if (name === "") throw GIVE_UP; // protobuf-es: invalid type url
-        if (name !== EXT.typeName) break;
-        // The extension's own message: a reader over the value bytes, as anyUnpack decodes it.
-        const x = new Reader(from < 0 ? Buffer.alloc(0) : value.subarray(from, to));
-        while (x.pos < x.end) {
-          const t = x.tag();
-          const xno = t >>> 3;
-          if (t === 0x08) packets = x.uint64();
-          else if (t === 0x10) bytes = x.uint64();
-          else if (t === 0x28) rtt = x.uint64();
-          else if (t === 0x30) retransmits = x.uint32();
-          else if (t === 0x38) pid = x.uint32();
-          else if (t === 0x42) comm = x.string();
-          else if (t === 0x48) flowEvents.push(names.flowEvent(x.int32()));
-          else if (t === 0x4a) {
-            const o2 = x.enter(); // packed
-            while (x.pos < x.end) flowEvents.push(names.flowEvent(x.int32()));
-            x.leave(o2);
-          } else if (t === 0x5a) kernelDrop = x.string();
-          else other(x, EXT, xno, t & 7, 0);
-        }
+        p.once(ONCE.extensions);
+        readExtensions(r, value, p);
         break;
-      }
       default:
         other(r, FLOW, no, wt, 0);
     }
   }
+  return { row: toRow(p, value), seconds: p.seconds, hasTime: p.hasTime, ipVersion: p.ipVersion };
+}
 
-  if (seconds !== lastSeconds) {
-    lastSeconds = seconds;
-    lastTime = dateTimeFromSeconds(seconds);
+/** google.protobuf.Timestamp time = 1. */
+function readTime(r: Reader, p: RowParts): void {
+  p.hasTime = true;
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === 0x08) {
+      r.varint();
+      // int64: negative or beyond 2^53 only matters to the schema check, which refuses both
+      p.seconds = r.hi & 0x80000000 ? -1 : r.hi * 4294967296 + r.lo;
+    } else if (t === 0x10) p.nanos = r.int32();
+    else other(r, TIMESTAMP, t >>> 3, t & 7, 2);
   }
-  const row: FlowRow = {
+  r.leave(o);
+}
+
+/** IP IP = 5. */
+function readIp(r: Reader, p: RowParts): void {
+  p.ipVersion = 0;
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === 0x0a) p.srcIp = r.string();
+    else if (t === 0x12) p.dstIp = r.string();
+    else if (t === 0x18) p.ipVersion = r.int32();
+    else other(r, IP, t >>> 3, t & 7, 2);
+  }
+  r.leave(o);
+}
+
+/** Layer4 l4 = 6: a oneof of TCP, UDP, ICMPv4, ICMPv6, SCTP. */
+function readLayer4(r: Reader, p: RowParts): void {
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    const c = t >>> 3;
+    if (c >= 1 && c <= 5) {
+      expect(t & 7, LEN);
+      if (p.protocol !== "") throw GIVE_UP; // a second oneof member replaces the first: not here
+      p.protocol = L4_CASES[c];
+      readLayer4Case(r, p, c);
+    } else other(r, LAYER4, c, t & 7, 2);
+  }
+  r.leave(o);
+}
+
+/** One Layer4 member (`c` its field number): ports, or ICMP type and code; TCP's flags. */
+function readLayer4Case(r: Reader, p: RowParts, c: number): void {
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const u = r.tag();
+    if (c === 3 || c === 4) {
+      if (u === 0x08) p.icmpType = r.uint32();
+      else if (u === 0x10) p.icmpCode = r.uint32();
+      else other(r, ICMP4, u >>> 3, u & 7, 3);
+    } else if (u === 0x08) p.srcPort = r.uint32();
+    else if (u === 0x10) p.dstPort = r.uint32();
+    else if (c === 1 && u === 0x1a) readTcpFlags(r, p);
+    else other(r, c === 1 ? TCP : UDP, u >>> 3, u & 7, 3);
+  }
+  r.leave(o);
+}
+
+/** TCP.flags, as the row's flag names in TCP_FLAG_NAMES order. */
+function readTcpFlags(r: Reader, p: RowParts): void {
+  if (p.tcpFlags.length) throw GIVE_UP;
+  p.once(ONCE.tcpFlags);
+  const flags = new Array<boolean>(10).fill(false);
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const v = r.tag();
+    const fno = v >>> 3;
+    if (fno >= 1 && fno <= 9 && (v & 7) === VARINT) flags[fno] = r.bool();
+    else other(r, TCP_FLAGS, fno, v & 7, 4);
+  }
+  r.leave(o);
+  // TCPFlags field numbers: FIN 1, SYN 2, RST 3, PSH 4, ACK 5, URG 6, ECE 7, CWR 8, NS 9
+  for (const name of TCP_FLAG_NAMES) if (flags[TCP_FLAG_NUMBER[name]]) p.tcpFlags.push(name);
+}
+
+/** Layer7 l7 = 15: type, latency, and one record (dns 100, http 101, kafka 102). */
+function readLayer7(r: Reader, p: RowParts): void {
+  p.hasL7 = true;
+  let record = 0;
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    const c = t >>> 3;
+    if (t === 0x08) p.l7Type = r.int32();
+    else if (t === 0x10) p.l7Latency = r.uint64();
+    else if (c >= 100 && c <= 102) {
+      expect(t & 7, LEN);
+      if (record !== 0) throw GIVE_UP;
+      record = c;
+      readLayer7Record(r, p, c);
+    } else other(r, LAYER7, c, t & 7, 2);
+  }
+  r.leave(o);
+}
+
+function readLayer7Record(r: Reader, p: RowParts, c: number): void {
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const u = r.tag();
+    if (c === 100) {
+      if (u === 0x0a) p.dnsQuery = r.string();
+      else if (u === 0x30) p.dnsRcode = r.uint32();
+      else if (u === 0x3a) p.dnsQtypes.push(r.string());
+      else other(r, DNS, u >>> 3, u & 7, 3);
+    } else if (c === 101) {
+      if (u === 0x08) p.httpCode = r.uint32();
+      else if (u === 0x12) p.httpMethod = r.string();
+      else if (u === 0x1a) p.httpUrl = r.string();
+      else if (u === 0x22) p.httpProtocol = r.string();
+      else other(r, HTTP, u >>> 3, u & 7, 3);
+    } else if (u === 0x1a) p.kafkaApiKey = r.string();
+    else if (u === 0x2a) p.kafkaTopic = r.string();
+    else other(r, KAFKA, u >>> 3, u & 7, 3);
+  }
+  r.leave(o);
+}
+
+/** google.protobuf.BoolValue is_reply = 26. */
+function readIsReply(r: Reader, p: RowParts): void {
+  p.isReply = 0;
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === 0x08) p.isReply = r.bool() ? 1 : 0;
+    else other(r, BOOL_VALUE, t >>> 3, t & 7, 2);
+  }
+  r.leave(o);
+}
+
+/** NetworkInterface interface = 28: its name. */
+function readInterface(r: Reader, p: RowParts): void {
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === 0x12) p.iface = r.string();
+    else other(r, IFACE, t >>> 3, t & 7, 2);
+  }
+  r.leave(o);
+}
+
+/** google.protobuf.Any extensions = 150000: our FlowExtension when its type URL names it. */
+function readExtensions(r: Reader, value: Buffer, p: RowParts): void {
+  let typeUrl = "";
+  let from = -1;
+  let to = -1;
+  const o = r.enter();
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t === 0x0a) typeUrl = r.string();
+    else if (t === 0x12) {
+      const n = r.length();
+      from = r.pos;
+      to = r.pos + n;
+      r.pos = to;
+    } else other(r, ANY, t >>> 3, t & 7, 2);
+  }
+  r.leave(o);
+  if (typeUrl === "") return;
+  const slash = typeUrl.lastIndexOf("/");
+  const name = slash >= 0 ? typeUrl.substring(slash + 1) : typeUrl;
+  if (name === "") throw GIVE_UP; // protobuf-es: invalid type url
+  if (name !== EXT.typeName) return;
+  // The extension's own message: a reader over the value bytes, as anyUnpack decodes it.
+  readFlowExtension(new Reader(from < 0 ? Buffer.alloc(0) : value.subarray(from, to)), p);
+}
+
+/** flowlens.FlowExtension: counters, process, flow events, kernel drop reason. */
+function readFlowExtension(x: Reader, p: RowParts): void {
+  while (x.pos < x.end) {
+    const t = x.tag();
+    const xno = t >>> 3;
+    if (t === 0x08) p.packets = x.uint64();
+    else if (t === 0x10) p.bytes = x.uint64();
+    else if (t === 0x28) p.rtt = x.uint64();
+    else if (t === 0x30) p.retransmits = x.uint32();
+    else if (t === 0x38) p.pid = x.uint32();
+    else if (t === 0x42) p.comm = x.string();
+    else if (t === 0x48) p.flowEvents.push(names.flowEvent(x.int32()));
+    else if (t === 0x4a) {
+      const o2 = x.enter(); // packed
+      while (x.pos < x.end) p.flowEvents.push(names.flowEvent(x.int32()));
+      x.leave(o2);
+    } else if (t === 0x5a) p.kernelDrop = x.string();
+    else other(x, EXT, xno, t & 7, 0);
+  }
+}
+
+/** The ClickHouse row of what read() gathered; `value` is stored as flow_pb. */
+function toRow(p: RowParts, value: Buffer): FlowRow {
+  if (p.seconds !== lastSeconds) {
+    lastSeconds = p.seconds;
+    lastTime = dateTimeFromSeconds(p.seconds);
+  }
+  const { src, dst, hasL7 } = p;
+  return {
     time: lastTime,
-    time_ns: nanos,
-    uuid,
-    node_name: nodeName,
-    verdict: names.verdict(verdict),
-    drop_reason: dropReason ? names.dropReason(dropReason) : "",
-    type: names.flowType(type),
-    observation_point: names.point(point),
-    ip_version: ipVersion === 1 ? 4 : ipVersion === 2 ? 6 : 0,
-    src_ip: srcIp,
-    dst_ip: dstIp,
-    src_port: srcPort,
-    dst_port: dstPort,
-    protocol,
-    icmp_type: icmpType,
-    icmp_code: icmpCode,
-    tcp_flags: tcpFlags,
+    time_ns: p.nanos,
+    uuid: p.uuid,
+    node_name: p.nodeName,
+    verdict: names.verdict(p.verdict),
+    drop_reason: p.dropReason ? names.dropReason(p.dropReason) : "",
+    type: names.flowType(p.type),
+    observation_point: names.point(p.point),
+    ip_version: p.ipVersion === 1 ? 4 : p.ipVersion === 2 ? 6 : 0,
+    src_ip: p.srcIp,
+    dst_ip: p.dstIp,
+    src_port: p.srcPort,
+    dst_port: p.dstPort,
+    protocol: p.protocol,
+    icmp_type: p.icmpType,
+    icmp_code: p.icmpCode,
+    tcp_flags: p.tcpFlags,
     src_namespace: src?.namespace ?? "",
     src_pod: src?.podName ?? "",
     src_workload: workloadOf(src),
@@ -664,31 +465,30 @@ function read(input: Uint8Array): WireRow {
     dst_workload: workloadOf(dst),
     dst_labels: dst?.labels ?? [],
     dst_identity: dst?.identity ?? 0,
-    traffic_direction: names.direction(direction),
-    is_reply: isReply,
-    interface: iface,
-    packets,
-    bytes,
-    rtt_ns: rtt,
-    retransmits,
-    flow_events: flowEvents,
-    kernel_drop_reason: kernelDrop,
-    pid,
-    comm,
-    l7_type: hasL7 ? names.l7Type(l7Type) : "",
-    l7_latency_ns: hasL7 ? l7Latency : 0,
-    http_method: httpMethod,
-    http_url: httpUrl,
-    http_code: httpCode,
-    http_protocol: httpProtocol,
-    dns_query: dnsQuery,
-    dns_rcode: dnsRcode,
-    dns_qtypes: dnsQtypes,
-    kafka_topic: kafkaTopic,
-    kafka_api_key: kafkaApiKey,
+    traffic_direction: names.direction(p.direction),
+    is_reply: p.isReply,
+    interface: p.iface,
+    packets: p.packets,
+    bytes: p.bytes,
+    rtt_ns: p.rtt,
+    retransmits: p.retransmits,
+    flow_events: p.flowEvents,
+    kernel_drop_reason: p.kernelDrop,
+    pid: p.pid,
+    comm: p.comm,
+    l7_type: hasL7 ? names.l7Type(p.l7Type) : "",
+    l7_latency_ns: hasL7 ? p.l7Latency : 0,
+    http_method: p.httpMethod,
+    http_url: p.httpUrl,
+    http_code: p.httpCode,
+    http_protocol: p.httpProtocol,
+    dns_query: p.dnsQuery,
+    dns_rcode: p.dnsRcode,
+    dns_qtypes: p.dnsQtypes,
+    kafka_topic: p.kafkaTopic,
+    kafka_api_key: p.kafkaApiKey,
     flow_pb: value.toString("base64"),
   };
-  return { row, seconds, hasTime, ipVersion };
 }
 
 const TCP_FLAG_NUMBER: Record<(typeof TCP_FLAG_NAMES)[number], number> = {

@@ -3,8 +3,8 @@
 // configuration and is logged once.
 import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
+import { type L7ProxyConfig, parseL7Config } from "@flowlens/l7-contract";
 import { type Log, reason } from "@flowlens/runtime";
-import { type L7ProxyConfig, parseL7Config } from "./config-file.js";
 
 export class ConfigWatch {
   #watcher: FSWatcher | undefined;

@@ -2,20 +2,11 @@
 // sk_lookup hands them connections), the HTTP servers over them, and their fl_l7_socks entries.
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
+import { type L7EndpointConfig, sockKey } from "@flowlens/l7-contract";
 import { type Log, reason } from "@flowlens/runtime";
 import type { BpfMap } from "libbpf-ts";
 import { netnsTcpListen } from "libbpf-ts";
-import type { L7EndpointConfig } from "./config-file.js";
 import { type HandlerDeps, serveEndpoint } from "./http-handler.js";
-
-/** fl_l7_socks key bit of an endpoint's IPv6 listener (FL_L7_SOCK_V6 in bpf/progs/l7_redirect.h). */
-export const L7_SOCK_V6 = 0x8000_0000;
-
-export function sockKey(endpointId: number, family: 4 | 6): Buffer {
-  const key = Buffer.alloc(4);
-  key.writeUInt32LE((endpointId | (family === 6 ? L7_SOCK_V6 : 0)) >>> 0);
-  return key;
-}
 
 interface Listener {
   family: 4 | 6;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
 import { afterEach, describe, expect, it } from "vitest";
-import type { L7HttpEvent } from "./event.js";
 import { EventSink } from "./event-sink.js";
 import { createLog } from "./log.js";
 

@@ -2,8 +2,8 @@
 // not reading) events wait in a bounded buffer; what does not fit is counted and reported as one
 // {"kind":"lost","count":n} line once the collector reads again. Sending never blocks a request.
 import { connect, type Socket } from "node:net";
+import type { L7HttpEvent, L7LostNotice } from "@flowlens/l7-contract";
 import type { Log } from "@flowlens/runtime";
-import type { L7HttpEvent, L7LostNotice } from "./event.js";
 
 export interface EventSinkOptions {
   log: Log;

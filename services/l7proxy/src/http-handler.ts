@@ -5,10 +5,9 @@
 // open. Ambiguous target or unparseable request: 400 and close. Upstream failures: 503 and close.
 import { type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { L7EndpointConfig, L7HttpEvent, L7Verdict } from "@flowlens/l7-contract";
 import { matchHttp, normalizeRequestTarget } from "@flowlens/policy";
 import { type Log, reason } from "@flowlens/runtime";
-import type { L7EndpointConfig } from "./config-file.js";
-import type { L7HttpEvent, L7Verdict } from "./event.js";
 import { UpstreamAgent } from "./upstream.js";
 
 const IPPROTO_TCP = 6;

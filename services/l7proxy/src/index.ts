@@ -1,13 +1,11 @@
 // flowlens-l7proxy --state-dir DIR: serves every L7 endpoint named in DIR/l7/config.json until
 // SIGTERM/SIGINT. Started detached by the collector, or by hand; one per state directory.
 import { mkdirSync } from "node:fs";
+import { isL7Proxy, L7PROXY_CAPABILITIES, l7Paths, readPid, removePid, writePid } from "@flowlens/l7-contract";
 import { onShutdown, parseFlagsOrExit, reason, runMain } from "@flowlens/runtime";
 import { type Capability, missingCapabilities, processCapabilities } from "libbpf-ts";
-import { l7Paths } from "./config-file.js";
 import { parseL7ProxyArgs, USAGE } from "./flags.js";
 import { createLog } from "./log.js";
-import { isL7Proxy, readPid, removePid, writePid } from "./pidfile.js";
-import { L7PROXY_CAPABILITIES } from "./privileges.js";
 import { createL7Proxy } from "./proxy.js";
 
 const NAME = "flowlens-l7proxy";

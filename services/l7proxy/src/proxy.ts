@@ -1,10 +1,11 @@
 // The proxy: follows the config file, keeps one EndpointServer per L7 endpoint registered in the
 // pinned fl_l7_socks, and sends request events to the collector. Nothing here needs the collector
 // running: the maps are pinned, the config is a file, events wait in a bounded buffer.
+
+import type { L7EndpointConfig, L7ProxyConfig } from "@flowlens/l7-contract";
+import { l7Paths } from "@flowlens/l7-contract";
 import { ReservedIdentity } from "@flowlens/policy";
 import { type Log, reason } from "@flowlens/runtime";
-import type { L7EndpointConfig, L7ProxyConfig } from "./config-file.js";
-import { l7Paths } from "./config-file.js";
 import { ConfigWatch } from "./config-watch.js";
 import { EndpointServer } from "./endpoint-server.js";
 import { EventSink } from "./event-sink.js";

@@ -4,10 +4,10 @@
 // denied (403), or reaches the server with exactly the normalized path the rule allowed.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
 import type { L7Port } from "@flowlens/policy";
+import { type Bed, createBed, IDENT, waitFor } from "@flowlens/test-harness/l7-bed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import type { L7HttpEvent } from "../src/lib.js";
-import { type Bed, createBed, IDENT, waitFor } from "./fixture.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RAW_CLIENT = join(HERE, "raw-client.mjs");

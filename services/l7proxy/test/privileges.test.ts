@@ -3,12 +3,12 @@
 // and with just those it still listens in the pod, forwards allowed requests from inside the pod and
 // answers denied ones 403. Without one of them it stops with one line.
 import { readdirSync, readFileSync } from "node:fs";
+import { L7PROXY_CAPABILITIES, l7Paths, readPid } from "@flowlens/l7-contract";
 import type { L7Port } from "@flowlens/policy";
+import { type Bed, createBed, IDENT, PROXY_MAIN, waitFor } from "@flowlens/test-harness/l7-bed";
+import { run } from "@flowlens/test-harness/run";
 import { processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../../test/harness/run.js";
-import { L7PROXY_CAPABILITIES, l7Paths, readPid } from "../src/lib.js";
-import { type Bed, createBed, IDENT, PROXY_MAIN, waitFor } from "./fixture.js";
 
 const RULES: L7Port[] = [
   { subject: IDENT.server, port: 80, proto: 6, rules: [{ peers: [IDENT.client], http: [{ method: "GET", path: "/public" }], ruleId: 1 }] },

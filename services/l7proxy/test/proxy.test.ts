@@ -2,11 +2,11 @@
 // process, which checks every request against the rules, forwards allowed ones to the real server in
 // the pod and answers denied ones 403 — on the same keep-alive connection. No collector runs here.
 import { createHash } from "node:crypto";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
+import { l7Paths, sockKey } from "@flowlens/l7-contract";
 import type { L7Port } from "@flowlens/policy";
+import { type Bed, createBed, IDENT, SERVER_ID, sleep, spawnClient, waitFor } from "@flowlens/test-harness/l7-bed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import type { L7HttpEvent } from "../src/lib.js";
-import { l7Paths, sockKey } from "../src/lib.js";
-import { type Bed, createBed, IDENT, SERVER_ID, sleep, spawnClient, waitFor } from "./fixture.js";
 
 const RULES: L7Port[] = [
   {
@@ -264,7 +264,7 @@ describe("L7 proxy", () => {
 
   it("fails closed with a reset when the proxy dies, and a restarted proxy registers again", async () => {
     const pidFile = l7Paths(bed.stateDir).pidFile;
-    const { readPid } = await import("../src/pidfile.js");
+    const { readPid } = await import("@flowlens/l7-contract");
     const held = spawnClient(bed, "client", {
       localPort: ports("client"),
       pauseMs: 1500,

@@ -2,9 +2,9 @@
 // each SYN with fl_policy (an L7 allow for the client's identity on TCP/80), write the CT entry with
 // FL_CTF_L7, and sk_lookup hands the connection to the proxy — from any client source port.
 import type { L7Port } from "@flowlens/policy";
+import { type Bed, createBed, IDENT, SERVER_ID } from "@flowlens/test-harness/l7-bed";
 import type { Link } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bed, createBed, IDENT, SERVER_ID } from "./fixture.js";
 
 const L7: L7Port[] = [
   { subject: IDENT.server, port: 80, proto: 6, rules: [{ peers: [IDENT.client], http: [{ method: "GET", path: "/public" }], ruleId: 7 }] },

@@ -5,7 +5,7 @@
 //   npx vite-node bench/kafka-produce.ts   (env FLOWS, PRODUCERS, BATCH, WORKER)
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FlowSchema, setFlowExtension } from "@flowlens/proto";
-import { startKafka } from "../../../test/harness/kafka.js";
+import { startKafka } from "@flowlens/test-harness/kafka";
 import type { RelayFlow } from "../src/merge/relay-flow.js";
 import { timestampOfNs } from "../src/server/responses.js";
 import { kafkaDelivery, kafkaWorkerDeliveries } from "../src/sinks/kafka.js";

@@ -1,11 +1,11 @@
 // Direct mode: no Kafka, the relay writes its batches straight to a real ClickHouse server; a
 // ClickHouse outage is waited out in the buffer and nothing is lost or counted twice.
 import { createFlowStore, type FlowStore } from "@flowlens/clickhouse";
+import { FakeNode, testFlow } from "@flowlens/relay/testkit";
+import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
+import { type Daemon, startRelay } from "@flowlens/test-harness/relay";
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ClickHouseServer, startClickHouse } from "../../../test/harness/clickhouse.js";
-import { waitFor } from "../../../test/harness/run.js";
-import { FakeNode, testFlow } from "../src/testkit.js";
-import { type Daemon, startRelay } from "./harness.js";
 
 let ch: ClickHouseServer;
 let store: FlowStore;

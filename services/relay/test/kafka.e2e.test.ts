@@ -4,13 +4,13 @@
 // flows arrive once Kafka is back.
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { FlowSchema, type GetFlowsResponse, LostEventSource } from "@flowlens/proto";
+import { FakeNode, testFlow } from "@flowlens/relay/testkit";
+import { freePort } from "@flowlens/test-harness/collector";
+import { FLOWS_TOPIC, type KafkaServer, readRecords, startKafka } from "@flowlens/test-harness/kafka";
+import { type Daemon, observer, startRelay } from "@flowlens/test-harness/relay";
+import { waitFor } from "@flowlens/test-harness/run";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../test/harness/collector.js";
-import { FLOWS_TOPIC, type KafkaServer, readRecords, startKafka } from "../../../test/harness/kafka.js";
-import { waitFor } from "../../../test/harness/run.js";
 import { connectionKey } from "../src/sinks/flow-key.js";
-import { FakeNode, testFlow } from "../src/testkit.js";
-import { type Daemon, observer, startRelay } from "./harness.js";
 
 let kafka: KafkaServer;
 let relay: Daemon;

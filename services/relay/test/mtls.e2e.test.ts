@@ -1,11 +1,11 @@
 // mTLS between relay and collector and between clients and the relay, with certificates made by
 // openssl here: the TLS path carries flows; a client without a valid certificate is refused.
 import { NodeState } from "@flowlens/proto";
+import { createPods, type Pods } from "@flowlens/test-harness/pods";
+import { type Certs, type Daemon, makeCerts, observer, startCollectorAt, startRelay } from "@flowlens/test-harness/relay";
+import { waitFor } from "@flowlens/test-harness/run";
+import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPods, type Pods } from "../../../test/harness/pods.js";
-import { waitFor } from "../../../test/harness/run.js";
-import { curlGet, startHttpServer } from "../../../test/harness/traffic.js";
-import { type Certs, type Daemon, makeCerts, observer, startCollectorAt, startRelay } from "./harness.js";
 
 let certs: Certs;
 let pods: Pods;

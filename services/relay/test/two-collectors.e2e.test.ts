@@ -2,12 +2,12 @@
 // stream, `flowlens list nodes`, a collector killed and restarted, the relay restarted.
 import type { Flow, GetFlowsResponse } from "@flowlens/proto";
 import { NodeState } from "@flowlens/proto";
+import { runCli } from "@flowlens/test-harness/collector";
+import { createPods, type Pods } from "@flowlens/test-harness/pods";
+import { type Daemon, observer, startCollectorAt, startRelay } from "@flowlens/test-harness/relay";
+import { waitFor } from "@flowlens/test-harness/run";
+import { curlGet, startHttpServer } from "@flowlens/test-harness/traffic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../test/harness/collector.js";
-import { createPods, type Pods } from "../../../test/harness/pods.js";
-import { waitFor } from "../../../test/harness/run.js";
-import { curlGet, startHttpServer } from "../../../test/harness/traffic.js";
-import { type Daemon, observer, startCollectorAt, startRelay } from "./harness.js";
 
 let podsA: Pods;
 let podsB: Pods;

@@ -15,11 +15,11 @@ import {
   type ListPoliciesResponse,
   Policies,
 } from "@flowlens/proto";
+import { type Collector, type CollectorState, collectorState, runCli, startCollector } from "@flowlens/test-harness/collector";
+import { createPods, type PodSpec, type Pods } from "@flowlens/test-harness/pods";
+import { type RunResult, waitFor } from "@flowlens/test-harness/run";
+import { addWorld, type World } from "@flowlens/test-harness/world";
 import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
-import { type Collector, type CollectorState, collectorState, runCli, startCollector } from "../../harness/collector.js";
-import { createPods, type PodSpec, type Pods } from "../../harness/pods.js";
-import { type RunResult, waitFor } from "../../harness/run.js";
-import { addWorld, type World } from "../../harness/world.js";
 import { type Agent, startAgent, startServers } from "./agent.js";
 
 export interface SuiteOptions {

@@ -6,8 +6,8 @@ import { existsSync } from "node:fs";
 import { type BpfMap, BpfObject, type BpfProgram, Link, RingBufferReader } from "libbpf-ts";
 import { monoNowNs } from "../clock/monotonic.js";
 import { addrToKey } from "../net/ip.js";
-import { defaultCtTimeouts, sweepCt } from "../policy/ct-sweep.js";
-import type { PolicyMapSet } from "../policy/maps.js";
+import { defaultCtTimeouts, sweepCt } from "../policy/maps/ct-sweep.js";
+import type { PolicyMapSet } from "../policy/maps/maps.js";
 import { BatchQueue } from "./batch-queue.js";
 import type { RecordDecoder } from "./decoder.js";
 import { ABI_VERSION, FlowEventBit, Layout, RecordKind, Stat } from "./layout.js";
@@ -204,7 +204,7 @@ export class Datapath {
     return this.obj.program(name);
   }
 
-  /** The pinned policy maps, for the map writer (policy/maps.ts). */
+  /** The pinned policy maps, for the map writer (policy/maps/maps.ts). */
   policyMaps(): PolicyMapSet {
     return {
       policy: this.obj.map("fl_policy"),

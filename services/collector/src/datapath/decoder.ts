@@ -4,12 +4,11 @@
 
 import { DerivedKind, type FlowEntry } from "../flows/entry.js";
 import type { LiveRing } from "../flows/ring.js";
+import { MATCH_TYPE_LABEL, VerdictCounters } from "../flows/verdict-counters.js";
 import { addrToString } from "../net/ip.js";
-import { VerdictCounters } from "../policy/counters.js";
-import { RuleTable } from "../policy/rule-table.js";
-import { MATCH_TYPE_LABEL, PolicyEvent } from "../policy/verdict-flows.js";
 import { BoundedTable, type ProcessInfo, tupleKey } from "../process/tuples.js";
-import { DatapathEvent } from "./events.js";
+import { type DecoderHooks, NO_POLICY } from "./decoder-hooks.js";
+import { DatapathEvent, PolicyEvent } from "./events.js";
 import { ABI_VERSION, FlowEventBit, Layout, Off, PolicyDir, PolicyDropReason, PolicyVerdict, RecordKind } from "./layout.js";
 import type { LostEntry } from "./lost.js";
 
@@ -58,12 +57,11 @@ export class RecordDecoder {
   };
   /** policy_verdicts_total and drop_total. */
   readonly verdicts = new VerdictCounters();
-  /** The rule table in force at a time (set by the policy engine; rule ids mean nothing without it). */
-  rulesAt: (tsNs: number) => RuleTable = () => RuleTable.EMPTY;
-  /** True for a kernel drop (skb_drop_reason, skb->dev) that is a policy drop of our tc programs. */
-  isPolicyDrop: (kernelReason: number, ifindex: number) => boolean = () => false;
 
-  constructor(private readonly ring: LiveRing<RingEntry>) {}
+  constructor(
+    private readonly ring: LiveRing<RingEntry>,
+    private readonly hooks: DecoderHooks = NO_POLICY,
+  ) {}
 
   /** Decodes `count` records of `buf` starting at `offsets[i]`; wakes followers once. */
   decodeBatch(buf: Buffer, offsets: Uint32Array, count: number): void {
@@ -93,7 +91,7 @@ export class RecordDecoder {
         this.counts.drops++;
         const reason = buf.readUInt32LE(off + Off.dropReason);
         // Our own tc policy drops: the policy record already reports them (with the reason why).
-        if (this.isPolicyDrop(reason, buf.readUInt32LE(off + Off.ifindex))) {
+        if (this.hooks.isPolicyDrop(reason, buf.readUInt32LE(off + Off.ifindex))) {
           this.counts.policyKernelDrops++;
           break;
         }
@@ -127,7 +125,7 @@ export class RecordDecoder {
   /** A decision: its policy-verdict flow and, when it dropped, the drop flow Cilium also sends. */
   private policyRecord(buf: Buffer, off: number, ts: number): void {
     this.counts.policy++;
-    const rules = this.rulesAt(ts);
+    const rules = this.hooks.rulesAt(ts);
     const verdict = buf[off + Off.polVerdict];
     const reason = buf.readUInt16LE(off + Off.polDropReason);
     if (verdict === PolicyVerdict.DROPPED && !POLICY_REASONS.has(reason)) {

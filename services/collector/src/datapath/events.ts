@@ -1,5 +1,6 @@
 // The decoded form of one ring-buffer record: a view onto the batch buffer plus the few fields
 // the hot path needs. Everything else is read lazily when a flow is built for a client.
+import type { RuleTable } from "../flows/rule-table.js";
 import { Off } from "./layout.js";
 
 export class DatapathEvent {
@@ -50,5 +51,19 @@ export class DatapathEvent {
   }
   get dport(): number {
     return this.u16(Off.dport);
+  }
+}
+
+/** A decoded policy record: the drop view (kind DerivedKind.POLICY_DROP) shares the same bytes. */
+export class PolicyEvent extends DatapathEvent {
+  constructor(
+    kind: number,
+    buf: Buffer,
+    off: number,
+    tsNs: number,
+    /** Rule ids of this record mean what this table says. */
+    readonly rules: RuleTable,
+  ) {
+    super(kind, buf, off, tsNs);
   }
 }

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type BpfMap, BpfObject, RingBufferReader } from "libbpf-ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { endpointInfo, ipcacheKey, ipcacheValue, policyKey, policyValue, u32Key } from "../policy/keys.js";
+import { endpointInfo, ipcacheKey, ipcacheValue, policyKey, policyValue, u32Key } from "../policy/maps/keys.js";
 import { ipv4, ipv6, TCP, tcpSegment, UDP, udpDatagram, vlanTagged } from "./crafted-packets.js";
 import { Off, PolicyDropReason, PolicyVerdict, RecordKind, Stat } from "./layout.js";
 

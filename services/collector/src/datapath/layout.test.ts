@@ -14,7 +14,7 @@ import {
   ipcacheValue,
   policyKey,
   policyValue,
-} from "../policy/keys.js";
+} from "../policy/maps/keys.js";
 import { RecordDecoder, type RingEntry } from "./decoder.js";
 import { DatapathEvent } from "./events.js";
 import { Layout, Off, PolicyDropReason, RecordKind, Stat } from "./layout.js";

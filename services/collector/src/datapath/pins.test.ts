@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LiveRing } from "../flows/ring.js";
-import { u32Key } from "../policy/keys.js";
+import { u32Key } from "../policy/maps/keys.js";
 import { Datapath, defaultDatapathOptions } from "./datapath.js";
 import { RecordDecoder, type RingEntry } from "./decoder.js";
 import { uninstall } from "./uninstall.js";

@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LiveRing } from "../flows/ring.js";
-import { PolicyMaps } from "../policy/maps.js";
+import { PolicyMaps } from "../policy/maps/maps.js";
 import { Datapath, defaultDatapathOptions } from "./datapath.js";
 import { RecordDecoder, type RingEntry } from "./decoder.js";
 import { Off, PolicyHook, PolicyVerdict, RecordKind } from "./layout.js";

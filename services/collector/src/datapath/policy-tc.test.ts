@@ -7,8 +7,8 @@ import { addressIdentity, type CompiledPolicy, lookup, type PolicyEntry, Reserve
 import { type BpfMap, BpfObject, RingBufferReader } from "libbpf-ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addrToKey } from "../net/ip.js";
-import { ctKey, decodeCtValue, endpointInfo, ipcacheKey, ipcacheValue, policyKey, policyValue, u32Key } from "../policy/keys.js";
-import { PolicyMaps } from "../policy/maps.js";
+import { ctKey, decodeCtValue, endpointInfo, ipcacheKey, ipcacheValue, policyKey, policyValue, u32Key } from "../policy/maps/keys.js";
+import { PolicyMaps } from "../policy/maps/maps.js";
 import { CtFlag, Layout, Off, PolicyDropReason, PolicyHook, PolicyVerdict, RecordKind, Stat } from "./layout.js";
 
 const BPF_DIR = fileURLToPath(new URL("../../../../bpf", import.meta.url));

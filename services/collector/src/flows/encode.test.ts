@@ -17,10 +17,10 @@ import {
 } from "@flowlens/proto";
 import { describe, expect, it } from "vitest";
 import { timestampFromWallNs } from "../clock/monotonic.js";
-import type { FlowPolicyRef } from "../policy/rule-table.js";
 import { ProtoWriter } from "../wire/writer.js";
 import { RESPONSE, writeExtensionField, writeFlowFields, writeTimestamp } from "./encode.js";
 import type { EndpointFacts, FlowFacts } from "./facts.js";
+import type { FlowPolicyRef } from "./rule-table.js";
 
 const web: EndpointFacts = {
   id: 3,

@@ -23,9 +23,9 @@ import {
   TCPSchema,
   UDPSchema,
 } from "@flowlens/proto";
-import type { FlowPolicyRef } from "../policy/rule-table.js";
 import type { ProtoWriter } from "../wire/writer.js";
 import type { EndpointFacts, ExtensionFacts, FlowFacts, L7Facts } from "./facts.js";
+import type { FlowPolicyRef } from "./rule-table.js";
 
 function numbers<const K extends string>(schema: DescMessage, names: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;

@@ -5,7 +5,7 @@ import { type Flow, FlowSchema } from "@flowlens/proto";
 import { ProtoWriter } from "../wire/writer.js";
 import { RESPONSE, writeExtensionField, writeFlowFields, writeTimestamp } from "./encode.js";
 import type { FlowEntry } from "./entry.js";
-import type { FlowFactsBuilder } from "./facts.js";
+import type { FlowFactsBuilder } from "./facts-builder.js";
 
 export interface EncodedFlow {
   /** flow.Flow fields without extensions. */

@@ -6,7 +6,7 @@ import type { RingEntry } from "../datapath/decoder.js";
 import { DatapathEvent } from "../datapath/events.js";
 import { LiveRing } from "../flows/ring.js";
 import { createFlowStreamHandlers, flowStreamDefinition } from "./flow-stream.js";
-import type { ObserverState } from "./observer.js";
+import type { ObserverState } from "./observer-state.js";
 
 const EMPTY = Buffer.alloc(0);
 const ring = new LiveRing<RingEntry>(10_000);

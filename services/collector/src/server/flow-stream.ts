@@ -4,7 +4,7 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { encodeFlowBatch, type GetFlowsRequest, GetFlowsRequestSchema, GetFlowsResponseSchema } from "@flowlens/proto";
 import type * as grpc from "@grpc/grpc-js";
-import type { ObserverState } from "./observer.js";
+import type { ObserverState } from "./observer-state.js";
 import { serveFlowStream } from "./serve-stream.js";
 
 const BATCH_RESPONSES = 256;

@@ -1,6 +1,5 @@
 // The Observer gRPC service (Hubble's wire format): GetFlows, ServerStatus, GetNodes, GetNamespaces.
 import { create } from "@bufbuild/protobuf";
-import { compileFilters } from "@flowlens/flow";
 import {
   type GetFlowsRequest,
   type GetFlowsResponse,
@@ -8,48 +7,17 @@ import {
   GetNodesResponseSchema,
   NodeState,
   ServerStatusResponseSchema,
-  wantsFlowExtensions,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { timestampToWallNs, wallNsToMono } from "../clock/monotonic.js";
-import { type FlowQuery, lostResponse, type StreamDeps } from "../flows/stream.js";
+import { lostResponse } from "../flows/stream.js";
+import type { ObserverState } from "./observer-state.js";
 import { serveFlowStream } from "./serve-stream.js";
-
-export interface ObserverState {
-  nodeName: string;
-  version: string;
-  address: string;
-  startedAt: number;
-  deps: Omit<StreamDeps, "waitForData">;
-  subscribe(listener: () => void): () => void;
-  namespaces(): string[];
-  flowsRate(): number;
-  /** Events lost since start, by LostSource. */
-  lost(): Map<number, number>;
-}
 
 /** Responses queued in grpc-js per stream before the stream waits for the client (~2 MB of flows). */
 const MAX_QUEUED_MESSAGES = 4096;
 
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
   return { code, details };
-}
-
-export function toQuery(req: GetFlowsRequest): FlowQuery {
-  // Compiled even when empty-handed, so a bad filter fails here; skipped on the hot path when none.
-  const compiled = compileFilters(req.whitelist, req.blacklist);
-  const match = req.whitelist.length || req.blacklist.length ? compiled : undefined;
-  const q: FlowQuery = {
-    number: Number(req.number),
-    first: req.first,
-    follow: req.follow,
-    match,
-    withExtensions: wantsFlowExtensions(req.extensions),
-  };
-  if (req.since) q.sinceNs = wallNsToMono(timestampToWallNs(req.since));
-  if (req.until) q.untilNs = wallNsToMono(timestampToWallNs(req.until));
-  if (q.first && q.follow) throw new Error("first and follow cannot be combined");
-  return q;
 }
 
 export function createObserverHandlers(state: ObserverState): grpc.UntypedServiceImplementation {

@@ -6,10 +6,10 @@ import { DropReason, Verdict } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EndpointRegistry } from "../endpoints/registry.js";
-import { PolicyEngine } from "../policy/engine.js";
-import { PolicyFiles } from "../policy/policy-files.js";
-import { PolicyStore } from "../policy/store.js";
-import { cnp } from "../policy/testkit.js";
+import { PolicyEngine } from "../policy/engine/engine.js";
+import { PolicyFiles } from "../policy/engine/policy-files.js";
+import { PolicyStore } from "../policy/engine/store.js";
+import { cnp } from "../policy/engine/testkit.js";
 import { createPolicyHandlers } from "./policy.js";
 
 type Answer = { err: Partial<grpc.StatusObject> | null; res: Record<string, unknown> };

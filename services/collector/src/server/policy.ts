@@ -19,8 +19,8 @@ import {
   Verdict,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { type PolicyEngine, TraceError } from "../policy/engine.js";
-import { PolicyHeldError, PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/store.js";
+import { type PolicyEngine, TraceError } from "../policy/engine/engine.js";
+import { PolicyHeldError, PolicyOriginError, type PolicyStore, ruleCount, type StoredPolicy } from "../policy/engine/store.js";
 
 export function summaryOf(s: StoredPolicy): PolicySummary {
   const ref = s.policy.ref;

@@ -5,7 +5,8 @@ import type { GetFlowsRequest, GetFlowsResponse } from "@flowlens/proto";
 import { drainedOrCancelled } from "@flowlens/runtime";
 import * as grpc from "@grpc/grpc-js";
 import { type FlowQuery, type StreamDeps, streamFlows } from "../flows/stream.js";
-import { type ObserverState, toQuery } from "./observer.js";
+import { toQuery } from "./flow-query.js";
+import type { ObserverState } from "./observer-state.js";
 
 export interface StreamWriter {
   /** Queues one response; false when the stream should wait for the client (drain). */

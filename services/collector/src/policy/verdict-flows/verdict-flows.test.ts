@@ -1,18 +1,19 @@
 // FL_REC_POLICY records written byte by byte as the kernel does, decoded and read as Hubble flows.
 import { DropReason, FlowType, L7FlowType, TrafficDirection, Verdict } from "@flowlens/proto";
 import { beforeEach, describe, expect, it } from "vitest";
-import { monoNowNs } from "../clock/monotonic.js";
-import { RecordDecoder, type RingEntry } from "../datapath/decoder.js";
-import { ABI_VERSION, Layout, PolicyHook, RecordKind } from "../datapath/layout.js";
-import { EndpointRegistry } from "../endpoints/registry.js";
-import { DerivedKind, type FlowEntry } from "../flows/entry.js";
-import { FlowFactsBuilder } from "../flows/facts.js";
-import { FlowView } from "../flows/flow-view.js";
-import { KernelDropReasons } from "../flows/kernel-drop-reasons.js";
-import { LiveRing } from "../flows/ring.js";
-import { addrToKey } from "../net/ip.js";
+import { monoNowNs } from "../../clock/monotonic.js";
+import { RecordDecoder, type RingEntry } from "../../datapath/decoder.js";
+import type { DecoderHooks } from "../../datapath/decoder-hooks.js";
+import { ABI_VERSION, Layout, PolicyHook, RecordKind } from "../../datapath/layout.js";
+import { EndpointRegistry } from "../../endpoints/registry.js";
+import { DerivedKind, type FlowEntry } from "../../flows/entry.js";
+import { FlowFactsBuilder } from "../../flows/facts-builder.js";
+import { FlowView } from "../../flows/flow-view.js";
+import { KernelDropReasons } from "../../flows/kernel-drop-reasons.js";
+import { LiveRing } from "../../flows/ring.js";
+import { derivedLabels, RuleHistory, RuleTable } from "../../flows/rule-table.js";
+import { addrToKey } from "../../net/ip.js";
 import { L7Event } from "./l7-flows.js";
-import { derivedLabels, RuleHistory, RuleTable } from "./rule-table.js";
 
 const F = Layout.fl_policy_record.fields;
 const K = Layout.fl_flow_key.fields;
@@ -81,6 +82,7 @@ describe("policy verdict flows", () => {
   let registry: EndpointRegistry;
   let ring: LiveRing<RingEntry>;
   let decoder: RecordDecoder;
+  let hooks: DecoderHooks;
   let view: FlowView;
   const history = new RuleHistory();
 
@@ -95,9 +97,9 @@ describe("policy verdict flows", () => {
     ep("app2", 12, "10.7.0.2");
     ep("app3", 13, "10.7.0.3");
     ring = new LiveRing<RingEntry>(64);
-    decoder = new RecordDecoder(ring);
     history.push(new RuleTable(monoNowNs(), [[], [allowApp2], [denyApp3]], ["", "allow", "deny"]));
-    decoder.rulesAt = (ts) => history.at(ts);
+    hooks = { rulesAt: (ts) => history.at(ts), isPolicyDrop: () => false };
+    decoder = new RecordDecoder(ring, hooks);
     const facts = new FlowFactsBuilder({
       nodeName: "node-a",
       registry,
@@ -301,7 +303,7 @@ describe("policy verdict flows", () => {
     b.writeUInt32LE(b.length, 4);
     b.writeUInt32LE(11, Layout.fl_drop_record.fields.key + K.ifindex);
     b.writeUInt32LE(62, Layout.fl_drop_record.fields.reason);
-    decoder.isPolicyDrop = (reason, ifindex) => reason === 62 && ifindex === 11;
+    hooks.isPolicyDrop = (reason, ifindex) => reason === 62 && ifindex === 11;
     decoder.decodeOne(b, 0);
     expect(ring.written).toBe(0);
     expect(decoder.counts.policyKernelDrops).toBe(1);

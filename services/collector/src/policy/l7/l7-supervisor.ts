@@ -10,16 +10,16 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { join } from "node:path";
-import { type L7HttpEvent, type L7Paths, type L7ProxyConfig, l7Paths, parseL7Config, sockKey, writeL7Config } from "@flowlens/l7proxy";
+import { type L7HttpEvent, type L7Paths, type L7ProxyConfig, l7Paths, parseL7Config, sockKey, writeL7Config } from "@flowlens/l7-contract";
 import type { CompiledPolicy } from "@flowlens/policy";
 import { BpfMap, type BpfProgram } from "libbpf-ts";
-import { netnsPath } from "../endpoints/netns.js";
+import { netnsPath } from "../../endpoints/netns.js";
 import { buildL7Config, type L7EndpointInput, mergeL7Configs } from "./l7-config.js";
 import { L7EventServer } from "./l7-events.js";
 import { SkLookupLinks } from "./l7-links.js";
 import { defaultProxyMain, ensureProxy, stopProxy } from "./l7-process.js";
 
-export type { L7HttpEvent } from "@flowlens/l7proxy";
+export type { L7HttpEvent } from "@flowlens/l7-contract";
 export type { L7EndpointInput } from "./l7-config.js";
 
 export interface L7SupervisorOptions {

@@ -3,7 +3,7 @@
 // and logged once, and never closes the stream.
 import { chmodSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { type L7HttpEvent, parseL7Message } from "@flowlens/l7proxy";
+import { type L7HttpEvent, parseL7Message } from "@flowlens/l7-contract";
 
 export interface L7EventHandlers {
   onEvent(ev: L7HttpEvent): void;

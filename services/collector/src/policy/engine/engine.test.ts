@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EndpointRegistry } from "../endpoints/registry.js";
+import { EndpointRegistry } from "../../endpoints/registry.js";
+import { decodeEndpointInfo, ipcacheKey, u32Key, u64Key } from "../maps/keys.js";
+import { type KvMap, PolicyMaps } from "../maps/maps.js";
 import { cgroupIdOf, type L7Port, PolicyEngine } from "./engine.js";
-import { decodeEndpointInfo, ipcacheKey, u32Key, u64Key } from "./keys.js";
-import { type KvMap, PolicyMaps } from "./maps.js";
 import { PolicyStore } from "./store.js";
 import { cnp } from "./testkit.js";
 

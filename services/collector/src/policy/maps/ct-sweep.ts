@@ -2,7 +2,7 @@
 // lifetimes: established TCP 6 h, TCP after FIN/RST 10 s, everything else 60 s. The kernel only
 // refreshes last_ns (at most once a second); an expired connection that sends again is checked
 // against policy anew, like a new one.
-import { CtFlag, Layout } from "../datapath/layout.js";
+import { CtFlag, Layout } from "../../datapath/layout.js";
 
 const KF = Layout.fl_ct_key.fields;
 const VF = Layout.fl_ct_value.fields;

@@ -3,6 +3,9 @@
 // into label sets when Prometheus scrapes.
 import { DropReason } from "@flowlens/proto";
 
+/** Cilium's policy_match_type names, lower-cased as Hubble's policy metric labels them. */
+export const MATCH_TYPE_LABEL = ["none", "l3-only", "l3-l4", "l4-only", "all", "l3-proto", "proto-only"];
+
 const PROTO: Record<number, string> = { 1: "ICMPv4", 6: "TCP", 17: "UDP", 58: "ICMPv6", 132: "SCTP" };
 
 export function protocolLabel(proto: number): string {

@@ -3,30 +3,13 @@
 // reason) Cilium's datapath sends beside it. The policies named come from the rule table that was
 // in force when the kernel decided.
 import { type DropReason, FlowEvent, TrafficDirection, Verdict } from "@flowlens/proto";
-import { DatapathEvent } from "../datapath/events.js";
-import { Off, PolicyDir, PolicyDropReason, PolicyHook, PolicyVerdict, TcDir } from "../datapath/layout.js";
-import { DerivedKind } from "../flows/entry.js";
-import { CiliumEvent, endpointFacts, eventOnlyExt, type FlowFacts, type FlowFactsBuilder, type PolicyFacts } from "../flows/facts.js";
-import type { FlowPolicyRef, RuleTable } from "./rule-table.js";
-
-/** A decoded policy record: the drop view (kind DerivedKind.POLICY_DROP) shares the same bytes. */
-export class PolicyEvent extends DatapathEvent {
-  constructor(
-    kind: number,
-    buf: Buffer,
-    off: number,
-    tsNs: number,
-    /** Rule ids of this record mean what this table says. */
-    readonly rules: RuleTable,
-  ) {
-    super(kind, buf, off, tsNs);
-  }
-}
+import type { PolicyEvent } from "../../datapath/events.js";
+import { Off, PolicyDir, PolicyDropReason, PolicyHook, PolicyVerdict, TcDir } from "../../datapath/layout.js";
+import { DerivedKind } from "../../flows/entry.js";
+import { CiliumEvent, endpointFacts, eventOnlyExt, type FactsBuilding, type FlowFacts, type PolicyFacts } from "../../flows/facts.js";
+import type { FlowPolicyRef } from "../../flows/rule-table.js";
 
 const NONE: readonly FlowPolicyRef[] = [];
-
-/** Cilium's policy_match_type names, lower-cased as Hubble's policy metric labels them. */
-export const MATCH_TYPE_LABEL = ["none", "l3-only", "l3-l4", "l4-only", "all", "l3-proto", "proto-only"];
 
 /** Flow verdict of a record verdict: REDIRECTED (to the L7 proxy) is FORWARDED at L3/L4. */
 export function flowVerdict(recordVerdict: number): Verdict {
@@ -47,7 +30,7 @@ export function policyLists(direction: number, verdict: Verdict, dropReason: num
   return { matchType: 0, ...out };
 }
 
-export function policyFacts(b: FlowFactsBuilder, ev: PolicyEvent): FlowFacts {
+export function policyFacts(b: FactsBuilding, ev: PolicyEvent): FlowFacts {
   const { registry } = b.ctx;
   const flagBits = ev.u16(Off.polTcpFlags);
   const tc = ev.u8(Off.polHook) === PolicyHook.TC;

@@ -20,13 +20,14 @@ import {
   type TraceResult,
   tracePolicy,
 } from "@flowlens/policy";
-import { monoNowNs } from "../clock/monotonic.js";
-import type { Endpoint, EndpointRegistry } from "../endpoints/registry.js";
-import { canonicalIp } from "../net/ip.js";
-import { derivedLabels, type FlowPolicyRef, RuleHistory, RuleTable } from "./rule-table.js";
+import { monoNowNs } from "../../clock/monotonic.js";
+import type { PolicyRules } from "../../datapath/decoder-hooks.js";
+import type { Endpoint, EndpointRegistry } from "../../endpoints/registry.js";
+import { derivedLabels, type FlowPolicyRef, RuleHistory, RuleTable } from "../../flows/rule-table.js";
+import { canonicalIp } from "../../net/ip.js";
 import { type PolicyInstaller, policyKey, type StoredPolicy } from "./store.js";
 
-/** What the engine needs of the map writer (PolicyMaps in maps.ts). */
+/** What the engine needs of the map writer (PolicyMaps in policy/maps/maps.ts). */
 export interface PolicyMapsPort {
   applyCompiled(c: CompiledPolicy): unknown;
   setEndpoint(ifindex: number, info: { endpointId: number; identity: number }): void;
@@ -113,7 +114,7 @@ export class TraceError extends Error {
   }
 }
 
-export class PolicyEngine implements PolicyInstaller {
+export class PolicyEngine implements PolicyInstaller, PolicyRules {
   readonly rules = new RuleHistory();
   /** Flow names of the policies, kept from one rule table to the next while the policy object and revision stay. */
   private readonly flowRefs = new WeakMap<PolicyRef, FlowPolicyRef>();
@@ -145,6 +146,11 @@ export class PolicyEngine implements PolicyInstaller {
     reg.on("removed", () => this.schedule());
     reg.on("updated", () => this.schedule());
     this.install(this.set, this.compile(this.set));
+  }
+
+  /** The compilation's rule table in force at `tsNs`, for verdict records and L7 events. */
+  rulesAt(tsNs: number): RuleTable {
+    return this.rules.at(tsNs);
   }
 
   /**

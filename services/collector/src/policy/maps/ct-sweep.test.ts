@@ -1,6 +1,6 @@
 // The CT sweep's lifetimes: established TCP, closing TCP and other protocols.
 import { describe, expect, it } from "vitest";
-import { CtFlag, Layout } from "../datapath/layout.js";
+import { CtFlag, Layout } from "../../datapath/layout.js";
 import { type CtMap, sweepCt } from "./ct-sweep.js";
 import { ctKey } from "./keys.js";
 

@@ -4,8 +4,8 @@
 // Order avoids transient wrong verdicts: new and changed entries first, stale ones deleted last.
 import { networkInterfaces } from "node:os";
 import { type CompiledPolicy, ReservedIdentity } from "@flowlens/policy";
-import { Layout } from "../datapath/layout.js";
-import { canonicalIp } from "../net/ip.js";
+import { Layout } from "../../datapath/layout.js";
+import { canonicalIp } from "../../net/ip.js";
 import {
   decodeEndpointInfo,
   type EndpointInfoFields,

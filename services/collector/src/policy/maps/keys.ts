@@ -2,8 +2,8 @@
 // Keys are canonical: bits past an LPM prefix are zero, so a key read back from the kernel equals
 // the one we would write (the map writer diffs by bytes).
 import { ipcacheKey as encodeIpcacheKey, entryPrefixLen, l4Match, type PolicyEntry, portMask } from "@flowlens/policy";
-import { Layout, PolicyAction, PolicyDir, PolicyFlag } from "../datapath/layout.js";
-import { addrToKey } from "../net/ip.js";
+import { Layout, PolicyAction, PolicyDir, PolicyFlag } from "../../datapath/layout.js";
+import { addrToKey } from "../../net/ip.js";
 
 const PK = Layout.fl_policy_key.fields;
 const PV = Layout.fl_policy_value.fields;

@@ -5,9 +5,12 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { isL7Proxy, l7Paths, proxyCommand, readPid, writePid } from "@flowlens/l7proxy";
+import { isL7Proxy, l7Paths, proxyCommand, readPid, writePid } from "@flowlens/l7-contract";
 
-/** The proxy's entry script: @flowlens/l7proxy's dist/index.js. */
+/**
+ * The proxy's entry script: @flowlens/l7proxy's dist/index.js. The proxy is a program the collector
+ * starts, installed beside it, not a library it imports: only its entry script is looked up here.
+ */
 export function defaultProxyMain(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("@flowlens/l7proxy/package.json")), "dist/index.js");

@@ -1,9 +1,9 @@
 // The L7 proxy's configuration from a compilation and the node's endpoints: every endpoint whose
 // identity has L7 ports, with those ports (audit mode included) and its netns file, and the rules they name.
 import { join } from "node:path";
-import type { L7ProxyConfig } from "@flowlens/l7proxy";
+import type { L7ProxyConfig } from "@flowlens/l7-contract";
 import type { CompiledPolicy, L7Port, RuleInfo } from "@flowlens/policy";
-import { netnsPath } from "../endpoints/netns.js";
+import { netnsPath } from "../../endpoints/netns.js";
 
 /** What the supervisor needs of an endpoint (the registry's Endpoint has it). */
 export interface L7EndpointInput {

@@ -4,12 +4,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { L7HttpEvent } from "@flowlens/l7proxy";
-import { l7Paths, sockKey } from "@flowlens/l7proxy";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
+import { l7Paths, sockKey } from "@flowlens/l7-contract";
 import type { CompiledPolicy } from "@flowlens/policy";
+import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, sleep, waitFor } from "@flowlens/test-harness/l7-bed";
 import { BpfObject, processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, sleep, waitFor } from "../../../l7proxy/test/fixture.js";
 import { linkPinPath } from "./l7-links.js";
 import { runningProxy } from "./l7-process.js";
 import { L7Supervisor, uninstallL7 } from "./l7-supervisor.js";

@@ -16,10 +16,10 @@ import {
   type ServerStatusResponse,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { COLLECTOR_BIN, collectorState, freePort } from "../../../test/harness/collector.js";
-import { type Spawned, spawnBackground } from "../../../test/harness/pods.js";
-import { run, sleep } from "../../../test/harness/run.js";
-import { REPO_ROOT } from "../../../test/harness/topology.js";
+import { COLLECTOR_BIN, collectorState, freePort } from "./collector.js";
+import { type Spawned, spawnBackground } from "./pods.js";
+import { run, sleep } from "./run.js";
+import { REPO_ROOT } from "./topology.js";
 
 export const RELAY_BIN = resolve(REPO_ROOT, "services/relay/bin/flowlens-relay.js");
 

@@ -1,22 +1,22 @@
 // HTTP requests the L7 proxy checked, as Hubble's L7 flows (Cilium's access-log events, type
 // 129): method, url, code, latency and the verdict, between the endpoints the collector knows.
-import type { L7HttpEvent } from "@flowlens/l7proxy";
+import type { L7HttpEvent } from "@flowlens/l7-contract";
 import { MIN_CIDR_IDENTITY, MIN_ENDPOINT_IDENTITY, ReservedIdentity } from "@flowlens/policy";
 import { FlowEvent, FlowType, IPVersion, L7FlowType, TrafficDirection, Verdict } from "@flowlens/proto";
-import { monoToWallNs } from "../clock/monotonic.js";
-import { DerivedKind, type FlowEntry } from "../flows/entry.js";
+import { monoToWallNs } from "../../clock/monotonic.js";
+import { DerivedKind, type FlowEntry } from "../../flows/entry.js";
 import {
   blankFacts,
   CiliumEvent,
   type EndpointFacts,
   endpointFacts,
   eventOnlyExt,
+  type FactsBuilding,
   type FlowFacts,
-  type FlowFactsBuilder,
   HOST,
   WORLD,
-} from "../flows/facts.js";
-import type { RuleTable } from "./rule-table.js";
+} from "../../flows/facts.js";
+import type { RuleTable } from "../../flows/rule-table.js";
 import { policyLists } from "./verdict-flows.js";
 
 /** The proxy sees no Host it could trust: the URL names the address the client connected to, as Cilium's does. */
@@ -31,7 +31,7 @@ function absoluteUrl(e: L7HttpEvent): string {
  * ran predate this registry's history: then the endpoint that has the address now, if it has the
  * identity the proxy saw; else what that identity says.
  */
-function l7Endpoint(b: FlowFactsBuilder, ip: string, tsNs: number, identity: number): EndpointFacts {
+function l7Endpoint(b: FactsBuilding, ip: string, tsNs: number, identity: number): EndpointFacts {
   const reg = b.ctx.registry;
   const then = reg.byAddressAt(ip, tsNs);
   if (then) return endpointFacts(then);
@@ -58,7 +58,7 @@ export class L7Event implements FlowEntry {
   ) {}
 }
 
-export function l7Facts(b: FlowFactsBuilder, ev: L7Event): FlowFacts {
+export function l7Facts(b: FactsBuilding, ev: L7Event): FlowFacts {
   const r = ev.rec;
   const v6 = r.srcIp.includes(":");
   const verdict = r.verdict === "DROPPED" ? Verdict.DROPPED : r.verdict === "AUDIT" ? Verdict.AUDIT : Verdict.FORWARDED;
