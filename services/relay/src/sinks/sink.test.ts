@@ -117,7 +117,7 @@ describe("BufferedSink with several deliveries", () => {
     expect(sink.stats()).toMatchObject({ bufferedFlows: 40, dropped: 20 });
     while (stored.length < 40) {
       for (const r of release.splice(0)) r();
-      await new Promise((r) => setTimeout(r, 10));
+      await until(() => release.length > 0 || stored.length >= 40); // the next inserts started, or all are stored
     }
     expect(maxInFlight).toBe(3);
     expect(new Set(stored)).toEqual(new Set(Array.from({ length: 40 }, (_, i) => `u${i}`)));
