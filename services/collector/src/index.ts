@@ -63,7 +63,7 @@ function readPem(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new Error(`read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }
 
@@ -248,7 +248,7 @@ async function main(cfg: CollectorConfig): Promise<void> {
     );
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(cfg.listenAddress, serverCredentials(cfg), (err) =>
-      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
+      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`, { cause: err })) : resolve(),
     ),
   );
   if (cfg.metricsAddress) {

@@ -126,7 +126,7 @@ export function serveMetrics(registry: Registry, host: string, port: number): Pr
       .catch((e: Error) => res.writeHead(500).end(e.message));
   });
   return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`metrics listen on ${host}:${port}: ${e.message}`)));
+    server.once("error", (e) => reject(new Error(`metrics listen on ${host}:${port}: ${e.message}`, { cause: e })));
     server.listen(port, host, () => {
       server.removeAllListeners("error");
       server.on("error", () => {});

@@ -24,7 +24,7 @@ function read(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new Error(`read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }
 
@@ -94,7 +94,7 @@ async function main(cfg: RelayConfig): Promise<void> {
     : grpc.ServerCredentials.createInsecure();
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(cfg.listenAddress, creds, (err) =>
-      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`)) : resolve(),
+      err ? reject(new Error(`listen on ${cfg.listenAddress}: ${err.message}`, { cause: err })) : resolve(),
     ),
   );
   if (cfg.metricsAddress) {

@@ -130,7 +130,7 @@ export function serveMetrics(registry: Registry, host: string, port: number): Pr
     }
   });
   return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`metrics on ${host}:${port}: ${e.message}`)));
+    server.once("error", (e) => reject(new Error(`metrics on ${host}:${port}: ${e.message}`, { cause: e })));
     server.listen(port, host, () => resolve(server));
   });
 }
