@@ -112,11 +112,13 @@ describe("flowlens observe", () => {
   it("honours --since and --until", async () => {
     await sleep(1100);
     const mark = new Date().toISOString();
-    await sleep(50);
+    await waitFor("the clock to pass the mark", async () => Date.now() > Date.parse(mark));
     // A new connection (new source port) is a new flow; a repeated ping would only update counters.
     expect((await curlGet(pods, "web", `http://${pods.pod("api").ipv4}:8080/since`)).status).toBe(200);
-    await sleep(300);
-    const after = await flows("--since", mark);
+    const after = await waitFor("flows since the mark", async () => {
+      const f = await flows("--since", mark);
+      return f.length > 0 && f;
+    });
     const before = await flows("--until", mark, "--all");
     expect(after.length).toBeGreaterThan(0);
     // Compare instants, not strings: RFC 3339 fractions have varying lengths.

@@ -231,7 +231,7 @@ describe("the Observer API", () => {
     expect(first.map((f) => f.uuid)).toEqual(all.slice(0, 3).map((f) => f.uuid));
 
     const mark = new Date();
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor("the clock to pass the mark", async () => Date.now() > mark.getTime());
     await curlGet(pods, pods.pod("client"), `http://${pods.pod("server").ipv4}:8080/after`);
     await flowsWhere((f) => (f.time?.seconds ?? 0n) * 1000n + BigInt(Math.floor((f.time?.nanos ?? 0) / 1e6)) > BigInt(mark.getTime()));
     const since = { seconds: BigInt(Math.floor(mark.getTime() / 1000)), nanos: (mark.getTime() % 1000) * 1e6 };
