@@ -34,6 +34,7 @@ benches=(
   "$vn bench/getflows.ts"
   "node bench/getflows-server.mjs"
   "$vn bench/cpu-bounds.ts"
+  "$vn bench/follow-latency.ts"
   "$vn bench/policy-throughput.ts"
   "$vn bench/policy-l7.ts"
   "$vn bench/policy-apply.ts"
