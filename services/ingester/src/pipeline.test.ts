@@ -61,13 +61,13 @@ function fakes(over: Partial<PipelineDeps<string>> = {}) {
   return { deps, log, inserted, commits, dead, events, maybeStored, marks };
 }
 
-const until = async (cond: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+const until = (cond: () => boolean, ms = 2000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error("condition not met in time");
+    },
+    { timeout: ms, interval: 2 },
+  );
 
 describe("BatchPipeline", () => {
   it("inserts whole chunks up to batchRows across partitions and commits last+1 per partition after the insert", async () => {
