@@ -33,6 +33,8 @@ benches=(
   "$vn bench/throughput.ts"
   "$vn bench/getflows.ts"
   "node bench/getflows-server.mjs"
+  "$vn bench/cpu-bounds.ts"
+  "$vn bench/follow-latency.ts"
   "$vn bench/policy-throughput.ts"
   "$vn bench/policy-l7.ts"
   "$vn bench/policy-apply.ts"

@@ -66,7 +66,9 @@ export async function startPolicyCollector(pods: Pods, extra: string[] = []): Pr
   // Apply and Delete are served on the admin socket (refused on the TCP listener).
   const client = new Ctor(c.adminAddress, credentials.createInsecure()) as unknown as Client & Record<string, Unary>;
   const call = <T>(method: string, req: unknown) =>
-    new Promise<T>((ok, fail) => client[method](req, (e, r) => (e ? fail(new Error(`${method}: ${e.details || e.message}`)) : ok(r as T))));
+    new Promise<T>((ok, fail) =>
+      client[method](req, (e, r) => (e ? fail(new Error(`${method}: ${e.details || e.message}`, { cause: e })) : ok(r as T))),
+    );
   const metric = async (re: RegExp) => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     let sum = 0;

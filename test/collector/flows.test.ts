@@ -231,7 +231,7 @@ describe("the Observer API", () => {
     expect(first.map((f) => f.uuid)).toEqual(all.slice(0, 3).map((f) => f.uuid));
 
     const mark = new Date();
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor("the clock to pass the mark", async () => Date.now() > mark.getTime());
     await curlGet(pods, pods.pod("client"), `http://${pods.pod("server").ipv4}:8080/after`);
     await flowsWhere((f) => (f.time?.seconds ?? 0n) * 1000n + BigInt(Math.floor((f.time?.nanos ?? 0) / 1e6)) > BigInt(mark.getTime()));
     const since = { seconds: BigInt(Math.floor(mark.getTime() / 1000)), nanos: (mark.getTime() % 1000) * 1e6 };
@@ -244,19 +244,18 @@ describe("the Observer API", () => {
     expect(before.every((f) => ms(f) <= mark.getTime())).toBe(true);
   });
 
-  it("follows new flows within a second", async () => {
+  // How soon (target under a second) is measured by bench/follow-latency.ts.
+  it("follows new flows", async () => {
     const c = pods.pod("client");
     const s = pods.pod("server");
-    let seenAt = 0;
+    let seen = false;
     const stream = client.follow({ whitelist: [{ destinationPort: ["8080"], sourcePod: ["default/client"] }] }, (r) => {
-      if (r.responseTypes.case === "flow" && !seenAt) seenAt = Date.now();
+      if (r.responseTypes.case === "flow") seen = true;
     });
-    await new Promise((r) => setTimeout(r, 200));
-    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 200)); // the stream opening: nothing tells the reader when the server follows
     await curlGet(pods, c, `http://${s.ipv4}:8080/follow`);
-    await waitFor("followed flow", async () => seenAt > 0, 3000);
+    await waitFor("followed flow", async () => seen, 3000);
     stream.cancel();
-    expect(seenAt - started).toBeLessThan(1000);
   });
 
   it("reports status counters", async () => {

@@ -154,13 +154,11 @@ describe("policy service on real pods", () => {
     expect(await tcpConnect(pods, "app2", app1(), 80)).toBe("connected");
   });
 
-  it("Apply returns once enforced (well under 100 ms): app3's next connection is dropped, app2's goes through", async () => {
-    const t0 = performance.now();
+  // How long Apply takes (target well under 100 ms) is measured by bench/policy-apply.ts.
+  it("Apply returns once enforced: app3's next connection is dropped, app2's goes through", async () => {
     const res = await apply(collector?.adminAddress ?? "", APP1_POLICY);
-    const ms = performance.now() - t0;
     expect(res.errors).toEqual([]);
     expect(res.applied.map((p) => p.name)).toEqual(["app1-policy"]);
-    expect(ms).toBeLessThan(100);
     // No wait between the answer and the connection: "returned" has to mean "enforced".
     const [denied, allowed] = await Promise.all([tcpConnect(pods, "app3", app1(), 80), tcpConnect(pods, "app2", app1(), 80)]);
     expect(denied).toBe("ETIMEDOUT");

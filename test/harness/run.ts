@@ -37,7 +37,7 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
     child.on("error", (err) => {
       clearTimeout(timer);
-      reject(new Error(`run ${argv.join(" ")}: ${err.message}`));
+      reject(new Error(`run ${argv.join(" ")}: ${err.message}`, { cause: err }));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);

@@ -93,7 +93,7 @@ export function loadPodsFile(file = DEMO_PODS_FILE): PodsSpec {
   try {
     doc = parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`pods: cannot read ${file}: ${(err as Error).message.split("\n")[0]}`);
+    throw new Error(`pods: cannot read ${file}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
   }
   const d = doc as Partial<PodsSpec> | null;
   if (!d || typeof d.prefix !== "string" || !Array.isArray(d.pods)) {

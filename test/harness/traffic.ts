@@ -27,7 +27,7 @@ async function startServer(pods: Pods, pod: PodRef, cmd: string[], port: number,
     await waitForPort(pods, pod, port, proto);
   } catch (err) {
     await server.kill();
-    throw new Error(`${(err as Error).message}; server output: ${server.output().trim() || "(none)"}`);
+    throw new Error(`${(err as Error).message}; server output: ${server.output().trim() || "(none)"}`, { cause: err });
   }
   return server;
 }

@@ -75,8 +75,7 @@ describe("socket-level policy for an endpoint with a cgroup", () => {
       [s.cgroupAgent.worker, app1()],
     ] as const) {
       const r = await agent.tcp(host, 81);
-      expect(r.r, `connect ${host}:81`).toBe("EPERM");
-      expect(r.ms).toBeLessThan(100);
+      expect(r.r, `connect ${host}:81`).toBe("EPERM"); // refused at the socket: a tc drop would end in "timeout"
       times.push(r.ms);
     }
     console.log(`socket: connect() EPERM after ${times.map((t) => t.toFixed(2)).join(", ")} ms`);
@@ -85,7 +84,6 @@ describe("socket-level policy for an endpoint with a cgroup", () => {
   it("a UDP send to a denied port fails with EPERM; the allowed port still answers", async () => {
     const denied = await s.cgroupAgent.app2.udp(app1(), 54);
     expect(denied.r).toBe("EPERM");
-    expect(denied.ms).toBeLessThan(100);
     console.log(`socket: UDP send EPERM after ${denied.ms.toFixed(2)} ms`);
     expect((await s.cgroupAgent.worker.udp(app1(), 54)).r).toBe("EPERM");
     expect((await s.cgroupAgent.app2.udp(app1(), 53)).r).toBe("reply");

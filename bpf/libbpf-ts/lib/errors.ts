@@ -27,9 +27,9 @@ export class LibbpfError extends Error {
   /** libbpf's last log lines (the verifier log for a failed load), '' when there were none. */
   readonly log: string;
 
-  constructor(op: string, errno: number, hint: string, log = "") {
+  constructor(op: string, errno: number, hint: string, log = "", options?: ErrorOptions) {
     const code = errnoCode(errno);
-    super(`${op}: ${code} — ${hint}${log ? `\n${log.trimEnd()}` : ""}`);
+    super(`${op}: ${code} — ${hint}${log ? `\n${log.trimEnd()}` : ""}`, options);
     this.name = "LibbpfError";
     this.errno = errno;
     this.code = code;

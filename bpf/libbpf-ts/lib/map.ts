@@ -148,6 +148,8 @@ export class BpfMap implements Closeable {
         `unpin map ${this.name} at ${path}`,
         errnoOf(code),
         code === "ENOENT" ? "nothing is pinned there" : (err as Error).message,
+        "",
+        { cause: err },
       );
     }
   }

@@ -96,7 +96,7 @@ export function nativeBinding(): NativeBinding {
       loaded = require("../build/Release/bpf_addon.node") as NativeBinding;
     } catch (err) {
       const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-      throw new Error(`load libbpf-ts native addon: ${reason} — build it with "npm run build -w libbpf-ts"`);
+      throw new Error(`load libbpf-ts native addon: ${reason} — build it with "npm run build -w libbpf-ts"`, { cause: err });
     }
   }
   return loaded;

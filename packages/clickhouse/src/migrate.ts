@@ -52,6 +52,6 @@ async function run(client: ClickHouseClient, query: string, what: string): Promi
   try {
     await client.command({ query });
   } catch (err) {
-    throw new Error(`clickhouse ${what}: ${(err as Error).message}`);
+    throw new Error(`clickhouse ${what}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -250,7 +250,8 @@ describe("flow store on a real server", () => {
     await expect(store.dropPartitionsOlderThan(Number.NaN)).rejects.toThrow(/retention days/);
   });
 
-  test("inserts a 50k-flow batch quickly (prints the rate)", async () => {
+  // How fast ClickHouse takes batches is measured by bench/ingester.ts (rows/s); this only prints the rate.
+  test("inserts a 50k-flow batch (prints the rate)", async () => {
     await truncate();
     const now = Date.now();
     const flows = Array.from({ length: 50_000 }, (_, i) => testFlow({ uuid: `p-${i}`, timeMs: now + i, srcPort: 30000 + (i % 30000) }));
@@ -262,7 +263,6 @@ describe("flow store on a real server", () => {
       `insert 50000 rows (TabSeparated, one batch): ${insertMs.toFixed(0)} ms = ${Math.round(50_000 / (insertMs / 1000))} rows/s`,
     );
     expect(await store.countFlows()).toBe(50_000);
-    expect(insertMs).toBeLessThan(5_000);
   });
 
   test("errors name what failed", async () => {

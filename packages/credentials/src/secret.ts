@@ -9,7 +9,7 @@ export function readFlagFile(path: string, flag: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : code;
-    throw new Error(`${flag} ${path}: ${why ?? (e as Error).message}`);
+    throw new Error(`${flag} ${path}: ${why ?? (e as Error).message}`, { cause: e });
   }
 }
 

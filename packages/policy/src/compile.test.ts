@@ -446,7 +446,7 @@ describe("compilePolicies: output", () => {
     expect(c.rules.map((r) => r.description)).toContain("ingress allow from {app=app2} to TCP/80 with HTTP GET * (default/b ingress[0])");
   });
 
-  it("compiles 1,000 policies of 10 rules over 50 endpoints quickly", () => {
+  it("compiles 1,000 policies of 10 rules over 50 endpoints", () => {
     const endpoints = Array.from({ length: 50 }, (_, i) => endpoint(i < 45 ? "default" : "other", { app: `a${i}`, tier: `t${i % 3}` }));
     const docs: string[] = [];
     for (let p = 0; p < 1000; p++) {
@@ -459,10 +459,8 @@ describe("compilePolicies: output", () => {
     }
     const { policies, errors } = parsePolicyDocuments([{ source: "big.yaml", text: docs.join("") }]);
     expect(errors).toEqual([]);
-    const t0 = performance.now();
+    // How long this takes is measured by bench/cpu-bounds.ts (~100 ms here).
     const c = compilePolicies(policies, endpoints);
-    const ms = performance.now() - t0;
     expect(c.entries.length).toBeGreaterThan(3000);
-    expect(ms).toBeLessThan(3000); // ~100 ms here; loose because the machine is shared
   });
 });

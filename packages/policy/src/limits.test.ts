@@ -9,9 +9,8 @@ const policy = (name: string, ingress = 1) =>
 describe("policy input limits", () => {
   it("refuses YAML aliases with the line of the first one (an alias bomb costs nothing)", () => {
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n`;
-    const t0 = performance.now();
+    // Refused before expansion (bench/cpu-bounds.ts measures how long that takes).
     const r = parsePolicyDocuments([{ source: "bomb.yaml", text: bomb }]);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(r.policies).toEqual([]);
     expect(r.errors).toEqual([
       { source: "bomb.yaml", path: "", line: 2, message: "YAML aliases (*a) are not accepted in policies: write the value out" },

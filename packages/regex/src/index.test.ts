@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileRegex, MAX_PATTERN_LENGTH, MAX_PROGRAM_SIZE, RegexError, regexProblem } from "./index.js";
 
-/** Wall-clock milliseconds of fn. */
-function timed(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-}
-
 describe("compileRegex", () => {
   it("full mode matches the whole input, search mode anywhere", () => {
     const full = compileRegex("/public/.*", "full");
@@ -27,16 +20,12 @@ describe("compileRegex", () => {
 
   it("matches catastrophic-backtracking patterns in linear time", () => {
     const evil = "a".repeat(100_000);
-    // V8's backtracking engine needs ~2^n steps for these on a non-matching input of n "a"s.
+    // V8's backtracking engine needs ~2^n steps for these on a non-matching input of n "a"s, so it would
+    // never finish within the test timeout; the milliseconds are measured by bench/cpu-bounds.ts.
     for (const p of ["(a+)+b", "(a|a)*b", "(a*)*b", "(?:a|aa)+$b"]) {
-      const re = compileRegex(p, "full");
-      expect(
-        timed(() => expect(re.test(evil)).toBe(false)),
-        p,
-      ).toBeLessThan(2000);
+      expect(compileRegex(p, "full").test(evil), p).toBe(false);
     }
-    const search = compileRegex("(x+x+)+y", "search");
-    expect(timed(() => expect(search.test("x".repeat(50_000))).toBe(false))).toBeLessThan(2000);
+    expect(compileRegex("(x+x+)+y", "search").test("x".repeat(50_000))).toBe(false);
   });
 
   it("refuses what RE2 refuses (lookaround, backreferences) with a one-line message", () => {

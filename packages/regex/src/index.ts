@@ -43,7 +43,9 @@ export function compileRegex(pattern: string, mode: RegexMode): Regex {
     re = RE2JS.compile(pattern);
   } catch (e) {
     if (!(e instanceof RE2JSException)) throw e;
-    throw new RegexError(`${quoted(pattern)} is not a valid RE2 regular expression: ${e.message.replace(/^error parsing regexp: /, "")}`);
+    throw new RegexError(`${quoted(pattern)} is not a valid RE2 regular expression: ${e.message.replace(/^error parsing regexp: /, "")}`, {
+      cause: e,
+    });
   }
   const size = re.programSize();
   if (size > MAX_PROGRAM_SIZE)

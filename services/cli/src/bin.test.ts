@@ -76,11 +76,10 @@ describe("flowlens binary", () => {
     await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
     const port = (srv.address() as net.AddressInfo).port;
     try {
-      const started = Date.now();
+      // The test timeout catches a hang; bench/cpu-bounds.ts measures how long giving up takes.
       const r = await spawnCli(["list", "nodes", "--server", `127.0.0.1:${port}`, "--timeout", "1s"]);
       expect(r.code).toBe(1);
       expectOneLine(r.stderr, new RegExp(`^flowlens list nodes: cannot connect to 127\\.0\\.0\\.1:${port}: `));
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       srv.close();
     }

@@ -72,13 +72,15 @@ export function connect(ctx: CommandContext, opts: ServerOpts, which: ServerKind
 
 export function connectTimeoutMs(opts: ServerOpts): number {
   if (opts.timeout === undefined) return CONNECT_TIMEOUT_MS;
+  let cause: TimeParseError | undefined;
   try {
     const ms = Number(parseDurationNs(opts.timeout) / 1_000_000n);
     if (ms > 0) return ms;
   } catch (err) {
     if (!(err instanceof TimeParseError)) throw err;
+    cause = err;
   }
-  throw new UsageError(`invalid --timeout "${opts.timeout}": use a duration like 5s or 500ms`);
+  throw new UsageError(`invalid --timeout "${opts.timeout}": use a duration like 5s or 500ms`, { cause });
 }
 
 /** One unary call on its own connection to the server the flags name, closed afterwards. */

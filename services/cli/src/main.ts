@@ -1,7 +1,7 @@
 // Runs the CLI once: parse, execute, and turn every failure into one stderr line and an exit code.
 import { CommanderError } from "commander";
 import type { CommandContext } from "./context.js";
-import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from "./errors.js";
+import { EXIT_OK, EXIT_USAGE, exitCodeOf, findCause, RuntimeError } from "./errors.js";
 import type { CliIO } from "./io.js";
 import { Output } from "./output.js";
 import { commandPath, createProgram } from "./program.js";
@@ -55,6 +55,16 @@ function oneLine(s: string): string {
     .join(" ");
 }
 
+/** The one stderr line for a failed command (none for help and version), by the same rule as its exit code. */
+function failureLine(e: unknown, code: number, where: string): string | undefined {
+  if (code === EXIT_OK || (e as CommanderError).code === "commander.help") return undefined; // help went to stderr already
+  if (e instanceof CommanderError) return `${where}: ${oneLine(e.message)} (see '${where} --help')`;
+  const message = (e as Error)?.message ?? String(e);
+  if (code === EXIT_USAGE) return `${where}: ${message} (see '${where} --help')`;
+  if (findCause(e, RuntimeError)) return `${where}: ${message}`;
+  return `${where}: internal error: ${oneLine(message)}`;
+}
+
 /** Runs `flowlens <argv>` and resolves to the exit code: 0 ok, 1 runtime failure, 2 usage error. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const stop = new AbortController();
@@ -79,23 +89,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return EXIT_OK;
   } catch (e) {
     if (stop.signal.aborted && (out.closed || io.signal.aborted)) return EXIT_OK;
-    const where = commandPath(program, argv);
-    if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
-      if (e.code === "commander.help") return EXIT_USAGE; // help already printed to stderr
-      err.line(`${where}: ${oneLine(e.message)} (see '${where} --help')`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof UsageError) {
-      err.line(`${where}: ${e.message} (see '${where} --help')`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof RuntimeError) {
-      err.line(`${where}: ${e.message}`);
-      return EXIT_RUNTIME;
-    }
-    err.line(`${where}: internal error: ${oneLine((e as Error)?.message ?? String(e))}`);
-    return EXIT_RUNTIME;
+    const code = exitCodeOf(e);
+    const line = failureLine(e, code, commandPath(program, argv));
+    if (line) err.line(line);
+    return code;
   } finally {
     io.signal.removeEventListener("abort", abort);
     io.stdout.off("error", onStdoutError);

@@ -158,7 +158,7 @@ export class FilterFlags {
       try {
         compileFilter(f);
       } catch (err) {
-        if (err instanceof FilterError) throw new UsageError(err.message);
+        if (err instanceof FilterError) throw new UsageError(err.message, { cause: err });
         throw err;
       }
     }
@@ -173,7 +173,7 @@ function check(flag: string, value: string, init: FilterInit): void {
   } catch (err) {
     if (!(err instanceof FilterError)) throw err;
     const reason = err.message.replace(/^invalid .*? filter ".*?": /, "");
-    throw new UsageError(`invalid --${flag} "${value}": ${reason}`);
+    throw new UsageError(`invalid --${flag} "${value}": ${reason}`, { cause: err });
   }
 }
 

@@ -21,7 +21,7 @@ function time(flag: string, value: string, now: Date): Timestamp {
   try {
     return parseTimeArg(value, now);
   } catch (err) {
-    if (err instanceof TimeParseError) throw new UsageError(`invalid --${flag}: ${err.message}`);
+    if (err instanceof TimeParseError) throw new UsageError(`invalid --${flag}: ${err.message}`, { cause: err });
     throw err;
   }
 }

@@ -22,7 +22,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    throw new UsageError(`cannot read -f ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read -f ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }
 
@@ -37,7 +37,7 @@ export async function readPolicyInputs(paths: string[], stdin: Readable | undefi
     try {
       isDir = (await stat(path)).isDirectory();
     } catch (e) {
-      throw new UsageError(`cannot read -f ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(`cannot read -f ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
     if (!isDir) {
       docs.push({ source: path, yaml: await readText(path) });

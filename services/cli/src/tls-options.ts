@@ -42,7 +42,7 @@ function readPem(flag: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }
 
@@ -61,7 +61,7 @@ export function transportFor(opts: TlsOpts, tlsScheme = false): Transport {
   try {
     creds = credentials.createSsl(ca, key, cert, verify);
   } catch (e) {
-    throw new UsageError(`invalid TLS files: ${(e as Error).message}`);
+    throw new UsageError(`invalid TLS files: ${(e as Error).message}`, { cause: e });
   }
   const channelOptions: ChannelOptions = opts.tlsServerName ? { "grpc.ssl_target_name_override": opts.tlsServerName } : {};
   return { credentials: creds, channelOptions, tls: true };

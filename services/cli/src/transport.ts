@@ -134,21 +134,23 @@ export function rpcError(err: ServiceError, server: ServerAddress, method: strin
   const details = err.details || err.message;
   switch (err.code) {
     case status.INVALID_ARGUMENT:
-      return new UsageError(`${server.display} rejected the request: ${details}`);
+      return new UsageError(`${server.display} rejected the request: ${details}`, { cause: err });
     case status.UNIMPLEMENTED:
-      return new RuntimeError(`${server.display} does not implement ${method}: is it a Flowlens collector or relay? use --server`);
+      return new RuntimeError(`${server.display} does not implement ${method}: is it a Flowlens collector or relay? use --server`, {
+        cause: err,
+      });
     case status.UNAVAILABLE:
-      return new RuntimeError(`lost connection to ${server.display}: ${details}`);
+      return new RuntimeError(`lost connection to ${server.display}: ${details}`, { cause: err });
     case status.DEADLINE_EXCEEDED:
-      return new RuntimeError(`${method} on ${server.display} timed out: the server is overloaded or stuck, try again`);
+      return new RuntimeError(`${method} on ${server.display} timed out: the server is overloaded or stuck, try again`, { cause: err });
     case status.PERMISSION_DENIED:
     case status.UNAUTHENTICATED:
-      return new RuntimeError(`${method} on ${server.display}: permission denied: ${details}`);
+      return new RuntimeError(`${method} on ${server.display}: permission denied: ${details}`, { cause: err });
     case status.NOT_FOUND:
     case status.ALREADY_EXISTS:
     case status.FAILED_PRECONDITION:
-      return new RuntimeError(`${method} on ${server.display}: ${details}`);
+      return new RuntimeError(`${method} on ${server.display}: ${details}`, { cause: err });
     default:
-      return new RuntimeError(`${method} on ${server.display} failed: ${status[err.code] ?? err.code}: ${details}`);
+      return new RuntimeError(`${method} on ${server.display} failed: ${status[err.code] ?? err.code}: ${details}`, { cause: err });
   }
 }

@@ -94,7 +94,7 @@ export function createIngester(deps: IngesterDeps): Ingester {
       },
       (e: Error) => {
         marksLoaded = undefined;
-        throw new Error(`read in-flight marks of group ${o.groupId}: ${e.message}`);
+        throw new Error(`read in-flight marks of group ${o.groupId}: ${e.message}`, { cause: e });
       },
     ));
 
@@ -147,7 +147,7 @@ export function createIngester(deps: IngesterDeps): Ingester {
       await sendDeadLetters(producer, o.dlqTopic, letters);
     } catch (e) {
       metrics.deadLetterFailed();
-      throw new Error(`send ${letters.length} dead letters to ${o.dlqTopic}: ${(e as Error).message}`);
+      throw new Error(`send ${letters.length} dead letters to ${o.dlqTopic}: ${(e as Error).message}`, { cause: e });
     }
     for (const l of letters) {
       metrics.deadLettered(reasonKind(l.reason));

@@ -1,5 +1,5 @@
 // Batching, commit-after-insert, retries, pause/resume and bisecting refused rows, with fake Kafka and ClickHouse.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BatchPipeline, type Chunk, type PartitionOffset, type PipelineDeps } from "./pipeline.js";
 
 function chunk(partition: number, first: number, n: number, bad = new Set<number>()): Chunk<string> {
@@ -61,13 +61,13 @@ function fakes(over: Partial<PipelineDeps<string>> = {}) {
   return { deps, log, inserted, commits, dead, events, maybeStored, marks };
 }
 
-const until = async (cond: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+const until = (cond: () => boolean, ms = 2000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error("condition not met in time");
+    },
+    { timeout: ms, interval: 2 },
+  );
 
 describe("BatchPipeline", () => {
   it("inserts whole chunks up to batchRows across partitions and commits last+1 per partition after the insert", async () => {
@@ -106,12 +106,19 @@ describe("BatchPipeline", () => {
 
   it("flushes a small batch when maxWait has passed", async () => {
     const f = fakes({ maxWaitMs: 30 });
-    const p = new BatchPipeline(f.deps);
-    const t0 = Date.now();
-    p.add(chunk(2, 7, 1));
-    await until(() => f.commits.length === 1);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
-    expect(f.commits[0]).toEqual([{ partition: 2, offset: "8" }]);
+    vi.useFakeTimers();
+    try {
+      const p = new BatchPipeline(f.deps);
+      p.add(chunk(2, 7, 1));
+      await vi.advanceTimersByTimeAsync(29);
+      expect(f.commits).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      vi.useRealTimers();
+      await until(() => f.commits.length === 1);
+      expect(f.commits[0]).toEqual([{ partition: 2, offset: "8" }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("does not commit while the insert is unacknowledged", async () => {
@@ -122,7 +129,7 @@ describe("BatchPipeline", () => {
     });
     const p = new BatchPipeline(f.deps);
     p.add(chunk(0, 0, 2));
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => release !== undefined); // the insert is in flight
     expect(f.commits).toEqual([]);
     release();
     await until(() => f.commits.length === 1);
@@ -190,9 +197,8 @@ describe("BatchPipeline", () => {
     let beats = 0;
     let free = false;
     const waiting = p.waitForRoom(async () => void beats++, 10).then(() => (free = true));
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => beats > 2);
     expect(free).toBe(false);
-    expect(beats).toBeGreaterThan(2);
     release();
     await waiting;
     expect(p.pendingRows).toBeLessThan(10);

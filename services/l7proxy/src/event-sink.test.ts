@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { L7HttpEvent } from "@flowlens/l7-contract";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EventSink } from "./event-sink.js";
 import { createLog } from "./log.js";
 
@@ -44,9 +44,13 @@ function listen(path: string): Promise<{ server: Server; lines: string[] }> {
   return new Promise((ok) => server.listen(path, () => ok({ server, lines })));
 }
 
-async function until(fn: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
-}
+const until = (fn: () => boolean) =>
+  vi.waitFor(
+    () => {
+      if (!fn()) throw new Error("condition not met in time");
+    },
+    { timeout: 2000, interval: 10 },
+  );
 
 describe("EventSink", () => {
   it("buffers while the collector is away, counts what does not fit, reports the loss first", async () => {

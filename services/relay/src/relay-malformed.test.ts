@@ -21,7 +21,7 @@ import {
   ServerStatusResponseSchema,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRelayMetrics } from "./metrics.js";
 import { Relay } from "./relay.js";
 import { createRelayObserverHandlers } from "./server/observer.js";
@@ -125,13 +125,13 @@ let client: grpc.Client & Record<string, Function>;
 const logs: string[] = [];
 const unary = <T>(m: string, req: unknown) =>
   new Promise<T>((resolve, reject) => client[m](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
-const until = async (what: string, cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; log:\n${logs.join("\n")}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (what: string, cond: () => boolean, ms = 10_000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error(`timed out waiting for ${what}; log:\n${logs.join("\n")}`);
+    },
+    { timeout: ms, interval: 20 },
+  );
 const peer = (n: { address: string }) => relay.peers.find((p) => p.address === n.address);
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
   type ServerStatusResponse,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RelayFlow } from "./merge/relay-flow.js";
 import { createRelayMetrics } from "./metrics.js";
 import { Relay } from "./relay.js";
@@ -48,13 +48,13 @@ function getFlows(req: Parameters<typeof create<typeof GetFlowsRequestSchema>>[1
 const unary = <T>(m: string, req: unknown) =>
   new Promise<T>((resolve, reject) => client[m](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
 const flows = (rs: GetFlowsResponse[]): Flow[] => rs.flatMap((r) => (r.responseTypes.case === "flow" ? [r.responseTypes.value] : []));
-const until = async (what: string, cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (what: string, cond: () => boolean, ms = 10_000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: ms, interval: 20 },
+  );
 
 beforeAll(async () => {
   // Histories interleaved in time: a at even ms, b at odd ms.

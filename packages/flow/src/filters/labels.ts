@@ -9,7 +9,7 @@ function labelMatcher(field: string, selectors: string[], get: (flow: Flow) => s
     try {
       return parseLabelSelector(s);
     } catch (err) {
-      throw new FilterError(field, s, (err as Error).message);
+      throw new FilterError(field, s, (err as Error).message, { cause: err });
     }
   });
   return (flow) => {

@@ -38,7 +38,7 @@ function compiled(field: string, value: string, make: () => Regex): Regex {
     return make();
   } catch (err) {
     if (err instanceof FilterError) throw err;
-    throw new FilterError(field, value, (err as Error).message);
+    throw new FilterError(field, value, (err as Error).message, { cause: err });
   }
 }
 

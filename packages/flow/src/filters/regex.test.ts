@@ -6,18 +6,17 @@ import { describe, expect, it } from "vitest";
 import { compileFilters } from "./compile.js";
 import { FilterError } from "./types.js";
 
-/** Milliseconds to build the filter and run it on one flow. */
-function timedMatch(filter: MessageInitShape<typeof FFS>, flow: MessageInitShape<typeof FlowSchema>): { ms: number; match: boolean } {
-  const t = performance.now();
-  const match = compileFilters([create(FlowFilterSchema, filter)], [])(create(FlowSchema, flow));
-  return { ms: performance.now() - t, match };
+/** Builds the filter and runs it on one flow. */
+function matches(filter: MessageInitShape<typeof FFS>, flow: MessageInitShape<typeof FlowSchema>): boolean {
+  return compileFilters([create(FlowFilterSchema, filter)], [])(create(FlowSchema, flow));
 }
 
 const httpFlow = (url: string) => ({ l7: { record: { case: "http" as const, value: { method: "GET", url } } } });
 const dnsFlow = (query: string) => ({ l7: { record: { case: "dns" as const, value: { query } } } });
 
 describe("filter regexes", () => {
-  // A backtracking engine needs ~2^n steps here; n = 28 is seconds in V8, n = 100,000 is never.
+  // A backtracking engine needs ~2^n steps here; n = 28 is seconds in V8, n = 100,000 is never (past the
+  // test timeout). The milliseconds are measured by bench/cpu-bounds.ts.
   for (const n of [28, 100_000]) {
     const as = "a".repeat(n);
     it(`run in linear time on hostile patterns (${n} characters)`, () => {
@@ -28,9 +27,7 @@ describe("filter regexes", () => {
         ["destination_fqdn", { destinationFqdn: ["*a*a*a*a*a*a*a*a*a*a*b"] }, { destinationNames: [as] }],
         ["node_name", { nodeName: ["*a*a*a*a*a*a*a*a*a*a*b"] }, { nodeName: `c/${as}` }],
       ] as const) {
-        const r = timedMatch(filter, flow);
-        expect(r.match, name).toBe(false);
-        expect(r.ms, name).toBeLessThan(1500);
+        expect(matches(filter, flow), name).toBe(false);
       }
     });
   }
@@ -54,7 +51,7 @@ describe("filter regexes", () => {
       /^invalid http_url filter .* is too large: its compiled program has \d+ instructions/,
     );
     // What RE2 and JavaScript read alike still works, unanchored as in Hubble.
-    expect(timedMatch({ httpUrl: ["/api/v[0-9]+/"] }, httpFlow("http://x/api/v1/items")).match).toBe(true);
-    expect(timedMatch({ dnsQuery: ["(?i)KUBE"] }, dnsFlow("kube-dns.local.")).match).toBe(true);
+    expect(matches({ httpUrl: ["/api/v[0-9]+/"] }, httpFlow("http://x/api/v1/items"))).toBe(true);
+    expect(matches({ dnsQuery: ["(?i)KUBE"] }, dnsFlow("kube-dns.local."))).toBe(true);
   });
 });

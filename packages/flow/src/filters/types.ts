@@ -24,8 +24,9 @@ export class FilterError extends Error {
     readonly field: string,
     readonly value: string,
     reason: string,
+    options?: ErrorOptions,
   ) {
-    super(`invalid ${field} filter ${JSON.stringify(value)}: ${reason}`);
+    super(`invalid ${field} filter ${JSON.stringify(value)}: ${reason}`, options);
   }
 }
 

@@ -1,7 +1,7 @@
 // In-process tests against a real grpc-js server with fake data: observe formats, --follow, status, list, endpoint.
 import { fromJson } from "@bufbuild/protobuf";
 import { GetFlowsResponseSchema, registry } from "@flowlens/proto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli, startCli } from "../testkit.js";
 import { type FakeServer, sampleFlow, startFakeServer } from "../testkit-server.js";
 
@@ -13,13 +13,13 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean, ms = 5000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error("condition not met in time");
+    },
+    { timeout: ms, interval: 10 },
+  );
 
 describe("observe", () => {
   it("-o json prints one GetFlowsResponse per line, proto3 JSON with proto field names", async () => {

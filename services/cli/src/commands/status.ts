@@ -2,6 +2,7 @@
 
 import { create } from "@bufbuild/protobuf";
 import { observerServiceDefinition, ServerStatusRequestSchema, type ServerStatusResponse } from "@flowlens/proto";
+import { status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { Command } from "commander";
 import { addServerOptions, type CommandContext, connect, resolveServer, type ServerOpts } from "../context.js";
 import { RuntimeError } from "../errors.js";
@@ -40,7 +41,7 @@ export function statusCommand(ctx: CommandContext): Command {
         if (SERVING_STATUS[st] !== "SERVING") healthy = `Unavailable: ${SERVING_STATUS[st] ?? st}`;
       } catch (err) {
         // A server without the health service is judged by ServerStatus alone.
-        if (!(err instanceof RuntimeError && err.message.includes("does not implement"))) throw err;
+        if (!(err instanceof RuntimeError && (err.cause as ServiceError | undefined)?.code === grpcStatus.UNIMPLEMENTED)) throw err;
       }
       ctx.out.line(`Healthcheck (via ${server.display}): ${healthy}`);
       if (healthy !== "Ok") throw new RuntimeError(`${server.display} is not serving the Observer API: check the server's log`);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BatchQueue } from "./batch-queue.js";
 
 function recorder() {
@@ -16,7 +16,7 @@ describe("BatchQueue", () => {
     expect(r.calls).toEqual([]); // nothing synchronously
     await new Promise((ok) => setImmediate(ok));
     expect(r.calls).toEqual([[0, 10, 20, 30]]);
-    await new Promise((ok) => setTimeout(ok, 10));
+    await vi.waitFor(() => expect(r.calls).toHaveLength(3));
     expect(r.calls).toEqual([
       [0, 10, 20, 30],
       [40, 50, 60, 70],

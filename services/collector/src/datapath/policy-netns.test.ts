@@ -187,8 +187,7 @@ describe("policy on real traffic", () => {
     decoder.policy.length = 0;
     expect(client(A, "tcp", S.ip, 8080, cgWorker).r).toBe("ok");
     const denied = client(A, "tcp", S.ip, 8081, cgWorker);
-    expect(denied.r).toBe("EPERM");
-    expect(denied.ms).toBeLessThan(500);
+    expect(denied.r).toBe("EPERM"); // refused by the hook at once: a tc drop would end in "timeout"
     expect(client(A, "tcp", `::ffff:${S.ip}`, 8081, cgWorker).r).toBe("EPERM"); // connect6, IPv4-mapped
     expect(client(A, "udp", S.ip, 5353, cgWorker).r).toBe("ok");
     expect(client(A, "udp", S.ip, 5354, cgWorker).r).toBe("EPERM");

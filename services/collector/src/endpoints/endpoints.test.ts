@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { monoNowNs } from "../clock/monotonic.js";
 import { identityFor, identityLabels } from "./identity.js";
 import { netnsPath } from "./netns.js";
 import { EndpointRegistry } from "./registry.js";
@@ -152,9 +153,10 @@ describe("registry over time", () => {
     const reg = new EndpointRegistry();
     const v1 = reg.upsert(spec("a", "v1", ["10.0.0.1"], { app: "old" }), { ifindex: 1, ips: ["10.0.0.1"] });
     const during = v1.sinceNs + 1;
-    await new Promise((r) => setTimeout(r, 2));
-    reg.upsert(spec("a", "v1", ["10.0.0.1"], { app: "new" }), { ifindex: 1, ips: ["10.0.0.1"] });
-    await new Promise((r) => setTimeout(r, 2));
+    // Each change must happen at a later time than the one before it.
+    await vi.waitFor(() => expect(monoNowNs()).toBeGreaterThan(during));
+    const v2 = reg.upsert(spec("a", "v1", ["10.0.0.1"], { app: "new" }), { ifindex: 1, ips: ["10.0.0.1"] });
+    await vi.waitFor(() => expect(monoNowNs()).toBeGreaterThan(v2.sinceNs));
     reg.remove("default", "a");
     expect(reg.byAddress("10.0.0.1")).toBeUndefined();
     expect(reg.byAddressAt("10.0.0.1", during)?.labels).toEqual({ app: "old" });

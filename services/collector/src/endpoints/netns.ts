@@ -27,7 +27,7 @@ export async function netnsAddresses(netns: string): Promise<string[]> {
   try {
     out = (await run(args[0], args.slice(1), { timeout: 5000 })).stdout;
   } catch (e) {
-    throw new Error(`read addresses of netns ${netns}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+    throw new Error(`read addresses of netns ${netns}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`, { cause: e });
   }
   const links = JSON.parse(out) as { ifname: string; addr_info?: { local: string; scope: string }[] }[];
   const ips: string[] = [];

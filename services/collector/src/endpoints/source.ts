@@ -85,7 +85,7 @@ export class EndpointsFile {
     try {
       text = await readFile(this.path, "utf8");
     } catch (e) {
-      throw new Error(`read endpoints file ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`read endpoints file ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
     const specs = parseEndpointsFile(text, this.path);
     const next = new Set<string>();

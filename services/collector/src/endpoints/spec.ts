@@ -76,7 +76,7 @@ export function parseEndpointsFile(text: string, file: string): EndpointSpec[] {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new EndpointSpecError(`${file}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`);
+    throw new EndpointSpecError(`${file}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`, { cause: e });
   }
   if (doc === null || doc === undefined) return [];
   const list = Array.isArray(doc) ? doc : (doc as Record<string, unknown>).endpoints;

@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Flow, FlowSchema, type GetFlowsResponse, GetFlowsResponseSchema, LostEventSource } from "@flowlens/proto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RingEntry } from "../datapath/decoder.js";
 import { DatapathEvent } from "../datapath/events.js";
 import { LostEntry, LostSource } from "../datapath/lost.js";
@@ -102,8 +102,14 @@ describe("streamFlows", () => {
   it("follows: only new entries, as they arrive", async () => {
     const ring = ringOf(5);
     const c = collect(2);
-    const done = streamFlows(q({ follow: true }), deps(ring), c.sink);
-    await new Promise((r) => setTimeout(r, 10));
+    const d = deps(ring);
+    let waiting = false;
+    const waitForData = () => {
+      waiting = true;
+      return d.waitForData();
+    };
+    const done = streamFlows(q({ follow: true }), { ...d, waitForData }, c.sink);
+    await vi.waitFor(() => expect(waiting).toBe(true));
     ring.push(new DatapathEvent(1, EMPTY, 100, 1), 1);
     ring.push(new DatapathEvent(1, EMPTY, 101, 2), 2);
     ring.notify();

@@ -22,7 +22,7 @@ export async function serveAdminSocket(
   health?.addToServer(server);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`unix:${path}`, grpc.ServerCredentials.createInsecure(), (err) =>
-      err ? reject(new Error(`--admin-socket ${path}: ${err.message}`)) : resolve(),
+      err ? reject(new Error(`--admin-socket ${path}: ${err.message}`, { cause: err })) : resolve(),
     ),
   );
   restrictSocket(path);

@@ -16,7 +16,9 @@ export function prepareAdminDir(path: string, uid = process.getuid?.() ?? 0): vo
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new AdminSocketError(`--admin-socket ${path}: create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AdminSocketError(`--admin-socket ${path}: create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new AdminSocketError(`--admin-socket ${path}: ${dir} is not a directory (a symlink?)`);

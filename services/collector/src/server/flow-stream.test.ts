@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { decodeFlowBatch, encodeFlowBatch, FlowSchema, GetFlowsRequestSchema, GetFlowsResponseSchema } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RingEntry } from "../datapath/decoder.js";
 import { DatapathEvent } from "../datapath/events.js";
 import { LiveRing } from "../flows/ring.js";
@@ -80,14 +80,14 @@ describe("flowlens.FlowStream/GetFlowBatches", () => {
 
   it("follows: new flows arrive within a few milliseconds, batched", async () => {
     const got: string[] = [];
+    const following = listeners.size;
     const s = client.GetFlowBatches(create(GetFlowsRequestSchema, { follow: true }));
     s.on("data", (b: Buffer) => got.push(...uuidsOf(b)));
     s.on("error", () => {});
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(listeners.size).toBeGreaterThan(following)); // the server follows the ring
     for (let i = 1000; i < 1010; i++) push(i);
     for (const l of listeners) l();
-    const t0 = Date.now();
-    while (got.length < 10 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(got.length).toBeGreaterThanOrEqual(10), { timeout: 2000 });
     s.cancel();
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => String(1000 + i)));
   });

@@ -27,7 +27,7 @@ export function clickhouseDelivery(
         retrying = false;
       } catch (e) {
         retrying = true;
-        throw new Error(`insert into ClickHouse ${opts.url}: ${(e as Error).message}`);
+        throw new Error(`insert into ClickHouse ${opts.url}: ${(e as Error).message}`, { cause: e });
       }
     },
     close: () => store.close(),

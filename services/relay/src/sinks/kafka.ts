@@ -118,7 +118,7 @@ export function kafkaDelivery(opts: KafkaOptions): Delivery<PackedFlow> {
   return {
     async deliver(batch) {
       const p = await connected().catch((e: Error) => {
-        throw new Error(`connect to Kafka ${opts.brokers.join(",")}: ${e.message}`);
+        throw new Error(`connect to Kafka ${opts.brokers.join(",")}: ${e.message}`, { cause: e });
       });
       try {
         await p.send({
@@ -135,7 +135,7 @@ export function kafkaDelivery(opts: KafkaOptions): Delivery<PackedFlow> {
         // Start over with a fresh producer next time (its connections may be dead).
         producer = undefined;
         await p.disconnect().catch(() => {});
-        throw new Error(`produce to Kafka topic ${opts.topic}: ${(e as Error).message}`);
+        throw new Error(`produce to Kafka topic ${opts.topic}: ${(e as Error).message}`, { cause: e });
       }
     },
     async close() {
@@ -189,7 +189,7 @@ export function kafkaWorkerDeliveries(opts: KafkaOptions, producers: number): De
     });
     w.on("error", (e) => {
       if (worker === w) worker = undefined;
-      failAll(new Error(`kafka worker: ${e.message}`));
+      failAll(new Error(`kafka worker: ${e.message}`, { cause: e }));
     });
     w.on("exit", (code) => {
       if (worker === w) worker = undefined;

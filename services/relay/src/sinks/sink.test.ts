@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RelayFlow } from "../merge/relay-flow.js";
 import { BufferedSink, type Delivery } from "./sink.js";
 
@@ -28,13 +28,13 @@ function store() {
 }
 
 const opts = { maxFlows: 100, maxBytes: 1 << 20, batchFlows: 10, lingerMs: 5, retryInitialMs: 5, retryMaxMs: 20 };
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (cond: () => boolean, ms = 3000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error("timed out");
+    },
+    { timeout: ms, interval: 5 },
+  );
 
 describe("BufferedSink", () => {
   it("delivers every flow in order, in batches no larger than batchFlows", async () => {
@@ -117,7 +117,7 @@ describe("BufferedSink with several deliveries", () => {
     expect(sink.stats()).toMatchObject({ bufferedFlows: 40, dropped: 20 });
     while (stored.length < 40) {
       for (const r of release.splice(0)) r();
-      await new Promise((r) => setTimeout(r, 10));
+      await until(() => release.length > 0 || stored.length >= 40); // the next inserts started, or all are stored
     }
     expect(maxInFlight).toBe(3);
     expect(new Set(stored)).toEqual(new Set(Array.from({ length: 40 }, (_, i) => `u${i}`)));

@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { monoNowNs } from "../../clock/monotonic.js";
 import { EndpointRegistry } from "../../endpoints/registry.js";
 import { decodeEndpointInfo, ipcacheKey, u32Key, u64Key } from "../maps/keys.js";
 import { type KvMap, PolicyMaps } from "../maps/maps.js";
@@ -60,7 +61,10 @@ class FakeL7 implements L7Port {
   stage(c: Parameters<L7Port["stage"]>[0]): void {
     this.calls.push(`stage ${c.l7.length}`);
   }
+  /** How many times the engine asked which endpoints the proxy does not serve yet. */
+  asked = 0;
   unregistered(): string[] {
+    this.asked++;
     return this.missing;
   }
   update(c: Parameters<L7Port["update"]>[0]): void {
@@ -186,14 +190,20 @@ describe("policy engine", () => {
     l7.missing = ["default/app1"];
     new PolicyStore({ installer: slow, log: () => {} }).apply([{ source: "p.yaml", text: httpCnp("l7") }]);
     const done = slow.whenWritten();
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitFor(() => expect(l7.calls).toEqual(["stage 0", "update 0", "stage 1"]));
+    // Held: the engine asks again for the proxy and still writes nothing.
+    const heldFrom = monoNowNs();
+    const asked = l7.asked;
+    await vi.waitFor(() => expect(l7.asked).toBeGreaterThan(asked));
     expect(info(11)?.enforceIngress).toBe(false);
     expect(l7.calls).toEqual(["stage 0", "update 0", "stage 1"]);
+    const releasedAt = monoNowNs();
     l7.missing = [];
     await done;
     expect(info(11)?.enforceIngress).toBe(true);
     expect(l7.calls.at(-1)).toBe("update 1");
-    expect(slow.lastInstallMs).toBeGreaterThanOrEqual(30);
+    // The install time counts the wait for the proxy.
+    expect(slow.lastInstallMs * 1e6).toBeGreaterThanOrEqual(releasedAt - heldFrom);
   });
 
   it("writes anyway after l7WaitMs, with one log line naming the endpoint", async () => {

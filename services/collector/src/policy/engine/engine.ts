@@ -78,6 +78,7 @@ export function cgroupIdOf(path: string, root: string | undefined): bigint {
   } catch (e) {
     throw new Error(
       `cgroup ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} — create it or fix the endpoint's "cgroup"`,
+      { cause: e },
     );
   }
 }

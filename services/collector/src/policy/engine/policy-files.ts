@@ -14,7 +14,7 @@ export function readPolicyPath(path: string): PolicyDocument[] {
   try {
     st = statSync(path);
   } catch (e) {
-    throw new Error(`read --policies ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`read --policies ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   const files = st.isDirectory()
     ? readdirSync(path)
@@ -26,7 +26,7 @@ export function readPolicyPath(path: string): PolicyDocument[] {
     try {
       return { source: f, text: readFileSync(f, "utf8") };
     } catch (e) {
-      throw new Error(`read --policies ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`read --policies ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
   });
 }

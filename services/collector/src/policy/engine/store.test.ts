@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PolicyError } from "@flowlens/policy";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PolicyFiles } from "./policy-files.js";
 import { API_ORIGIN, type PolicyInstaller, PolicyOriginError, PolicyStore, type StoredPolicy } from "./store.js";
 import { cnp } from "./testkit.js";
@@ -121,13 +121,13 @@ describe("policy store", () => {
   });
 });
 
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; log:\n${logs.join("\n")}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, cond: () => boolean, ms = 5000) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error(`timed out waiting for ${what}; log:\n${logs.join("\n")}`);
+    },
+    { timeout: ms, interval: 20 },
+  );
 
 describe("--policies FILE|DIR", () => {
   it("applies a directory, follows edits, keeps the last good set on a bad edit and logs each error", async () => {

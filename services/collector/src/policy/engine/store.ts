@@ -461,7 +461,7 @@ export class PolicyStore {
       }
     } catch (e) {
       for (const [tmp] of staged) rmSync(tmp, { force: true });
-      throw new Error(`persist policies in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`persist policies in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
     for (const [tmp, final] of staged) renameSync(tmp, final);
     for (const s of removed) rmSync(join(dir, fileName(s.policy.ref)), { force: true });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { L7HttpEvent } from "@flowlens/l7-contract";
 import { l7Paths, sockKey } from "@flowlens/l7-contract";
 import type { CompiledPolicy } from "@flowlens/policy";
-import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, sleep, waitFor } from "@flowlens/test-harness/l7-bed";
+import { type Bed, BPF_OBJECT, createBed, IDENT, SERVER_ID, waitFor } from "@flowlens/test-harness/l7-bed";
 import { BpfObject, processCapabilities } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkPinPath } from "./l7-links.js";
@@ -168,8 +168,14 @@ describe("L7Supervisor", () => {
   it("uninstall stops the proxy and removes links and files", async () => {
     const pid = runningProxy(bed.stateDir) as number;
     await sup.uninstall();
-    await sleep(100);
-    expect(() => process.kill(pid, 0)).toThrow();
+    await waitFor("the proxy to exit", () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
     for (const id of [1, 2]) expect(existsSync(linkPinPath(bed.pinDir, id))).toBe(false);
     const paths = l7Paths(bed.stateDir);
     expect(existsSync(paths.config)).toBe(false);

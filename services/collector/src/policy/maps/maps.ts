@@ -67,7 +67,7 @@ class Mirror {
     try {
       this.map.update(Buffer.from(key, "hex"), Buffer.from(value, "hex"));
     } catch (e) {
-      throw new Error(`write ${this.map.name}: ${(e as Error).message}`);
+      throw new Error(`write ${this.map.name}: ${(e as Error).message}`, { cause: e });
     }
     this.held.set(key, value);
     return true;
