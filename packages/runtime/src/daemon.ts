@@ -1,6 +1,8 @@
-// How a daemon starts and stops: flags (exit 2 on bad ones), main (exit 1, one line, on failure),
+// How a daemon starts and stops: flags (exit 2 on bad ones), main (one line on failure; exit code by
+// @flowlens/errors' rule: 2 for a UsageError in the cause chain, else 1),
 // and a shutdown run once on SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
+import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "@flowlens/errors";
 import { createLog, type Log, type LogLevel } from "./log.js";
 
 interface CommanderError {
@@ -17,9 +19,10 @@ export function parseFlagsOrExit<T>(name: string, parse: () => T, usage?: string
     return parse();
   } catch (e) {
     const err = e as CommanderError;
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
+    // The CLI's rule (@flowlens/errors); anything that fails while reading flags is a usage error.
+    if (exitCodeOf(e) === EXIT_OK) process.exit(EXIT_OK);
     if (!err.code?.startsWith("commander.")) process.stderr.write(`${name}: ${err.message}\n${usage ? `${usage}\n` : ""}`);
-    process.exit(2);
+    process.exit(EXIT_USAGE);
   }
 }
 
@@ -31,7 +34,7 @@ export function runMain(name: string, main: () => Promise<void>, cleanup?: () =>
   main().catch((e: Error) => {
     process.stderr.write(`${name}: ${e.message}\n`);
     cleanup?.();
-    process.exit(1);
+    process.exit(exitCodeOf(e));
   });
 }
 
