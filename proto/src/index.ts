@@ -18,3 +18,4 @@ export { type FlowHeader, flowBytesOfResponse, scanFlowHeader } from "./flow-sca
 export { type ObserverServiceDefinition, observerServiceDefinition } from "./grpc.js";
 export { FLOW_EXTENSION_TYPE_URL, registry } from "./registry.js";
 export { grpcServiceDefinition } from "./service.js";
+export { scalarWireType } from "./wire-types.js";

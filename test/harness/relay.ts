@@ -1,9 +1,8 @@
 // Relay end-to-end helpers: the relay and collectors as real processes (a collector can be restarted
 // on the same port), gRPC clients with or without TLS, certificates made by openssl.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   flowExtensionsRequest,
@@ -16,9 +15,10 @@ import {
   type ServerStatusResponse,
 } from "@flowlens/proto";
 import * as grpc from "@grpc/grpc-js";
+import { makePki } from "./certs.js";
 import { COLLECTOR_BIN, collectorState, freePort } from "./collector.js";
 import { type Spawned, spawnBackground } from "./pods.js";
-import { run, sleep } from "./run.js";
+import { sleep } from "./run.js";
 import { REPO_ROOT } from "./topology.js";
 
 export const RELAY_BIN = resolve(REPO_ROOT, "services/relay/bin/flowlens-relay.js");
@@ -169,67 +169,32 @@ export interface Certs {
 
 /** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and one from another CA. */
 export async function makeCerts(): Promise<Certs> {
-  const dir = mkdtempSync(join(tmpdir(), "flowlens-relay-certs-"));
-  const p = (n: string) => join(dir, n);
-  const ssl = (args: string[]) => run(["openssl", ...args]);
-  const ca = async (name: string) => {
-    await ssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${name}`,
-      "-keyout",
-      p(`${name}.key`),
-      "-out",
-      p(`${name}.pem`),
-    ]);
-  };
-  const leaf = async (name: string, caName: string, ext: string) => {
-    await ssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", p(`${name}.key`), "-out", p(`${name}.csr`)]);
-    writeFileSync(p(`${name}.ext`), ext);
-    await ssl([
-      "x509",
-      "-req",
-      "-in",
-      p(`${name}.csr`),
-      "-CA",
-      p(`${caName}.pem`),
-      "-CAkey",
-      p(`${caName}.key`),
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      p(`${name}.ext`),
-      "-out",
-      p(`${name}.pem`),
-    ]);
+  const pki = await makePki();
+  const other = await makePki().catch((e) => {
+    pki.remove();
+    throw e;
+  });
+  const remove = () => {
+    pki.remove();
+    other.remove();
   };
   try {
-    await ca("ca");
-    await ca("other-ca");
-    await leaf("server", "ca", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-    await leaf("client", "ca", "extendedKeyUsage=clientAuth\n");
-    await leaf("stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
+    const client = await pki.client("client");
+    const stranger = await other.client("stranger");
+    return {
+      dir: pki.dir,
+      ca: pki.ca,
+      serverCert: pki.server.cert,
+      serverKey: pki.server.key,
+      clientCert: client.cert,
+      clientKey: client.key,
+      strangerCert: stranger.cert,
+      strangerKey: stranger.key,
+      read: (path) => readFileSync(path),
+      remove,
+    };
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    remove();
     throw e;
   }
-  return {
-    dir,
-    ca: p("ca.pem"),
-    serverCert: p("server.pem"),
-    serverKey: p("server.key"),
-    clientCert: p("client.pem"),
-    clientKey: p("client.key"),
-    strangerCert: p("stranger.pem"),
-    strangerKey: p("stranger.key"),
-    read: (path) => readFileSync(path),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
 }

@@ -3,6 +3,7 @@
 // not accept throws GIVE_UP: the caller then takes the protobuf-es path.
 import { isUtf8 } from "node:buffer";
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { scalarWireType } from "@flowlens/proto";
 
 /** Thrown inside the reader: the record is not one this fast path answers for. */
 export class GiveUp extends Error {}
@@ -175,24 +176,6 @@ function fieldOf(desc: DescMessage, no: number): DescField | undefined {
     byNumber.set(desc, m);
   }
   return m.get(no);
-}
-
-function scalarWireType(t: ScalarType): number {
-  switch (t) {
-    case ScalarType.STRING:
-    case ScalarType.BYTES:
-      return LEN;
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return BIT64;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return BIT32;
-    default:
-      return VARINT;
-  }
 }
 
 function checkScalar(r: Reader, t: ScalarType, wt: number): void {

@@ -5,6 +5,7 @@
 // of a decode's cost (no objects: one pass over the bytes).
 import { isUtf8 } from "node:buffer";
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { scalarWireType } from "@flowlens/proto";
 
 const MAX_DEPTH = 32;
 const VARINT = 0;
@@ -24,24 +25,6 @@ interface FieldRule {
 
 const rulesByDesc = new WeakMap<DescMessage, Map<number, FieldRule>>();
 
-function scalarWire(t: ScalarType): number {
-  switch (t) {
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return BIT64;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return BIT32;
-    case ScalarType.STRING:
-    case ScalarType.BYTES:
-      return LEN;
-    default:
-      return VARINT;
-  }
-}
-
 function ruleOf(f: DescField): FieldRule {
   const name = f.name;
   if (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message"))
@@ -49,7 +32,7 @@ function ruleOf(f: DescField): FieldRule {
   // Map entries: framing only (no map field in the flow messages a relay checks).
   if (f.fieldKind === "map") return { name, wire: LEN, packable: false, utf8: false };
   const scalar = f.scalar;
-  const wire = scalar === undefined ? VARINT : scalarWire(scalar);
+  const wire = scalar === undefined ? VARINT : scalarWireType(scalar);
   return { name, wire, packable: f.fieldKind === "list" && wire !== LEN, utf8: scalar === ScalarType.STRING };
 }
 
