@@ -2,8 +2,18 @@
 
 export { appliedVersions, type MigrateResult, migrate } from "./migrate.js";
 export { type Retention, type RetentionOptions, startRetention } from "./retention.js";
+export { expectedCellsSql, repairRollup, rollupCellsSql } from "./rollup-repair.js";
 export { dateTimeFromSeconds, type FlowRow, flowEnumNames, flowToRow, TCP_FLAG_NAMES, workloadOf } from "./rows.js";
-export { DEFAULT_DATABASE, FLOW_COLUMN_NAMES, FLOW_COLUMNS, MIGRATIONS, type Migration } from "./schema.js";
+export {
+  DEFAULT_DATABASE,
+  FLOW_COLUMN_NAMES,
+  FLOW_COLUMNS,
+  MIGRATIONS,
+  type Migration,
+  ROLLUP_KEYS,
+  ROLLUP_SUMS,
+  rollupSelect,
+} from "./schema.js";
 export { dateTimeText, ident, joinSql, literal, qualified, Sql, type SqlValue, sql } from "./sql.js";
 export {
   countFlowsSql,
@@ -16,5 +26,6 @@ export {
   listPartitionsSql,
   PARTITIONED_TABLES,
   storedUuidsSql,
+  timeRange,
 } from "./store.js";
 export { rowsToTsv } from "./tsv.js";

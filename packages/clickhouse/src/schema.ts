@@ -69,6 +69,47 @@ export const FLOW_COLUMNS = `
 /** The raw table's column names, in FLOW_COLUMNS order. */
 export const FLOW_COLUMN_NAMES: readonly string[] = FLOW_COLUMNS.split(",").map((c) => c.trim().split(" ")[0]);
 
+/** Rollup key columns of flows_minute, in its GROUP BY order. */
+export const ROLLUP_KEYS = [
+  "minute",
+  "source_namespace",
+  "source_pod",
+  "source_workload",
+  "destination_namespace",
+  "destination_pod",
+  "destination_workload",
+  "destination_port",
+  "protocol",
+  "verdict",
+] as const;
+
+/** Summed columns of flows_minute. */
+export const ROLLUP_SUMS = ["flows", "connections", "packets", "bytes", "drops"] as const;
+
+// Migration 2 ships this text as flows_minute_mv: change it only together with a new migration.
+/** The per-minute rollup of the flows read from `source` (a table, optionally with FINAL/WHERE): the MV's query. */
+export function rollupSelect(source: string): string {
+  return `SELECT
+  toStartOfMinute(time) AS minute,
+  if(is_reply = 1, dst_namespace, src_namespace) AS source_namespace,
+  if(is_reply = 1, dst_pod, src_pod) AS source_pod,
+  if(is_reply = 1, dst_workload, src_workload) AS source_workload,
+  if(is_reply = 1, src_namespace, dst_namespace) AS destination_namespace,
+  if(is_reply = 1, src_pod, dst_pod) AS destination_pod,
+  if(is_reply = 1, src_workload, dst_workload) AS destination_workload,
+  if(is_reply = 1, src_port, dst_port) AS destination_port,
+  protocol,
+  verdict,
+  count() AS flows,
+  countIf(has(flow_events, 'NEW') AND is_reply != 1) AS connections,
+  sumIf(packets, has(flow_events, 'END')) AS packets,
+  sumIf(bytes, has(flow_events, 'END')) AS bytes,
+  countIf(verdict = 'DROPPED') AS drops
+FROM ${source}
+GROUP BY minute, source_namespace, source_pod, source_workload, destination_namespace, destination_pod,
+  destination_workload, destination_port, protocol, verdict`;
+}
+
 function raw(text: string): Sql {
   return new Sql(text);
 }
@@ -120,25 +161,7 @@ ORDER BY (minute, source_namespace, destination_namespace, source_pod, destinati
       // Counters are cumulative per direction, so packets/bytes come from a flow's END record only (its
       // final totals, both directions); flows counts every record, connections the NEW records.
       raw(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${ident(db)}.flows_minute_mv TO ${ident(db)}.flows_minute AS
-SELECT
-  toStartOfMinute(time) AS minute,
-  if(is_reply = 1, dst_namespace, src_namespace) AS source_namespace,
-  if(is_reply = 1, dst_pod, src_pod) AS source_pod,
-  if(is_reply = 1, dst_workload, src_workload) AS source_workload,
-  if(is_reply = 1, src_namespace, dst_namespace) AS destination_namespace,
-  if(is_reply = 1, src_pod, dst_pod) AS destination_pod,
-  if(is_reply = 1, src_workload, dst_workload) AS destination_workload,
-  if(is_reply = 1, src_port, dst_port) AS destination_port,
-  protocol,
-  verdict,
-  count() AS flows,
-  countIf(has(flow_events, 'NEW') AND is_reply != 1) AS connections,
-  sumIf(packets, has(flow_events, 'END')) AS packets,
-  sumIf(bytes, has(flow_events, 'END')) AS bytes,
-  countIf(verdict = 'DROPPED') AS drops
-FROM ${ident(db)}.flows
-GROUP BY minute, source_namespace, source_pod, source_workload, destination_namespace, destination_pod,
-  destination_workload, destination_port, protocol, verdict`),
+${rollupSelect(`${ident(db)}.flows`)}`),
     ],
   },
   {

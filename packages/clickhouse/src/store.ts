@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import type { Flow } from "@flowlens/proto";
 import { type MigrateResult, migrate } from "./migrate.js";
+import { repairRollup } from "./rollup-repair.js";
 import { type FlowRow, flowToRow } from "./rows.js";
 import { DEFAULT_DATABASE, FLOW_COLUMN_NAMES } from "./schema.js";
 import { ident, qualified, type Sql, sql } from "./sql.js";
@@ -36,6 +37,8 @@ export interface InsertOptions {
 export interface InsertResult {
   inserted: number;
   skipped: number;
+  /** Flows the rollup lacked for skipped rows' minutes and got (set when > 0; see rollup-repair.ts). */
+  repaired?: number;
 }
 
 /** The store's API; see createFlowStore. */
@@ -87,6 +90,17 @@ function fail(what: string, err: unknown): Error {
   return new Error(`clickhouse ${what}: ${msg.split("\n")[0]}`, { cause: err });
 }
 
+/** Earliest and latest 'YYYY-MM-DD hh:mm:ss' time of a non-empty list of rows. */
+export function timeRange(rows: readonly { time: string }[]): { min: string; max: string } {
+  let min = rows[0].time;
+  let max = rows[0].time;
+  for (const r of rows) {
+    if (r.time < min) min = r.time;
+    if (r.time > max) max = r.time;
+  }
+  return { min, max };
+}
+
 /** YYYYMMDD (UTC) of a Date, as a number. */
 function dayNumber(d: Date): number {
   return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
@@ -109,12 +123,7 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
   });
 
   async function existingUuids(rows: readonly FlowRow[]): Promise<Set<string>> {
-    let min = rows[0].time;
-    let max = rows[0].time;
-    for (const r of rows) {
-      if (r.time < min) min = r.time;
-      if (r.time > max) max = r.time;
-    }
+    const { min, max } = timeRange(rows);
     const rs = await client.query({
       query: storedUuidsSql(database, min, max).text,
       format: "JSONEachRow",
@@ -126,6 +135,7 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
   async function insertRows(rows: readonly FlowRow[], opts: InsertOptions = {}): Promise<InsertResult> {
     if (rows.length === 0) return { inserted: 0, skipped: 0 };
     let batch = rows;
+    let repaired = 0;
     if (opts.skipExisting) {
       let have: Set<string>;
       try {
@@ -134,6 +144,15 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
         throw fail(`look up stored uuids for ${rows.length} rows in ${flowsTable}`, err);
       }
       if (have.size > 0) batch = rows.filter((r) => !have.has(r.uuid));
+      if (batch.length < rows.length) {
+        // Rows already stored may lack their rollup contribution (an earlier attempt stopped between the two parts).
+        const range = timeRange(rows.filter((r) => have.has(r.uuid)));
+        try {
+          repaired = await repairRollup(client, database, range.min, range.max);
+        } catch (err) {
+          throw fail(`repair the rollup of ${rows.length - batch.length} stored rows in ${flowsTable}`, err);
+        }
+      }
     }
     if (batch.length > 0) {
       try {
@@ -152,7 +171,9 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
         throw fail(`insert ${batch.length} rows into ${flowsTable}`, err);
       }
     }
-    return { inserted: batch.length, skipped: rows.length - batch.length };
+    const result: InsertResult = { inserted: batch.length, skipped: rows.length - batch.length };
+    if (repaired > 0) result.repaired = repaired;
+    return result;
   }
 
   return {

@@ -2,7 +2,16 @@
 // its batch instead of a row object graph (the ingester's time went to garbage collection), and the
 // insert sends the lines as they are. Same columns and text as the store's own insertRows.
 import { Readable } from "node:stream";
-import { FLOW_COLUMN_NAMES, type FlowRow, type FlowStore, qualified, rowsToTsv, storedUuidsSql } from "@flowlens/clickhouse";
+import {
+  FLOW_COLUMN_NAMES,
+  type FlowRow,
+  type FlowStore,
+  qualified,
+  repairRollup,
+  rowsToTsv,
+  storedUuidsSql,
+  timeRange,
+} from "@flowlens/clickhouse";
 
 export interface TsvRow {
   /** The row's TabSeparated line, newline included. */
@@ -31,12 +40,7 @@ export function tsvInserter(store: Pick<FlowStore, "client" | "database">) {
     if (rows.length === 0) return 0;
     let batch = rows;
     if (skipExisting) {
-      let min = rows[0].time;
-      let max = rows[0].time;
-      for (const r of rows) {
-        if (r.time < min) min = r.time;
-        if (r.time > max) max = r.time;
-      }
+      const { min, max } = timeRange(rows);
       let have: Set<string>;
       try {
         const rs = await store.client.query({ query: storedUuidsSql(store.database, min, max).text, format: "JSONEachRow" });
@@ -45,6 +49,15 @@ export function tsvInserter(store: Pick<FlowStore, "client" | "database">) {
         throw wrap(`look up stored uuids for ${rows.length} rows in ${table}`, err);
       }
       if (have.size > 0) batch = rows.filter((r) => !have.has(r.uuid));
+      if (batch.length < rows.length) {
+        // Stored rows may lack their rollup contribution (an earlier attempt stopped between flows and flows_minute).
+        const range = timeRange(rows.filter((r) => have.has(r.uuid)));
+        try {
+          await repairRollup(store.client, store.database, range.min, range.max);
+        } catch (err) {
+          throw wrap(`repair the rollup of ${rows.length - batch.length} stored rows in ${table}`, err);
+        }
+      }
     }
     if (batch.length === 0) return 0;
     const text = new Array<string>(batch.length);
