@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
 import { tokenChecker } from "./auth.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { ApiError } from "./errors.js";
@@ -96,6 +97,8 @@ export function createApi(o: ApiOptions): OpenAPIHono {
 
   app.onError((e, c) => {
     if (e instanceof ApiError) return errorJson(c, e);
+    // Hono's own 4xx (a body that is not JSON) keeps its status
+    if (e instanceof HTTPException && e.status < 500) return c.json({ error: "bad_request", detail: e.message }, e.status);
     // never a stack trace: one line, and the status says it is ours
     return errorJson(c, new ApiError("internal", (e as Error)?.message?.split("\n")[0] ?? "unexpected error"));
   });
@@ -115,7 +118,10 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     responses: {
       200: {
         description: "a page of flows",
-        content: { "application/json": { schema: FlowsResponseSchema }, "application/x-ndjson": { schema: ErrorSchema.describe("GetFlowsResponse per line") } },
+        content: {
+          "application/json": { schema: FlowsResponseSchema },
+          "application/x-ndjson": { schema: ErrorSchema.describe("GetFlowsResponse per line") },
+        },
       },
       ...errorResponses,
       422: { description: "range too large", content: { "application/json": { schema: ErrorSchema } } },

@@ -96,7 +96,8 @@ export function createClickHouseStore(o: ClickHouseStoreOptions): ApiStore {
       timed("status", async () => {
         const [v] = await rowsOf<{ v: string }>("SELECT version() AS v");
         const parts = await rowsOf<{ table: string; rows: string; bytes: string }>(
-          sql`SELECT table, sum(rows) AS rows, sum(bytes) AS bytes FROM system.parts WHERE database = ${database} AND active GROUP BY table ORDER BY table`.text,
+          sql`SELECT table, sum(rows) AS rows, sum(bytes) AS bytes FROM system.parts WHERE database = ${database} AND active GROUP BY table ORDER BY table`
+            .text,
         );
         const tables: TableStatus[] = [];
         for (const [table, column] of Object.entries(STATUS_TABLES)) {

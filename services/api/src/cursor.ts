@@ -24,7 +24,15 @@ export function decodeCursor(token: string): Cursor {
   }
   if (!Array.isArray(v) || v.length !== 3) throw bad();
   const [time, ns, uuid] = v;
-  if (!Number.isSafeInteger(time) || time < 0 || !Number.isInteger(ns) || ns < 0 || ns > 999_999_999 || typeof uuid !== "string" || uuid.length > 128)
+  if (
+    !Number.isSafeInteger(time) ||
+    time < 0 ||
+    !Number.isInteger(ns) ||
+    ns < 0 ||
+    ns > 999_999_999 ||
+    typeof uuid !== "string" ||
+    uuid.length > 128
+  )
     throw bad();
   return { time, time_ns: ns, uuid };
 }

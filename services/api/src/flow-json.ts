@@ -11,10 +11,14 @@ export const FLOW_FIELDS: readonly string[] = FlowSchema.fields.map((f) => f.nam
 /** fields= → the names, or a 400 naming the unknown one. */
 export function parseFieldMask(value: string | undefined): string[] | undefined {
   if (value === undefined || value.trim() === "") return undefined;
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length > FLOW_FIELDS.length) throw new ApiError("bad_request", `fields: at most ${FLOW_FIELDS.length} names`);
   for (const n of names)
-    if (!FLOW_FIELDS.includes(n)) throw new ApiError("bad_request", `fields: unknown Flow field "${n.slice(0, 64)}" (known: ${FLOW_FIELDS.join(", ")})`);
+    if (!FLOW_FIELDS.includes(n))
+      throw new ApiError("bad_request", `fields: unknown Flow field "${n.slice(0, 64)}" (known: ${FLOW_FIELDS.join(", ")})`);
   return names;
 }
 

@@ -7,22 +7,40 @@ export const MAX_FILTER_CHARS = 4096;
 export const ErrorSchema = z
   .object({
     error: z.string().openapi({ example: "bad_request" }),
-    detail: z.string().openapi({ example: "filter: unknown field \"pood\" at 1:1" }),
+    detail: z.string().openapi({ example: 'filter: unknown field "pood" at 1:1' }),
     position: z.object({ offset: z.number(), line: z.number().optional(), column: z.number().optional() }).optional(),
   })
   .openapi("Error");
 
 const timeParam = (what: string) =>
-  z.string().max(64).optional().openapi({ description: `${what}: RFC 3339, unix seconds, or a duration before now (15m, 2h, 7d)` });
+  z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({ description: `${what}: RFC 3339, unix seconds, or a duration before now (15m, 2h, 7d)` });
 
 export const FlowsQuerySchema = z.object({
   since: timeParam("start of the range (default: 1h before until)"),
   until: timeParam("end of the range (default: now)"),
-  filter: z.string().max(MAX_FILTER_CHARS).optional().openapi({ description: "filter expression, e.g. verdict = DROPPED AND namespace = shop" }),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(100).openapi({ description: `flows per page, 1-${MAX_LIMIT}` }),
+  filter: z
+    .string()
+    .max(MAX_FILTER_CHARS)
+    .optional()
+    .openapi({ description: "filter expression, e.g. verdict = DROPPED AND namespace = shop" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIMIT)
+    .default(100)
+    .openapi({ description: `flows per page, 1-${MAX_LIMIT}` }),
   order: z.enum(["newest", "oldest"]).default("newest"),
   cursor: z.string().max(512).optional().openapi({ description: "the `next` token of the previous page" }),
-  fields: z.string().max(2048).optional().openapi({ description: "comma-separated Flow fields to keep (proto names: time,verdict,source,…)" }),
+  fields: z
+    .string()
+    .max(2048)
+    .optional()
+    .openapi({ description: "comma-separated Flow fields to keep (proto names: time,verdict,source,…)" }),
   format: z.enum(["json", "ndjson"]).default("json").openapi({ description: "json: {flows, next}; ndjson: one GetFlowsResponse per line" }),
 });
 

@@ -4,16 +4,61 @@ import { ApiError } from "./errors.js";
 
 export const MAX_SQL_CHARS = 65_536;
 
-// statements and clauses a read query never needs; SETTINGS/SET would lift the limits
+// statements and clauses a read query never needs; SETTINGS/SET would lift the limits. (SYSTEM … is
+// refused by the first-word rule; as a word it is the system database.)
 const FORBIDDEN_WORDS = [
-  "INSERT", "ALTER", "DROP", "CREATE", "ATTACH", "DETACH", "RENAME", "TRUNCATE", "OPTIMIZE", "SYSTEM", "SET",
-  "SETTINGS", "KILL", "GRANT", "REVOKE", "DELETE", "UPDATE", "EXCHANGE", "OUTFILE", "INFILE", "USE", "WATCH",
+  "INSERT",
+  "ALTER",
+  "DROP",
+  "CREATE",
+  "ATTACH",
+  "DETACH",
+  "RENAME",
+  "TRUNCATE",
+  "OPTIMIZE",
+  "SET",
+  "SETTINGS",
+  "KILL",
+  "GRANT",
+  "REVOKE",
+  "DELETE",
+  "UPDATE",
+  "EXCHANGE",
+  "OUTFILE",
+  "INFILE",
+  "USE",
+  "WATCH",
 ];
 // table functions that reach files, URLs, other servers or processes
 const FORBIDDEN_FUNCTIONS = [
-  "file", "url", "urlCluster", "remote", "remoteSecure", "cluster", "clusterAllReplicas", "mysql", "postgresql",
-  "jdbc", "odbc", "hdfs", "hdfsCluster", "s3", "s3Cluster", "gcs", "azureBlobStorage", "input", "executable",
-  "sqlite", "mongodb", "redis", "deltaLake", "hudi", "iceberg", "fileCluster", "dictionary", "merge",
+  "file",
+  "url",
+  "urlCluster",
+  "remote",
+  "remoteSecure",
+  "cluster",
+  "clusterAllReplicas",
+  "mysql",
+  "postgresql",
+  "jdbc",
+  "odbc",
+  "hdfs",
+  "hdfsCluster",
+  "s3",
+  "s3Cluster",
+  "gcs",
+  "azureBlobStorage",
+  "input",
+  "executable",
+  "sqlite",
+  "mongodb",
+  "redis",
+  "deltaLake",
+  "hudi",
+  "iceberg",
+  "fileCluster",
+  "dictionary",
+  "merge",
 ];
 const FORBIDDEN_FUNCTION = new RegExp(`(?<![.\\w])(${FORBIDDEN_FUNCTIONS.join("|")})\\s*\\(`, "i");
 

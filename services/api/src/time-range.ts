@@ -16,7 +16,10 @@ export function parseTimeParam(name: string, value: string, now: Date): number {
     const ts = parseRfc3339(v);
     return Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6);
   } catch {
-    throw new ApiError("bad_request", `${name}: "${v}" is not RFC 3339 (2024-11-26T06:30:00Z), unix seconds or a duration like 15m, 2h, 7d`);
+    throw new ApiError(
+      "bad_request",
+      `${name}: "${v}" is not RFC 3339 (2024-11-26T06:30:00Z), unix seconds or a duration like 15m, 2h, 7d`,
+    );
   }
 }
 
@@ -26,7 +29,13 @@ export interface TimeRange {
 }
 
 /** The range of a request; since defaults to `defaultSpanMs` before until, until to now. */
-export function parseTimeRange(since: string | undefined, until: string | undefined, now: Date, defaultSpanMs: number, maxSpanMs: number): TimeRange {
+export function parseTimeRange(
+  since: string | undefined,
+  until: string | undefined,
+  now: Date,
+  defaultSpanMs: number,
+  maxSpanMs: number,
+): TimeRange {
   const untilMs = until === undefined ? now.getTime() : parseTimeParam("until", until, now);
   const sinceMs = since === undefined ? untilMs - defaultSpanMs : parseTimeParam("since", since, now);
   if (sinceMs > untilMs) throw new ApiError("bad_request", "since is after until");
