@@ -91,7 +91,11 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     "*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorJson(c, new ApiError("payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`)),
+      onError: (c) => {
+        // the rest of the body is never read: the connection cannot carry another request
+        c.header("Connection", "close");
+        return errorJson(c, new ApiError("payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`));
+      },
     }),
   );
 
@@ -148,6 +152,8 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     const last = page[page.length - 1];
     const next = rows.length > q.limit && last ? encodeCursor(last) : null;
     const flows = page.map((r) => decodeFlow(r.flow_pb));
+    // as the collector does: FlowExtension only for clients that ask (hubble cannot resolve its Any type)
+    if (q.extensions !== "true") for (const f of flows) f.extensions = undefined;
     if (q.format === "ndjson") {
       const lines = flows.map((f) => {
         const line = flowNdjsonLine(f);

@@ -51,7 +51,7 @@ export function createClickHouseStore(o: ClickHouseStoreOptions): ApiStore {
     try {
       return await run();
     } catch (e) {
-      throw clickhouseError(e);
+      throw clickhouseError(e, kind === "sql");
     } finally {
       o.observe?.(kind, (performance.now() - start) / 1000);
     }

@@ -1,5 +1,6 @@
 // Command-line flags of flowlens-api -> validated configuration.
 import { addClickHouseAuthOptions, clickhouseAuthFrom, resolveSecret } from "@flowlens/credentials";
+import { parseDurationNs } from "@flowlens/flow";
 import { daemonCommand, type LogLevel, logLevelOf, parsePositiveDurationMs, positiveInt, splitHostPort } from "@flowlens/runtime";
 import { InvalidArgumentError } from "commander";
 import { readTokensFile } from "./auth.js";
@@ -38,6 +39,18 @@ function parseUrl(v: string): string {
   return v;
 }
 
+// --max-range takes days too (7d), which the runtime's duration parser does not
+function rangeArg(v: string): number {
+  let ns: bigint;
+  try {
+    ns = parseDurationNs(v);
+  } catch {
+    throw new InvalidArgumentError(`--max-range "${v}" is not a duration (examples: 6h, 7d)`);
+  }
+  if (ns < 1_000_000_000n) throw new InvalidArgumentError(`--max-range "${v}" must be at least 1s`);
+  return Number(ns / 1_000_000n);
+}
+
 export function parseApiArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const cmd = daemonCommand("flowlens-api", "Flowlens query API: flow history in ClickHouse over HTTP")
     .option("--listen-address <host:port>", "HTTP listen address", DEFAULT_LISTEN)
@@ -48,7 +61,7 @@ export function parseApiArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     .option("--tokens-file <file>", "bearer tokens, one per line (required unless --insecure-no-auth on loopback)")
     .option("--insecure-no-auth", "serve without tokens (only on a loopback --listen-address)", false)
     .option("--cors-origin <origin>", "allow this browser origin (CORS is off by default)")
-    .option("--max-range <duration>", "longest since..until of /flows", parsePositiveDurationMs, 7 * 86_400_000)
+    .option("--max-range <duration>", "longest since..until of /flows", rangeArg, 7 * 86_400_000)
     .option("--query-timeout <duration>", "ClickHouse max_execution_time of API queries", parsePositiveDurationMs, 30_000)
     .option("--max-memory-usage <bytes>", "ClickHouse max_memory_usage of API queries", positiveInt("--max-memory-usage"), 2_000_000_000)
     .option("--sql-max-rows <n>", "most rows /api/v1/sql returns (then limitReached)", positiveInt("--sql-max-rows"), 10_000);

@@ -44,12 +44,16 @@ export class ApiError extends Error {
 const TIMEOUT = /TIMEOUT_EXCEEDED|Timeout exceeded|timed? ?out|Code: 159\b/i;
 const DOWN = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|socket hang up|other side closed|fetch failed/i;
 
-/** A ClickHouse failure as the API answers it: 504 timeout, 502 unreachable, else 502 with ClickHouse's first line. */
-export function clickhouseError(err: unknown): ApiError {
+/**
+ * A ClickHouse failure as the API answers it: 504 timeout, 502 unreachable; an exception ClickHouse raised
+ * on a user's own SQL is a 400 (their query), on the API's own SQL a 502.
+ */
+export function clickhouseError(err: unknown, userQuery = false): ApiError {
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split("\n")[0].slice(0, 500);
   const code = (err as { code?: string } | undefined)?.code ?? "";
   if (TIMEOUT.test(msg)) return new ApiError("clickhouse_timeout", `ClickHouse did not answer in time: ${first}`);
   if (DOWN.test(msg) || DOWN.test(code)) return new ApiError("clickhouse_unavailable", `ClickHouse is unreachable: ${first}`);
+  if (userQuery && /\bCode: \d+/.test(msg)) return new ApiError("bad_request", `sql: ClickHouse: ${first}`);
   return new ApiError("clickhouse_unavailable", `ClickHouse refused the query: ${first}`);
 }

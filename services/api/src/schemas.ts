@@ -41,6 +41,10 @@ export const FlowsQuerySchema = z.object({
     .max(2048)
     .optional()
     .openapi({ description: "comma-separated Flow fields to keep (proto names: time,verdict,source,…)" }),
+  extensions: z
+    .enum(["true", "false"])
+    .default("false")
+    .openapi({ description: "keep Flowlens' FlowExtension (counters, process) in flow.extensions; Hubble clients cannot read it" }),
   format: z.enum(["json", "ndjson"]).default("json").openapi({ description: "json: {flows, next}; ndjson: one GetFlowsResponse per line" }),
 });
 
