@@ -19,9 +19,16 @@ const flows = Array.from({ length: 5 }, (_, i) =>
   ),
 );
 
-function api(opts: { tokens?: string[]; fail?: Error } = {}) {
+function api(opts: { tokens?: string[]; fail?: Error; corsOrigin?: string } = {}) {
   const f = fakeStore(flows, opts.fail);
-  const app = createApi({ store: f.store, filters: fakeCompiler, metrics: createApiMetrics(), clock: () => NOW, tokens: opts.tokens });
+  const app = createApi({
+    store: f.store,
+    filters: fakeCompiler,
+    metrics: createApiMetrics(),
+    clock: () => NOW,
+    tokens: opts.tokens,
+    corsOrigin: opts.corsOrigin,
+  });
   return { app, ...f };
 }
 
@@ -132,6 +139,13 @@ describe("auth, status, metrics, openapi, 404", () => {
     expect((await json(await app.request("/api/v1/status", { headers: { authorization: "Bearer nope" } }))).status).toBe(403);
     const ok = await json(await app.request("/api/v1/status", { headers: { authorization: "Bearer s3cret" } }));
     expect(ok).toMatchObject({ status: 200, body: { clickhouse: { version: "18.16.1" } } });
+  });
+  it("sends no CORS headers unless --cors-origin allows one origin", async () => {
+    const headers = { origin: "https://evil.example" };
+    expect((await api().app.request("/api/v1/status", { headers })).headers.get("access-control-allow-origin")).toBeNull();
+    const allowed = api({ corsOrigin: "https://console.example" });
+    const res = await allowed.app.request("/api/v1/status", { headers: { origin: "https://console.example" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://console.example");
   });
   it("counts requests by route and code in /metrics", async () => {
     const { app } = api();

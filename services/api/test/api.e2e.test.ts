@@ -1,6 +1,6 @@
 // flowlens-api end to end: the real binary against the real ClickHouse (harness, Debian's 18.16), flows
 // stored through @flowlens/clickhouse's store (the ingester's path), ndjson read by the real hubble CLI.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFlowStore, type FlowStore } from "@flowlens/clickhouse";
@@ -58,6 +58,7 @@ afterAll(async () => {
   await api?.stop();
   await store?.close();
   await ch?.destroy();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function allPages(order: "newest" | "oldest", limit: number): Promise<string[]> {
@@ -109,16 +110,18 @@ describe("flowlens-api on ClickHouse 18.16", () => {
     expect(res.headers.get("content-type")).toContain("application/x-ndjson");
     const text = await res.text();
     expect(text.trim().split("\n")).toHaveLength(20);
-    const file = join(dir, "flows.ndjson");
-    writeFileSync(file, text);
-    const r = await run([HUBBLE, "observe", "--input-file", file, "-o", "json"], { timeoutMs: 30_000, allowFail: true });
+    // piped, as `curl … | hubble observe --input-file -`
+    const r = await run([HUBBLE, "observe", "--input-file", "-", "-o", "json"], { input: text, timeoutMs: 30_000, allowFail: true });
     expect(r.code, `${r.stderr}\n${text.split("\n")[0]}`).toBe(0);
     const seen = r.stdout
       .trim()
       .split("\n")
       .map((l) => (JSON.parse(l) as { flow: { uuid: string } }).flow.uuid);
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `e2e-${String(i).padStart(4, "0")}`));
-    const dropped = await run([HUBBLE, "observe", "--input-file", file, "--verdict", "DROPPED", "-o", "json"], { timeoutMs: 30_000 });
+    const dropped = await run([HUBBLE, "observe", "--input-file", "-", "--verdict", "DROPPED", "-o", "json"], {
+      input: text,
+      timeoutMs: 30_000,
+    });
     expect(dropped.stdout.trim().split("\n")).toHaveLength(7);
   });
 
