@@ -1,5 +1,5 @@
 // createApi: the Hono app of flowlens-api, built from its dependencies (store, filter compiler, clock, auth).
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -76,7 +76,8 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     o.metrics.requests.inc({ route, code: String(c.res.status) });
     o.metrics.latency.observe({ route }, (performance.now() - start) / 1000);
   });
-  if (o.corsOrigin) app.use("/api/*", cors({ origin: o.corsOrigin, allowHeaders: ["Authorization", "Content-Type"] }));
+  if (o.corsOrigin)
+    app.use("/api/*", cors({ origin: o.corsOrigin, allowHeaders: ["Authorization", "Content-Type"], exposeHeaders: ["Flowlens-Next"] }));
   app.use("/api/*", async (c, next) => {
     if (!checkToken || c.req.method === "OPTIONS") return next();
     const r = checkToken(c.req.header("authorization"));
@@ -124,7 +125,7 @@ export function createApi(o: ApiOptions): OpenAPIHono {
         description: "a page of flows",
         content: {
           "application/json": { schema: FlowsResponseSchema },
-          "application/x-ndjson": { schema: ErrorSchema.describe("GetFlowsResponse per line") },
+          "application/x-ndjson": { schema: z.string().openapi({ description: "one GetFlowsResponse JSON per line" }) },
         },
       },
       ...errorResponses,
@@ -138,13 +139,19 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     const hubble: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(c.req.queries())) if (!FLOWS_PARAMS.has(k)) hubble[k] = v;
-    let expr: FilterExpr | undefined;
+    let text: FilterExpr | undefined;
+    let params: FilterExpr | undefined;
     try {
-      const text = q.filter?.trim() ? o.filters.parseFilter(q.filter) : undefined;
-      expr = o.filters.andExprs(text, Object.keys(hubble).length > 0 ? o.filters.hubbleParamsToExpr(hubble) : undefined);
+      text = q.filter?.trim() ? o.filters.parseFilter(q.filter) : undefined;
     } catch (e) {
-      throw filterError(o.filters, q.filter !== undefined ? "filter" : "parameter", e);
+      throw filterError(o.filters, "filter", e);
     }
+    try {
+      params = Object.keys(hubble).length > 0 ? o.filters.hubbleParamsToExpr(hubble) : undefined;
+    } catch (e) {
+      throw filterError(o.filters, "parameter", e);
+    }
+    const expr = o.filters.andExprs(text, params);
     const where = flowsWhere({ ...range, filter: expr === undefined ? undefined : o.filters.exprToSql(expr), after, order: q.order });
     // one extra row says whether there is a next page
     const rows = await o.store.queryFlows({ where, order: q.order, limit: q.limit + 1 });
