@@ -202,6 +202,15 @@ describe("flowlens-api flags", () => {
       "flowlens-api: --insecure-no-auth is only allowed on a loopback address, not 0.0.0.0:4280: give --tokens-file",
     ]);
   });
+  it("serves without tokens with --insecure-no-auth on loopback", async () => {
+    const open = await startApi(["--insecure-no-auth", "--clickhouse-url", ch.url]);
+    try {
+      expect(open.output()).toContain("NO AUTH, loopback only");
+      expect((await fetch(`${open.url}/api/v1/status`)).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
   it("refuses to start without tokens", async () => {
     const r = await run([process.execPath, API_BIN], { allowFail: true });
     expect(r.code).toBe(2);
