@@ -1,0 +1,81 @@
+// IP and CIDR matching in SQL over address strings, on 18.16 and current ClickHouse alike: no IPv4/IPv6
+// types, no isIPv4String, and the *StringToNum functions only ever see a well-formed input (current
+// releases throw on a bad one, so each call's argument is guarded by an if()).
+import { isIP } from "node:net";
+import { literal, Sql } from "@flowlens/clickhouse";
+
+export interface Cidr {
+  family: 4 | 6;
+  /** The network address as 4 or 16 bytes. */
+  bytes: number[];
+  prefix: number;
+}
+
+function v6Bytes(addr: string): number[] {
+  // expand "::" and a trailing dotted quad, then read 8 groups
+  let text = addr;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const b = (dotted[1] as string).split(".").map(Number);
+    text = `${text.slice(0, dotted.index)}${(((b[0] ?? 0) << 8) | (b[1] ?? 0)).toString(16)}:${(((b[2] ?? 0) << 8) | (b[3] ?? 0)).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  return groups.flatMap((g) => {
+    const n = Number.parseInt(g, 16);
+    return [n >> 8, n & 255];
+  });
+}
+
+/** Parses "10.0.0.0/8", "fd00::/8", "10.1.2.3", "2001:db8::1"; undefined when it is none of those. */
+export function parseCidr(value: string): Cidr | { error: string } {
+  const v = value.trim();
+  const slash = v.indexOf("/");
+  const addr = slash < 0 ? v : v.slice(0, slash);
+  const family = isIP(addr);
+  if (family === 0) return { error: "not an IP address or CIDR" };
+  const max = family === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const bits = v.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return { error: `bad CIDR prefix length (0-${max})` };
+    prefix = Number(bits);
+  }
+  const bytes = family === 4 ? addr.split(".").map(Number) : v6Bytes(addr);
+  return { family: family === 4 ? 4 : 6, bytes, prefix };
+}
+
+const V4_TEXT = "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
+
+/** SQL: the address string in `column` (a validated identifier) lies in the CIDR. */
+export function cidrSql(column: string, c: Cidr): Sql {
+  if (c.family === 4) {
+    const start = c.bytes.reduce((n, b) => n * 256 + b, 0);
+    const size = 2 ** (32 - c.prefix);
+    const lo = Math.floor(start / size) * size;
+    const hi = lo + size - 1;
+    return new Sql(
+      `(match(${column}, ${literal(V4_TEXT).text}) AND IPv4StringToNum(if(match(${column}, ${literal(V4_TEXT).text}), ${column}, '0.0.0.0')) BETWEEN ${literal(lo).text} AND ${literal(hi).text})`,
+    );
+  }
+  // IPv6: compare the 32 hex digits of the address; a prefix that ends inside a digit lists that digit's allowed values
+  const hex = c.bytes
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .toUpperCase();
+  const whole = Math.floor(c.prefix / 4);
+  const rest = c.prefix % 4;
+  const guarded = `hex(IPv6StringToNum(if(position(${column}, ':') > 0 AND match(${column}, '^[0-9A-Fa-f:.]+$'), ${column}, '::')))`;
+  const parts = [`position(${column}, ':') > 0`];
+  if (whole > 0) parts.push(`substring(${guarded}, 1, ${whole}) = ${literal(hex.slice(0, whole)).text}`);
+  if (rest > 0) {
+    const nibble = Number.parseInt(hex.charAt(whole), 16);
+    const mask = (0xf << (4 - rest)) & 0xf;
+    const allowed: string[] = [];
+    for (let d = 0; d < 16; d++) if ((d & mask) === (nibble & mask)) allowed.push(d.toString(16).toUpperCase());
+    parts.push(`substring(${guarded}, ${whole + 1}, 1) IN (${allowed.map((a) => literal(a).text).join(", ")})`);
+  }
+  return new Sql(`(${parts.join(" AND ")})`);
+}
