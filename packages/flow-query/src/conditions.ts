@@ -49,7 +49,9 @@ class Values {
   ) {}
   fail(i: number, reason: string): never {
     const at: FilterPosition = this.c.valuePositions?.[i] ?? this.c.position ?? { offset: 0 };
-    throw new FilterSyntaxError(`invalid value '${this.c.values[i]}' for ${this.field.name}: ${reason}`, at);
+    const text = this.c.values[i] ?? "";
+    const shown = text.length > 60 ? `${text.slice(0, 40)}…(${text.length} characters)` : text;
+    throw new FilterSyntaxError(`invalid value '${shown}' for ${this.field.name}: ${reason}`, at);
   }
 }
 
