@@ -77,7 +77,7 @@ export const FIELDS: readonly FieldDef[] = [
     column: "is_reply",
     description: "true for reply flows; an unknown is false on drops only (Hubble's rule)",
   },
-  { name: "ip_version", type: "number", column: "ip_version", present: "(src_ip != '' OR dst_ip != '')", description: "4 or 6" },
+  { name: "ip_version", type: "number", column: "ip_version", description: "4 or 6 (0: unknown)" },
   { name: "node_name", type: "string", column: "node_name", description: "node that observed the flow" },
   { name: "interface", type: "string", column: "interface", description: "network interface name" },
   { name: "tcp_flags", type: "flags", column: "tcp_flags", description: "SYN ACK FIN RST PSH URG ECE CWR NS" },

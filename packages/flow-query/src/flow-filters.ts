@@ -113,10 +113,13 @@ export function flowFilterToExpr(ff: FlowFilter): FilterExpr | undefined {
     ),
     anyOf("traffic_direction", "=", ff.trafficDirection.map(String)),
     orExprs(...ff.nodeName.map(nodeNameExpr)),
-    anyOf(
-      "ip_version",
-      "=",
-      ff.ipVersion.map((v) => IP_VERSION[v] ?? String(v)),
+    orExprs(
+      ...ff.ipVersion.map((v) =>
+        // version 0 (unknown) matches only flows that have an IP header, as live; a stored address stands for it
+        v === 0
+          ? andExprs(cond("ip_version", "=", ["0"]), cond("source_ip", "in", ["0.0.0.0/0", "::/0"]))
+          : cond("ip_version", "=", [IP_VERSION[v] ?? String(v)]),
+      ),
     ),
     orExprs(...ff.reply.map((r) => cond("is_reply", "=", [String(r)]))),
     orExprs(

@@ -50,14 +50,18 @@ describe("precedence and structure", () => {
     expect(show(parseFilter(`destination_port IN (80, 443) AND source_namespace NOT IN ('kube-system', "a\\"b\\\\c")`))).toBe(
       'AND[destination_port in 80|443, source_namespace not in kube-system|a"b\\c]',
     );
-    expect(show(parseFilter("source_ip = 10.0.0.0/8 or destination_ip = fd00::/8"))).toBe("OR[source_ip = 10.0.0.0/8, destination_ip = fd00::/8]");
+    expect(show(parseFilter("source_ip = 10.0.0.0/8 or destination_ip = fd00::/8"))).toBe(
+      "OR[source_ip = 10.0.0.0/8, destination_ip = fd00::/8]",
+    );
     expect(show(parseFilter("source_pod = default/frontend-1"))).toBe("source_pod = default/frontend-1");
     expect(show(parseFilter("dns_query ~ 'kube.*\\\\.local'"))).toBe("dns_query ~ kube.*\\.local");
   });
 
   test("either-side shorthands: positive operators OR the sides, negative ones mean neither side", () => {
     expect(show(parseFilter("pod = web-1"))).toBe("OR[source_pod = web-1, destination_pod = web-1]");
-    expect(show(parseFilter("namespace != kube-system"))).toBe("AND[source_namespace != kube-system, destination_namespace != kube-system]");
+    expect(show(parseFilter("namespace != kube-system"))).toBe(
+      "AND[source_namespace != kube-system, destination_namespace != kube-system]",
+    );
     expect(show(parseFilter("port NOT IN (53)"))).toBe("AND[source_port not in 53, destination_port not in 53]");
     expect(show(parseFilter("label = 'app=web'"))).toBe("OR[source_label = app=web, destination_label = app=web]");
     expect(show(parseFilter("ip = 10.0.0.1"))).toBe("OR[source_ip = 10.0.0.1, destination_ip = 10.0.0.1]");
@@ -65,7 +69,9 @@ describe("precedence and structure", () => {
   });
 
   test("aliases resolve to the catalog's names", () => {
-    expect(show(parseFilter("l4 = tcp and event_type = L7 and http_status >= 500"))).toBe("AND[protocol = tcp, type = L7, http_code >= 500]");
+    expect(show(parseFilter("l4 = tcp and event_type = L7 and http_status >= 500"))).toBe(
+      "AND[protocol = tcp, type = L7, http_code >= 500]",
+    );
   });
 });
 

@@ -49,17 +49,35 @@ export function parseCidr(value: string): Cidr | { error: string } {
 
 const V4_TEXT = "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
 
+const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255];
+
+/** The IPv4 addresses an IPv6 CIDR holds as IPv4-mapped ones (::ffff:a.b.c.d), as a v4 CIDR; the live filter (node's BlockList) matches those. */
+function mappedV4(c: Cidr): Cidr | undefined {
+  const fixed = Math.min(c.prefix, 96);
+  for (let bit = 0; bit < fixed; bit++) {
+    const byte = bit >> 3;
+    const mask = 0x80 >> (bit & 7);
+    if (((c.bytes[byte] ?? 0) & mask) !== ((MAPPED[byte] ?? 0) & mask)) return undefined;
+  }
+  return { family: 4, bytes: c.bytes.slice(12), prefix: Math.max(0, c.prefix - 96) };
+}
+
 /** SQL: the address string in `column` (a validated identifier) lies in the CIDR. */
 export function cidrSql(column: string, c: Cidr): Sql {
-  if (c.family === 4) {
-    const start = c.bytes.reduce((n, b) => n * 256 + b, 0);
-    const size = 2 ** (32 - c.prefix);
-    const lo = Math.floor(start / size) * size;
-    const hi = lo + size - 1;
-    return new Sql(
-      `(match(${column}, ${literal(V4_TEXT).text}) AND IPv4StringToNum(if(match(${column}, ${literal(V4_TEXT).text}), ${column}, '0.0.0.0')) BETWEEN ${literal(lo).text} AND ${literal(hi).text})`,
-    );
+  if (c.family === 6) {
+    const v4 = mappedV4(c);
+    if (v4) return new Sql(`(${cidrV6(column, c)} OR ${cidrSql(column, v4).text})`);
+    return new Sql(cidrV6(column, c));
   }
+  const start = c.bytes.reduce((n, b) => n * 256 + b, 0);
+  const size = 2 ** (32 - c.prefix);
+  const lo = Math.floor(start / size) * size;
+  const hi = lo + size - 1;
+  const isV4 = `match(${column}, ${literal(V4_TEXT).text})`;
+  return new Sql(`(${isV4} AND IPv4StringToNum(if(${isV4}, ${column}, '0.0.0.0')) BETWEEN ${literal(lo).text} AND ${literal(hi).text})`);
+}
+
+function cidrV6(column: string, c: Cidr): string {
   // IPv6: compare the 32 hex digits of the address; a prefix that ends inside a digit lists that digit's allowed values
   const hex = c.bytes
     .map((b) => b.toString(16).padStart(2, "0"))
@@ -77,5 +95,5 @@ export function cidrSql(column: string, c: Cidr): Sql {
     for (let d = 0; d < 16; d++) if ((d & mask) === (nibble & mask)) allowed.push(d.toString(16).toUpperCase());
     parts.push(`substring(${guarded}, ${whole + 1}, 1) IN (${allowed.map((a) => literal(a).text).join(", ")})`);
   }
-  return new Sql(`(${parts.join(" AND ")})`);
+  return `(${parts.join(" AND ")})`;
 }
