@@ -1,0 +1,111 @@
+// The compiler without a server: SQL shapes that matter (literals only through the builder, CIDR forms, negation),
+// Hubble query parameters and FlowFilters refused with a clear one-line message.
+import { create } from "@bufbuild/protobuf";
+import { FlowFilterSchema } from "@flowlens/proto";
+import { describe, expect, test } from "vitest";
+import { FilterSyntaxError } from "./errors.js";
+import { andExprs, cond } from "./expr.js";
+import { flowFiltersToExpr } from "./flow-filters.js";
+import { HUBBLE_PARAM_NAMES, hubbleParamsToExpr, MAX_PARAM_VALUES } from "./hubble-params.js";
+import { parseFilter } from "./parse.js";
+import { exprToSql } from "./sql.js";
+
+const sqlOf = (text: string) => exprToSql(parseFilter(text)).text;
+
+describe("exprToSql", () => {
+  test("user text reaches SQL only as escaped literals", () => {
+    const out = sqlOf(`source_pod = 'x\\' OR 1=1 --' OR http_url LIKE "a\\\\b"`);
+    expect(out).toContain("src_pod = 'x\\' OR 1=1 --'");
+    expect(out).toContain("http_url LIKE 'a\\\\b'");
+  });
+
+  test("enum names are normalized and compared as stored; numbers map to names", () => {
+    expect(sqlOf("verdict IN (dropped, 1)")).toBe("(verdict IN ('DROPPED', 'FORWARDED'))");
+    expect(sqlOf("drop_reason = 0")).toBe("(drop_reason = '')");
+  });
+
+  test("negative operators are the NOT of the positive one", () => {
+    expect(sqlOf("verdict != DROPPED")).toBe("NOT (verdict = 'DROPPED')");
+    expect(sqlOf("source_port NOT IN (1, 2)")).toBe("NOT ((protocol IN ('TCP', 'UDP', 'SCTP') AND src_port IN (1, 2)))");
+  });
+
+  test("IPv4 CIDRs compare a guarded IPv4StringToNum range", () => {
+    const out = sqlOf("source_ip = 10.1.0.0/16");
+    expect(out).toContain("BETWEEN 167837696 AND 167903231");
+    expect(out).not.toMatch(/isIPv4String|toIPv4|IPv4CIDRToRange/);
+  });
+
+  test("IPv6 prefixes compare hex digits; a prefix inside a digit lists the digit's values", () => {
+    const out = sqlOf("destination_ip = 2001:db8:8000::/33");
+    expect(out).toContain("substring(hex(IPv6StringToNum(if(position(dst_ip, ':') > 0");
+    expect(out).toContain("= '20010DB8'");
+    expect(out).toContain("IN ('8', '9', 'A', 'B', 'C', 'D', 'E', 'F')");
+  });
+
+  test("empty AND is true, empty OR is false", () => {
+    expect(exprToSql({ kind: "and", items: [] }).text).toBe("1");
+    expect(exprToSql({ kind: "or", items: [] }).text).toBe("0");
+    expect(andExprs(undefined, undefined)).toBeUndefined();
+    expect(andExprs(cond("verdict", "=", ["DROPPED"]), undefined)).toEqual(cond("verdict", "=", ["DROPPED"]));
+  });
+});
+
+describe("hubbleParamsToExpr", () => {
+  test("values of one name OR, names AND", () => {
+    const e = hubbleParamsToExpr({ verdict: ["DROPPED", "audit"], "to-port": ["443"] });
+    expect(e && exprToSql(e).text).toBe(
+      "(((verdict = 'DROPPED') OR (verdict = 'AUDIT')) AND ((protocol IN ('TCP', 'UDP', 'SCTP') AND dst_port = 443)))",
+    );
+    expect(hubbleParamsToExpr({})).toBeUndefined();
+  });
+
+  test.each([
+    [{ "from-ip": ["10.0.0.300"] }, 'parameter from-ip: invalid source_ip filter "10.0.0.300": not an IP address or CIDR'],
+    [{ verdict: ["DROPED"] }, "invalid value 'DROPED' for parameter verdict"],
+    [{ sorce: ["x"] }, "unknown filter parameter 'sorce'"],
+    [{ type: ["trace"] }, "parameter type=trace cannot run on the flow history"],
+    [{ "from-label": ["app in (a"] }, "parameter from-label: invalid source_label filter"],
+    [{ "tcp-flags": ["syn,bogus"] }, "unknown TCP flag 'bogus'"],
+    [{ "from-identity": ["world"] }, "not a numeric identity"],
+    [{ port: Array.from({ length: MAX_PARAM_VALUES + 1 }, () => "1") }, `more than ${MAX_PARAM_VALUES} values`],
+  ])("%j is refused: %s", (params, message) => {
+    expect(() => hubbleParamsToExpr(params)).toThrow(FilterSyntaxError);
+    expect(() => hubbleParamsToExpr(params)).toThrow(message);
+  });
+
+  test("every documented parameter compiles", () => {
+    const sample: Record<string, string> = {
+      "tcp-flags": "syn,ack",
+      type: "l7",
+      verdict: "DROPPED",
+      "drop-reason": "POLICY_DENIED",
+      "drop-reason-desc": "133",
+      "traffic-direction": "ingress",
+      "ip-version": "6",
+      reply: "true",
+      "http-status": "5+",
+      "from-ip": "10.0.0.0/8",
+      "to-ip": "fd00::/8",
+      ip: "10.0.0.1",
+      protocol: "tcp",
+      "http-method": "GET",
+    };
+    for (const name of HUBBLE_PARAM_NAMES) {
+      const v = sample[name] ?? (/port|identity/.test(name) ? "53" : name.endsWith("pod") ? "default/web" : "x");
+      const e = hubbleParamsToExpr({ [name]: [v] });
+      expect(e, name).toBeDefined();
+      expect(() => exprToSql(e as never), name).not.toThrow();
+    }
+  });
+});
+
+describe("flowFiltersToExpr", () => {
+  test("a FlowFilter field without a column is refused by name", () => {
+    expect(() => flowFiltersToExpr([create(FlowFilterSchema, { sourceFqdn: ["*.x.com"] })], [])).toThrow(
+      'the source_fqdn filter ("*.x.com") cannot run on the flow history',
+    );
+  });
+  test("no filters: no constraint", () => {
+    expect(flowFiltersToExpr([], [])).toBeUndefined();
+  });
+});
