@@ -16,7 +16,7 @@ export interface ExpressionCase {
 
 const T = Date.UTC(2026, 0, 15, 13, 0, 0);
 
-/** Flows added beside the case tables' ones: v4 and v6 (a prefix ending inside a hex digit), HTTP, DNS, a "_" in a pod name. */
+/** Flows added beside the case tables' ones: v4, v6 (a prefix ending inside a hex digit), IPv4-mapped v6, HTTP, DNS, a "_" in a pod name. */
 export const EXPRESSION_FLOWS: Flow[] = [
   create(FlowSchema, {
     uuid: "x-v4",
@@ -51,6 +51,11 @@ export const EXPRESSION_FLOWS: Flow[] = [
     source: { namespace: "shop", podName: "cartXv1-zzz" },
     isReply: true,
   }),
+  create(FlowSchema, {
+    uuid: "x-mapped",
+    time: timestampFromMs(T + 3),
+    IP: { source: "::ffff:10.9.9.9", destination: "::ffff:192.168.7.1", ipVersion: 2 },
+  }),
 ];
 
 export const expressionCases: ExpressionCase[] = [
@@ -63,6 +68,9 @@ export const expressionCases: ExpressionCase[] = [
   { text: "ip = 2001:db8::/32", live: { whitelist: [{ sourceIp: ["2001:db8::/32"] }, { destinationIp: ["2001:db8::/32"] }] } },
   { text: "ip = 0.0.0.0/0", live: { whitelist: [{ sourceIp: ["0.0.0.0/0"] }, { destinationIp: ["0.0.0.0/0"] }] } },
   { text: "source_ip = ::/0", live: { whitelist: [{ sourceIp: ["::/0"] }] } },
+  { text: "destination_ip = 192.168.0.0/16", live: { whitelist: [{ destinationIp: ["192.168.0.0/16"] }] } },
+  { text: "source_ip = ::ffff:10.0.0.0/104", live: { whitelist: [{ sourceIp: ["::ffff:10.0.0.0/104"] }] } },
+  { text: "source_ip = 10.9.9.9", live: { whitelist: [{ sourceIp: ["10.9.9.9"] }] } },
   { text: "source_ip IN (fd00:ab:0::5, 10.1.2.3)", live: { whitelist: [{ sourceIp: ["fd00:ab::5", "10.1.2.3"] }] } },
   { text: "source_pod LIKE 'cart%'", uuids: ["x-v4", "x-v6b"] },
   { text: "source_pod = shop/cart_v1-abc", uuids: ["x-v4"] },

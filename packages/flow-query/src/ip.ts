@@ -74,7 +74,10 @@ export function cidrSql(column: string, c: Cidr): Sql {
   const lo = Math.floor(start / size) * size;
   const hi = lo + size - 1;
   const isV4 = `match(${column}, ${literal(V4_TEXT).text})`;
-  return new Sql(`(${isV4} AND IPv4StringToNum(if(${isV4}, ${column}, '0.0.0.0')) BETWEEN ${literal(lo).text} AND ${literal(hi).text})`);
+  const v4 = `(${isV4} AND IPv4StringToNum(if(${isV4}, ${column}, '0.0.0.0')) BETWEEN ${literal(lo).text} AND ${literal(hi).text})`;
+  // and the same addresses written IPv4-mapped (::ffff:a.b.c.d), which the live filter matches too
+  const mapped = cidrV6(column, { family: 6, bytes: [...MAPPED, ...c.bytes], prefix: 96 + c.prefix });
+  return new Sql(`(${v4} OR ${mapped})`);
 }
 
 function cidrV6(column: string, c: Cidr): string {
