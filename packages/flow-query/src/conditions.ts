@@ -15,7 +15,7 @@ import { compileRegex } from "@flowlens/regex";
 import { type FilterPosition, FilterSyntaxError } from "./errors.js";
 import type { CondExpr } from "./expr.js";
 import { type FieldDef, fieldNamed, TYPE_OPS } from "./fields.js";
-import { cidrSql, parseCidr } from "./ip.js";
+import { cidrListSql, parseCidr } from "./ip.js";
 import { selectorSql } from "./labels.js";
 
 const ENUMS: Record<NonNullable<FieldDef["enumName"]>, DescEnum> = {
@@ -115,12 +115,13 @@ function positive(c: CondExpr, field: FieldDef, op: string): string {
       const names = c.values.map((text, i) => literal(enumValue(v, field, text, i)).text);
       return names.length === 1 ? `${col} = ${names[0]}` : `${col} IN (${names.join(", ")})`;
     }
-    case "ip":
-      return each((text, i) => {
+    case "ip": {
+      const cidrs = c.values.map((text, i) => {
         const cidr = parseCidr(text);
-        if ("error" in cidr) return v.fail(i, cidr.error);
-        return cidrSql(ident(field.column).text, cidr).text;
+        return "error" in cidr ? v.fail(i, cidr.error) : cidr;
       });
+      return cidrListSql(ident(field.column).text, cidrs).text;
+    }
     case "labels":
       try {
         return selectorSql(ident(field.column).text, c.values[0] as string).text;

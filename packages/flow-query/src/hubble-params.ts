@@ -99,7 +99,7 @@ const IDENTITY_PARAMS = new Set(["from-identity", "to-identity", "identity"]);
 /** The parameter names understood. */
 export const HUBBLE_PARAM_NAMES: readonly string[] = Object.keys(PARAMS);
 
-function valueExpr(param: string, value: string): FilterExpr | undefined {
+function checkedValue(param: string, value: string): Init[] | FilterExpr {
   const make = PARAMS[param];
   if (!make) {
     throw new FilterSyntaxError(`unknown filter parameter '${param}'`, { offset: 0 });
@@ -108,15 +108,42 @@ function valueExpr(param: string, value: string): FilterExpr | undefined {
     throw new FilterSyntaxError(`invalid value '${value}' for parameter ${param}: not a numeric identity`, { offset: 0 });
   }
   const out = make(value, param);
-  if (!Array.isArray(out)) return out;
+  if (Array.isArray(out)) for (const init of out) named(param, () => flowFilterToExpr(create(Schema, init)));
+  return out;
+}
+
+function named<T>(param: string, f: () => T): T {
   try {
-    return orExprs(...out.map((init) => flowFilterToExpr(create(Schema, init))));
+    return f();
   } catch (err) {
     if (err instanceof FilterSyntaxError) {
       throw new FilterSyntaxError(`parameter ${param}: ${err.problem}`, err.position, undefined, { cause: err });
     }
     throw err;
   }
+}
+
+// Values of one parameter as one FlowFilter per side (their lists concatenated: values of a field OR), so a
+// thousand addresses become one IN-like condition instead of a thousand.
+function mergeInits(perValue: Init[][]): Init[] {
+  const sides = perValue[0]?.length ?? 0;
+  return Array.from({ length: sides }, (_, k) => {
+    const merged: Record<string, unknown[]> = {};
+    for (const inits of perValue) {
+      for (const [key, list] of Object.entries(inits[k] ?? {})) merged[key] = [...(merged[key] ?? []), ...(list as unknown[])];
+    }
+    return merged as Init;
+  });
+}
+
+function paramExpr(param: string, values: string[]): FilterExpr | undefined {
+  const outs = values.map((v) => checkedValue(param, v));
+  const lists = outs.filter((o): o is Init[] => Array.isArray(o));
+  const exprs = outs.filter((o): o is FilterExpr => !Array.isArray(o));
+  const merged = lists.length
+    ? named(param, () => orExprs(...mergeInits(lists).map((init) => flowFilterToExpr(create(Schema, init)))))
+    : undefined;
+  return orExprs(merged, ...exprs);
 }
 
 /** Parameters (name → values) to one expression, or undefined when none is given; throws FilterSyntaxError naming the parameter. */
@@ -127,7 +154,7 @@ export function hubbleParamsToExpr(params: Record<string, string[]>): FilterExpr
       throw new FilterSyntaxError(`parameter ${param} has more than ${MAX_PARAM_VALUES} values`, { offset: 0 });
     }
     if (values.length === 0) continue;
-    parts.push(orExprs(...values.map((v) => valueExpr(param, v))));
+    parts.push(paramExpr(param, values));
   }
   return andExprs(...parts);
 }

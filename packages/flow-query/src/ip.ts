@@ -62,41 +62,63 @@ function mappedV4(c: Cidr): Cidr | undefined {
   return { family: 4, bytes: c.bytes.slice(12), prefix: Math.max(0, c.prefix - 96) };
 }
 
-/** SQL: the address string in `column` (a validated identifier) lies in the CIDR. */
-export function cidrSql(column: string, c: Cidr): Sql {
-  if (c.family === 6) {
-    const v4 = mappedV4(c);
-    if (v4) return new Sql(`(${cidrV6(column, c)} OR ${cidrSql(column, v4).text})`);
-    return new Sql(cidrV6(column, c));
-  }
+function v4Range(c: Cidr): [number, number] {
   const start = c.bytes.reduce((n, b) => n * 256 + b, 0);
   const size = 2 ** (32 - c.prefix);
   const lo = Math.floor(start / size) * size;
-  const hi = lo + size - 1;
-  const isV4 = `match(${column}, ${literal(V4_TEXT).text})`;
-  const v4 = `(${isV4} AND IPv4StringToNum(if(${isV4}, ${column}, '0.0.0.0')) BETWEEN ${literal(lo).text} AND ${literal(hi).text})`;
-  // and the same addresses written IPv4-mapped (::ffff:a.b.c.d), which the live filter matches too
-  const mapped = cidrV6(column, { family: 6, bytes: [...MAPPED, ...c.bytes], prefix: 96 + c.prefix });
-  return new Sql(`(${v4} OR ${mapped})`);
+  return [lo, lo + size - 1];
 }
 
-function cidrV6(column: string, c: Cidr): string {
-  // IPv6: compare the 32 hex digits of the address; a prefix that ends inside a digit lists that digit's allowed values
+// a v6 prefix as a regex over the 32 upper-case hex digits: whole digits, then the allowed values of a partial one
+function v6HexPattern(c: Cidr): string {
   const hex = c.bytes
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("")
     .toUpperCase();
   const whole = Math.floor(c.prefix / 4);
   const rest = c.prefix % 4;
-  const guarded = `hex(IPv6StringToNum(if(position(${column}, ':') > 0 AND match(${column}, '^[0-9A-Fa-f:.]+$'), ${column}, '::')))`;
-  const parts = [`position(${column}, ':') > 0`];
-  if (whole > 0) parts.push(`substring(${guarded}, 1, ${whole}) = ${literal(hex.slice(0, whole)).text}`);
+  let re = hex.slice(0, whole);
   if (rest > 0) {
     const nibble = Number.parseInt(hex.charAt(whole), 16);
     const mask = (0xf << (4 - rest)) & 0xf;
-    const allowed: string[] = [];
-    for (let d = 0; d < 16; d++) if ((d & mask) === (nibble & mask)) allowed.push(d.toString(16).toUpperCase());
-    parts.push(`substring(${guarded}, ${whole + 1}, 1) IN (${allowed.map((a) => literal(a).text).join(", ")})`);
+    let allowed = "";
+    for (let d = 0; d < 16; d++) if ((d & mask) === (nibble & mask)) allowed += d.toString(16).toUpperCase();
+    re += `[${allowed}]`;
   }
-  return `(${parts.join(" AND ")})`;
+  return re;
+}
+
+/**
+ * SQL: the address string in `column` (a validated identifier) lies in any of the CIDRs. IPv4 ranges compare
+ * a guarded IPv4StringToNum (of the address with a "::ffff:" prefix removed: the live filter matches mapped
+ * addresses too); IPv6 prefixes match the hex digits of a guarded IPv6StringToNum with one regex. Each
+ * conversion appears once, whatever the number of CIDRs, to keep the statement small.
+ */
+export function cidrListSql(column: string, cidrs: readonly Cidr[]): Sql {
+  const v4: Cidr[] = [];
+  const v6: Cidr[] = [];
+  for (const c of cidrs) {
+    if (c.family === 4) v4.push(c);
+    else {
+      v6.push(c);
+      const m = mappedV4(c);
+      if (m) v4.push(m);
+    }
+  }
+  const parts: string[] = [];
+  if (v4.length) {
+    const s = `replaceRegexpOne(${column}, '^::[fF]{4}:', '')`;
+    const isV4 = `match(${s}, ${literal(V4_TEXT).text})`;
+    const n = `IPv4StringToNum(if(${isV4}, ${s}, '0.0.0.0'))`;
+    const exact = v4.filter((c) => c.prefix === 32).map((c) => literal(v4Range(c)[0]).text);
+    const ranges = v4.filter((c) => c.prefix < 32).map((c) => v4Range(c).map((x) => literal(x).text));
+    const tests = [...(exact.length ? [`${n} IN (${exact.join(", ")})`] : []), ...ranges.map(([lo, hi]) => `${n} BETWEEN ${lo} AND ${hi}`)];
+    parts.push(`(${isV4} AND (${tests.join(" OR ")}))`);
+  }
+  if (v6.length) {
+    const hex = `hex(IPv6StringToNum(if(position(${column}, ':') > 0 AND match(${column}, '^[0-9A-Fa-f:.]+$'), ${column}, '::')))`;
+    const re = `^(?:${v6.map(v6HexPattern).join("|")})`;
+    parts.push(`(position(${column}, ':') > 0 AND match(${hex}, ${literal(re).text}))`);
+  }
+  return new Sql(parts.length === 1 ? (parts[0] as string) : `(${parts.join(" OR ")})`);
 }
