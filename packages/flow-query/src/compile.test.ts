@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { FlowFilterSchema } from "@flowlens/proto";
 import { describe, expect, test } from "vitest";
 import { FilterSyntaxError } from "./errors.js";
-import { andExprs, cond } from "./expr.js";
+import { andExprs, cond, fieldsOf } from "./expr.js";
 import { flowFiltersToExpr } from "./flow-filters.js";
 import { HUBBLE_PARAM_NAMES, hubbleParamsToExpr, MAX_PARAM_VALUES } from "./hubble-params.js";
 import { parseFilter } from "./parse.js";
@@ -54,6 +54,16 @@ describe("exprToSql", () => {
     expect(andExprs(undefined, undefined)).toBeUndefined();
     expect(andExprs(cond("verdict", "=", ["DROPPED"]), undefined)).toEqual(cond("verdict", "=", ["DROPPED"]));
   });
+});
+
+test("fieldsOf lists the catalog fields an expression reads", () => {
+  expect([...fieldsOf(parseFilter("pod = a AND NOT (verdict = DROPPED OR l4 = tcp)"))].sort()).toEqual([
+    "destination_pod",
+    "protocol",
+    "source_pod",
+    "verdict",
+  ]);
+  expect(fieldsOf(undefined).size).toBe(0);
 });
 
 describe("hubbleParamsToExpr", () => {

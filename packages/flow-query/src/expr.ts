@@ -52,3 +52,12 @@ export function orExprs(...e: (FilterExpr | undefined)[]): FilterExpr | undefine
 export function notExpr(e: FilterExpr): FilterExpr {
   return { kind: "not", item: e };
 }
+
+/** The catalog fields an expression reads (for table choice: a rollup serves it only if it has every one). */
+export function fieldsOf(expr: FilterExpr | undefined, out: Set<string> = new Set()): Set<string> {
+  if (!expr) return out;
+  if (expr.kind === "cond") out.add(expr.field);
+  else if (expr.kind === "not") fieldsOf(expr.item, out);
+  else for (const e of expr.items) fieldsOf(e, out);
+  return out;
+}
