@@ -96,6 +96,8 @@ describe("errors name the problem and point at it", () => {
     ["verdict = DROPPED verdict = AUDIT", "expected AND, OR or end of filter, found 'verdict' at 1:19", 18],
     ["port IN ()", "expected a value, found ')' at 1:10", 9],
     ["", "empty filter at 1:1", 0],
+    ["verdict IN (DROPPED, NOPE)", "invalid value 'NOPE' for verdict", 21],
+    ["source_ip NOT IN (10.0.0.1, ::1, 1.2.3)", "invalid value '1.2.3' for source_ip: not an IP address or CIDR at 1:34", 33],
     ["verdict = DROPPED\n  AND sorce_ip = 1.2.3.4", "unknown field 'sorce_ip' at 2:7 (did you mean source_ip?)", 24],
   ])("%j", (text, message, offset) => {
     const err = errorOf(text);
