@@ -1,12 +1,9 @@
-// The filter compiler the API is given (createApi's `filters`): the agreed @flowlens/flow-query interface.
-// Declared here so the API builds without that package; at merge this file re-exports its types.
+// The filter compiler the API is given (createApi's `filters`): the part of @flowlens/flow-query it uses,
+// as an interface so route tests can give it a small fake.
 import type { Sql } from "@flowlens/clickhouse";
+import { andExprs, exprToSql, type FilterPosition, FilterSyntaxError, hubbleParamsToExpr, parseFilter } from "@flowlens/flow-query";
 
-export interface FilterPosition {
-  offset: number;
-  line?: number;
-  column?: number;
-}
+export type { FilterPosition };
 
 /** A parse error at a position (FilterSyntaxError of @flowlens/flow-query). */
 export interface FilterSyntaxErrorLike extends Error {
@@ -30,25 +27,5 @@ export interface FilterCompiler {
   ) => FilterSyntaxErrorLike;
 }
 
-/** The error the placeholder compiler throws. */
-export class FilterUnavailableError extends Error implements FilterSyntaxErrorLike {
-  readonly position: FilterPosition = { offset: 0 };
-}
-
-/**
- * Until @flowlens/flow-query is wired in (merge of issue 10's q-filter part), index.ts serves with this
- * compiler: no filters at all, each refused with a 400 that says so. Unfiltered queries work.
- */
-export const NO_FILTERS: FilterCompiler = {
-  parseFilter() {
-    throw new FilterUnavailableError("filter expressions are not available in this build (needs @flowlens/flow-query)");
-  },
-  hubbleParamsToExpr(params) {
-    throw new FilterUnavailableError(`unknown parameter "${Object.keys(params)[0]}": filters are not available in this build`);
-  },
-  andExprs: (...e) => (e.every((x) => x === undefined) ? undefined : e.find((x) => x !== undefined)),
-  exprToSql() {
-    throw new Error("no filter compiler in this build");
-  },
-  FilterSyntaxError: FilterUnavailableError,
-};
+/** The real compiler: the filter language and Hubble's parameters over the flows table (@flowlens/flow-query). */
+export const FLOW_QUERY: FilterCompiler = { parseFilter, hubbleParamsToExpr, andExprs, exprToSql, FilterSyntaxError };

@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import { createApi } from "./app.js";
 import { createClickHouseStore } from "./clickhouse-store.js";
 import { type ApiConfig, parseApiArgs } from "./config.js";
-import { NO_FILTERS } from "./filter-compiler.js";
+import { FLOW_QUERY } from "./filter-compiler.js";
 import { createApiMetrics } from "./metrics.js";
 
 const NAME = "flowlens-api";
@@ -25,7 +25,7 @@ async function main(cfg: ApiConfig): Promise<void> {
   });
   const app = createApi({
     store,
-    filters: NO_FILTERS,
+    filters: FLOW_QUERY,
     metrics,
     tokens: cfg.tokens,
     corsOrigin: cfg.corsOrigin,

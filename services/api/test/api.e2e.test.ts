@@ -125,6 +125,34 @@ describe("flowlens-api on ClickHouse 18.16", () => {
     expect(dropped.stdout.trim().split("\n")).toHaveLength(7);
   });
 
+  it("filters with the filter language and Hubble's parameters, ANDed, compiled by @flowlens/flow-query", async () => {
+    const dropped = Array.from({ length: N }, (_, i) => i).filter((i) => i % 3 === 0).length;
+    const byExpr = await getJson(`/api/v1/flows?since=1h&limit=1000&filter=${encodeURIComponent("verdict = DROPPED")}`);
+    expect(byExpr.status).toBe(200);
+    const flows = byExpr.body.flows as { verdict: string }[];
+    expect(flows).toHaveLength(dropped);
+    expect(new Set(flows.map((f) => f.verdict))).toEqual(new Set(["DROPPED"]));
+    const byParam = await getJson("/api/v1/flows?since=1h&limit=1000&verdict=DROPPED");
+    expect((byParam.body.flows as unknown[]).length).toBe(dropped);
+    const notDropped = await getJson(`/api/v1/flows?since=1h&limit=1000&filter=${encodeURIComponent("NOT verdict = DROPPED")}`);
+    expect((notDropped.body.flows as unknown[]).length).toBe(N - dropped);
+    // Both given: ANDed, so nothing is both DROPPED and FORWARDED.
+    const both = await getJson(`/api/v1/flows?since=1h&limit=1000&verdict=FORWARDED&filter=${encodeURIComponent("verdict = DROPPED")}`);
+    expect(both.body.flows).toEqual([]);
+  });
+
+  it("answers a bad filter with a 400 that points at the position, and an injection attempt matches nothing", async () => {
+    const bad = await getJson(`/api/v1/flows?since=1h&filter=${encodeURIComponent("verdict = DROPPED AND sorce_pod = x")}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/sorce_pod.*1:23.*source_pod/);
+    expect(bad.body.position).toMatchObject({ offset: 22, line: 1, column: 23 });
+    const badParam = await getJson("/api/v1/flows?since=1h&verdict=MAYBE");
+    expect(badParam.status).toBe(400);
+    const inject = await getJson(`/api/v1/flows?since=1h&filter=${encodeURIComponent('source_pod = "x\' OR 1=1 --"')}`);
+    expect(inject.status).toBe(200);
+    expect(inject.body.flows).toEqual([]);
+  });
+
   it("runs a SELECT as the read-only user and caps its rows", async () => {
     const r = await sql("SELECT count() AS n FROM flowlens.flows_dedup");
     expect(r.status).toBe(200);
