@@ -260,6 +260,10 @@ describe("analytics routes on ClickHouse 18.16", () => {
     const codes = await getJson("/api/v1/values/http_status?since=1h");
     expect(codes.body.field).toBe("http_code");
     expect((codes.body.values as { value: string }[]).map((v) => v.value).sort()).toEqual(["200", "404", "500", "503"]);
+    const paths = await getJson("/api/v1/values/http_path?since=1h&prefix=/api/item/");
+    expect((paths.body.values as { value: string; flows: number }[]).map((v) => v.value).sort()).toEqual(
+      [0, 1, 2, 3].map((i) => `/api/item/${i}`),
+    );
     const verdicts = await getJson("/api/v1/values/verdict?since=1h&limit=1");
     expect(verdicts.body).toMatchObject({ values: [{ value: "FORWARDED" }], limitReached: true });
     const odd = await getJson(`/api/v1/values/source_pod?since=1h&prefix=${enc("x' OR 1=1 --")}`);
