@@ -11,6 +11,12 @@ import type { FilterCompiler, FilterExpr } from "./filter-compiler.js";
 import { decodeFlow, flowJson, flowNdjsonLine, parseFieldMask } from "./flow-json.js";
 import { flowsWhere } from "./flows-sql.js";
 import type { ApiMetrics } from "./metrics.js";
+import { registerDnsRoute } from "./routes/dns.js";
+import { registerDropsRoute } from "./routes/drops.js";
+import { registerFilterValidateRoute } from "./routes/filter-validate.js";
+import { registerHttpRoute } from "./routes/http.js";
+import { registerNamespacesRoute } from "./routes/namespaces.js";
+import { registerValuesRoute } from "./routes/values.js";
 import {
   ErrorSchema,
   errorResponses,
@@ -203,6 +209,15 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     const s = await o.store.status();
     return c.json({ clickhouse: { version: s.version, database: s.database }, tables: s.tables }, 200);
   });
+
+  // L7, drop and listing analytics over raw flows (routes/)
+  const analytics = { store: o.store, filters: o.filters, clock, maxRangeMs };
+  registerHttpRoute(app, analytics);
+  registerDnsRoute(app, analytics);
+  registerDropsRoute(app, analytics);
+  registerNamespacesRoute(app, analytics);
+  registerValuesRoute(app, analytics);
+  registerFilterValidateRoute(app, analytics);
 
   app.doc("/api/v1/openapi.json", {
     openapi: "3.0.0",

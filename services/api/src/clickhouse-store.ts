@@ -92,6 +92,7 @@ export function createClickHouseStore(o: ClickHouseStoreOptions): ApiStore {
         const meta = rows.length > 0 ? Object.keys(rows[0]).map((name) => ({ name, type: typeof rows[0][name] })) : [];
         return { meta, rows, limitReached } satisfies SqlResult;
       }),
+    aggregateRows: (kind, query) => timed(kind, () => rowsOf<Record<string, unknown>>(query.text)),
     status: () =>
       timed("status", async () => {
         const [v] = await rowsOf<{ v: string }>("SELECT version() AS v");

@@ -1,7 +1,16 @@
 // The filter compiler the API is given (createApi's `filters`): the part of @flowlens/flow-query it uses,
 // as an interface so route tests can give it a small fake.
 import type { Sql } from "@flowlens/clickhouse";
-import { andExprs, exprToSql, type FilterPosition, FilterSyntaxError, hubbleParamsToExpr, parseFilter } from "@flowlens/flow-query";
+import {
+  andExprs,
+  exprToSql,
+  type FilterPosition,
+  FilterSyntaxError,
+  fieldsOf,
+  hubbleParamsToExpr,
+  parseFilter,
+} from "@flowlens/flow-query";
+import { listableNames, type ValueSource, valueSource } from "./field-values.js";
 
 export type { FilterPosition };
 
@@ -21,6 +30,12 @@ export interface FilterCompiler {
   andExprs(...e: (FilterExpr | undefined)[]): FilterExpr | undefined;
   /** A WHERE fragment over the flows table's columns. */
   exprToSql(expr: FilterExpr): Sql;
+  /** The catalog fields a filter reads (/filter/validate). */
+  fieldsOf(expr: FilterExpr): string[];
+  /** Where /values/{field} reads a field's values; undefined for a field it does not list. */
+  valueSource(field: string): ValueSource | undefined;
+  /** The names valueSource accepts. */
+  listableFields(): string[];
   /** The error class parseFilter and hubbleParamsToExpr throw. */
   FilterSyntaxError: abstract new (
     ...args: never[]
@@ -28,4 +43,13 @@ export interface FilterCompiler {
 }
 
 /** The real compiler: the filter language and Hubble's parameters over the flows table (@flowlens/flow-query). */
-export const FLOW_QUERY: FilterCompiler = { parseFilter, hubbleParamsToExpr, andExprs, exprToSql, FilterSyntaxError };
+export const FLOW_QUERY: FilterCompiler = {
+  parseFilter,
+  hubbleParamsToExpr,
+  andExprs,
+  exprToSql,
+  FilterSyntaxError,
+  fieldsOf: (e) => [...fieldsOf(e as Parameters<typeof fieldsOf>[0])].sort(),
+  valueSource,
+  listableFields: listableNames,
+};

@@ -44,6 +44,8 @@ export interface ApiStore {
   /** A query already checked by sql-guard, run as the read-only user; at most maxRows rows. */
   readOnlySql(query: string, maxRows: number): Promise<SqlResult>;
   status(): Promise<StoreStatus>;
+  /** An aggregation the API built (every value through the literal builder); `kind` labels its query-time metric. */
+  aggregateRows(kind: string, query: Sql): Promise<Record<string, unknown>[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -32,6 +32,15 @@ export const fakeCompiler: FilterCompiler = {
   },
   exprToSql: (e) => sql`has(${(e as Expr).verdict}, verdict)`,
   FilterSyntaxError: FakeSyntaxError,
+  fieldsOf: () => ["verdict"],
+  // the fake lists verdict and the either-side namespace
+  valueSource: (f) =>
+    f === "verdict"
+      ? { field: "verdict", expressions: ["verdict"] }
+      : f === "namespace"
+        ? { field: "namespace", expressions: ["src_namespace", "dst_namespace"] }
+        : undefined,
+  listableFields: () => ["namespace", "verdict"],
 };
 
 export function storedFlow(flow: Parameters<typeof toBinary<typeof FlowSchema>>[1]): StoredFlow {
@@ -44,10 +53,14 @@ export function storedFlow(flow: Parameters<typeof toBinary<typeof FlowSchema>>[
   };
 }
 
-/** A store over a list of flows; records the queries it got. */
-export function fakeStore(flows: StoredFlow[] = [], fail?: Error) {
+/** Rows a fake store answers an aggregation with: by the query's kind and SQL text. */
+export type AggregateAnswer = (kind: string, sql: string) => Record<string, unknown>[];
+
+/** A store over a list of flows; records the queries it got (aggregations in `aggregates`). */
+export function fakeStore(flows: StoredFlow[] = [], fail?: Error, answer: AggregateAnswer = () => []) {
   const queries: FlowsQuery[] = [];
   const sqls: string[] = [];
+  const aggregates: { kind: string; sql: string }[] = [];
   const store: ApiStore = {
     database: "flowlens",
     async queryFlows(q) {
@@ -68,10 +81,15 @@ export function fakeStore(flows: StoredFlow[] = [], fail?: Error) {
         tables: [{ table: "flows", rows: flows.length, bytes: 0, oldest: null, newest: null }],
       };
     },
+    async aggregateRows(kind, query) {
+      if (fail) throw fail;
+      aggregates.push({ kind, sql: query.text });
+      return answer(kind, query.text);
+    },
     ping: async () => !fail,
     close: async () => {},
   };
-  return { store, queries, sqls };
+  return { store, queries, sqls, aggregates };
 }
 
 export const isSql = (x: unknown): x is Sql => x instanceof Sql;
