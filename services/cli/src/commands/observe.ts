@@ -1,24 +1,28 @@
 // `flowlens observe`: Hubble's observe flags → GetFlowsRequest; prints the stream in the chosen format.
 
 import { toJson } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
 import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition, registry } from "@flowlens/proto";
-import type { ServiceError } from "@grpc/grpc-js";
-import { status } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
+import { type ApiOpts, addApiOptions, resolveApi } from "../api-options.js";
 import { addServerOptions, type CommandContext, connect, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
-import { UsageError } from "../errors.js";
+import { RuntimeError, UsageError } from "../errors.js";
+import { historyFilterText } from "../history-filter.js";
+import { readHistory } from "../history-reader.js";
+import { liveOldestTime, streamFlows } from "../live-stream.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";
 import { buildGetFlowsRequest, DEFAULT_LAST, type Selector } from "../observe-request.js";
+import { historyQuery, liveAfterHistory, needsHistory, SeamDedupe } from "../observe-source.js";
 import { parseTimeFormat, TIME_FORMATS } from "../time-format.js";
-import { rpcError, serverStream } from "../transport.js";
+import type { Connection } from "../transport.js";
 
 const SHORT: Partial<Record<string, string>> = { namespace: "-n", label: "-l", type: "-t" };
 
 /** How often buffered table rows are printed while following. */
 const TABLE_FLUSH_MS = 1000;
 
-interface ObserveOpts extends ServerOpts, Selector {
+interface ObserveOpts extends ServerOpts, ApiOpts, Selector {
   output: OutputFormat;
   printNodeName?: boolean;
   timeFormat: string;
@@ -57,6 +61,78 @@ export function observeRequest(opts: ObserveOpts, filters: FilterFlags, now = ne
   return buildGetFlowsRequest(opts, filters.result(), now);
 }
 
+type Printer = ReturnType<typeof createPrinter>;
+
+/** Live only: the request as given, on the relay or collector. */
+async function observeLive(ctx: CommandContext, opts: ObserveOpts, req: GetFlowsRequest, printer: Printer): Promise<void> {
+  const conn = await connect(ctx, opts, "relay", observerServiceDefinition);
+  const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
+  try {
+    await streamFlows(ctx, conn, req, (res) => printer.write(res));
+  } finally {
+    if (flushTimer) clearInterval(flushTimer);
+    printer.flush();
+    conn.close();
+  }
+}
+
+/**
+ * --since: live when the ring still holds the start of the range; else the API's history, and with --follow
+ * live again from the last stored flow (deduplicated by uuid at the seam). Without --follow an unreachable live
+ * server is not needed: the history alone answers.
+ */
+async function observeRange(
+  ctx: CommandContext,
+  opts: ObserveOpts,
+  filters: FilterFlags,
+  req: GetFlowsRequest,
+  now: Date,
+  printer: Printer,
+): Promise<void> {
+  const api = resolveApi(opts, ctx.io.env);
+  let conn: Connection | undefined;
+  try {
+    conn = await connect(ctx, opts, "relay", observerServiceDefinition);
+  } catch (err) {
+    if (req.follow || !(err instanceof RuntimeError)) throw err;
+    ctx.err.line(`flowlens observe: ${err.message}; reading the flow history only`);
+  }
+  const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
+  try {
+    if (conn && !needsHistory(req.since, await liveOldestTime(conn))) {
+      await streamFlows(ctx, conn, req, (res) => printer.write(res));
+      return;
+    }
+    const query = historyQuery(req, timestampFromDate(now), historyFilterText(filters.result()));
+    const seam = new SeamDedupe();
+    const print = (res: GetFlowsResponse) => {
+      seam.history(res);
+      printer.write(res);
+    };
+    if (query.order === "newest") {
+      // --last N: the newest N, printed oldest first as Hubble does
+      const newest: GetFlowsResponse[] = [];
+      for await (const res of readHistory(api, query, ctx.signal)) newest.push(res);
+      for (const res of newest.reverse()) print(res);
+    } else {
+      for await (const res of readHistory(api, query, ctx.signal)) {
+        print(res);
+        if (ctx.out.closed) return;
+      }
+    }
+    printer.flush();
+    if (req.follow && conn && !ctx.signal.aborted) {
+      await streamFlows(ctx, conn, liveAfterHistory(req, seam.lastTime()), (res) => {
+        if (seam.keep(res)) printer.write(res);
+      });
+    }
+  } finally {
+    if (flushTimer) clearInterval(flushTimer);
+    printer.flush();
+    conn?.close();
+  }
+}
+
 export function observeCommand(ctx: CommandContext): Command {
   const filters = new FilterFlags();
   const cmd = new Command("observe")
@@ -78,10 +154,12 @@ export function observeCommand(ctx: CommandContext): Command {
     .option("--time-format <layout>", `timestamp layout: ${Object.keys(TIME_FORMATS).join(", ")}`, "StampMilli")
     .addOption(new Option("--print-request", "print the GetFlowsRequest as JSON instead of sending it").hideHelp());
   addServerOptions(cmd, "relay");
+  addApiOptions(cmd);
   cmd.action(async (opts: ObserveOpts) => {
-    const req = observeRequest(opts, filters);
+    const now = new Date();
+    const req = observeRequest(opts, filters, now);
     const time = parseTimeFormat(opts.timeFormat);
-    const server = resolveServer(opts, ctx, "relay");
+    resolveServer(opts, ctx, "relay"); // a bad --server is refused even with --print-request
     connectTimeoutMs(opts); // a bad --timeout is refused even with --print-request
     if (opts.printRequest) {
       ctx.out.line(JSON.stringify(toJson(GetFlowsRequestSchema, req, { useProtoFieldName: true, registry })));
@@ -97,31 +175,8 @@ export function observeCommand(ctx: CommandContext): Command {
       time,
     });
     if (ctx.signal.aborted) return;
-    const conn = await connect(ctx, opts, "relay", observerServiceDefinition);
-    const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const call = serverStream<GetFlowsRequest, GetFlowsResponse>(conn, "GetFlows", req);
-        const stop = () => call.cancel();
-        ctx.signal.addEventListener("abort", stop, { once: true });
-        call.on("data", (res: GetFlowsResponse) => {
-          printer.write(res);
-          if (ctx.out.closed) stop();
-        });
-        call.on("end", resolve);
-        call.on("error", (err: ServiceError) => {
-          ctx.signal.removeEventListener("abort", stop);
-          // Cancelled by us (Ctrl-C or a closed pipe) is a normal way to stop.
-          if (err.code === status.CANCELLED && (ctx.signal.aborted || ctx.out.closed)) resolve();
-          else reject(rpcError(err, server, "GetFlows"));
-        });
-        call.on("close", () => ctx.signal.removeEventListener("abort", stop));
-      });
-    } finally {
-      if (flushTimer) clearInterval(flushTimer);
-      printer.flush();
-      conn.close();
-    }
+    if (req.since) await observeRange(ctx, opts, filters, req, now, printer);
+    else await observeLive(ctx, opts, req, printer);
     await ctx.out.drain();
   });
   return cmd;
