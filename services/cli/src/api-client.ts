@@ -30,10 +30,10 @@ export async function apiRequest(target: ApiTarget, path: string, init: RequestI
     if (init.signal?.aborted) throw err;
     if (timeout.aborted) throw new RuntimeError(`flowlens-api at ${target.url} did not answer within ${API_TIMEOUT_MS / 1000}s`);
     const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-    throw new RuntimeError(
-      `cannot reach flowlens-api at ${target.url}: ${cause?.code ?? (err as Error).message} — is it running? use --api or $FLOWLENS_API`,
-      { cause: err },
-    );
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new RuntimeError(`cannot reach flowlens-api at ${target.url}: ${why} — is it running? use --api or $FLOWLENS_API`, {
+      cause: err,
+    });
   }
   if (res.ok) return res;
   const detail = errorDetail(await res.text());
