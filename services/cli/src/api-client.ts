@@ -1,4 +1,4 @@
-// HTTP calls to flowlens-api: the bearer token, and every failure as one line (400/422 are the user's to fix: exit 2).
+// HTTP calls to flowlens-api: the bearer token, and every failure as one line with its exit code.
 
 import type { ApiTarget } from "./api-options.js";
 import { RuntimeError, UsageError } from "./errors.js";
@@ -17,8 +17,17 @@ function errorDetail(body: string): string {
   return body.split("\n")[0]?.slice(0, 200) || "(no body)";
 }
 
+export interface ApiRequestInit extends RequestInit {
+  signal?: AbortSignal;
+  /**
+   * What a 400/422 is: "usage" (exit 2) when the command line made the request (observe's flags), "runtime"
+   * (exit 1) when it carried the user's data (a SQL statement the API refuses, as psql exits 1).
+   */
+  rejected?: "usage" | "runtime";
+}
+
 /** Sends one request; resolves to a 2xx response, else throws a one-line error naming the API. */
-export async function apiRequest(target: ApiTarget, path: string, init: RequestInit & { signal?: AbortSignal } = {}): Promise<Response> {
+export async function apiRequest(target: ApiTarget, path: string, init: ApiRequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (target.token) headers.set("authorization", `Bearer ${target.token}`);
   const timeout = AbortSignal.timeout(API_TIMEOUT_MS);
@@ -39,8 +48,10 @@ export async function apiRequest(target: ApiTarget, path: string, init: RequestI
   const detail = errorDetail(await res.text());
   switch (res.status) {
     case 400:
-    case 422:
-      throw new UsageError(`flowlens-api rejected the request: ${detail}`);
+    case 422: {
+      const message = `flowlens-api rejected the request: ${detail}`;
+      throw init.rejected === "runtime" ? new RuntimeError(message) : new UsageError(message);
+    }
     case 401:
       throw new RuntimeError(`flowlens-api at ${target.url} needs a token: use --token-file or $FLOWLENS_API_TOKEN`);
     case 403:

@@ -42,6 +42,7 @@ export function sqlCommand(ctx: CommandContext): Command {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query, ...(opts.maxRows ? { max_rows: opts.maxRows } : {}) }),
       signal: ctx.signal,
+      rejected: "runtime",
     });
     const result = (await res.json()) as SqlResult;
     ctx.out.write(formatSqlResult(result, opts.output));
