@@ -2,10 +2,16 @@
 
 import { create } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse } from "@flowlens/proto";
+import {
+  type GetFlowsRequest,
+  GetFlowsRequestSchema,
+  type GetFlowsResponse,
+  ServerStatusRequestSchema,
+  type ServerStatusResponse,
+} from "@flowlens/proto";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import type { CommandContext } from "./context.js";
-import { type Connection, rpcError, serverStream } from "./transport.js";
+import { type Connection, rpcError, serverStream, unary } from "./transport.js";
 
 /** Streams the request's responses to `onData`; resolves at the end of the stream or when the command stops. */
 export function streamFlows(
@@ -50,4 +56,10 @@ export function liveOldestTime(conn: Connection): Promise<Timestamp | undefined>
       err.code === status.CANCELLED && found ? resolve(found) : reject(rpcError(err, conn.server, "GetFlows")),
     );
   });
+}
+
+/** How many flows the live server's ring holds now (ServerStatus.num_flows; a relay sums its nodes). */
+export async function liveFlowCount(conn: Connection): Promise<bigint> {
+  const s = await unary<unknown, ServerStatusResponse>(conn, "ServerStatus", create(ServerStatusRequestSchema));
+  return s.numFlows;
 }

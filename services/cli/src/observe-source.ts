@@ -15,13 +15,28 @@ export function needsHistory(since: Timestamp | undefined, liveOldest: Timestamp
   return !liveOldest || tsNanos(since) < tsNanos(liveOldest);
 }
 
-/** The history query for a request: --last N = the newest N (printed oldest first), --first N = the oldest N, else all. */
+/** How far back `--last N` without --since looks in the history: the API's default --max-range. */
+export const LAST_LOOKBACK_NS = 7n * 86_400n * 1_000_000_000n;
+
+/** `--last N` alone, which the history answers when N is more than the live ring holds. */
+export function isPlainLast(req: GetFlowsRequest): boolean {
+  return req.number > 0n && !req.first && !req.since && !req.until;
+}
+
+function fromNanos(ns: bigint): Timestamp {
+  return create(TimestampSchema, { seconds: ns / 1_000_000_000n, nanos: Number(ns % 1_000_000_000n) });
+}
+
+/**
+ * The history query for a request: --last N = the newest N (printed oldest first), --first N = the oldest N,
+ * else all; without --since (plain --last N) the range is the last LAST_LOOKBACK_NS.
+ */
 export function historyQuery(req: GetFlowsRequest, now: Timestamp, filter: string | undefined): HistoryQuery {
-  if (!req.since) throw new Error("history needs a start");
   const n = Number(req.number);
   const until = req.until && !req.follow ? req.until : now;
-  if (n > 0 && !req.first) return { since: req.since, until, filter, order: "newest", limit: n };
-  return { since: req.since, until, filter, order: "oldest", limit: n > 0 ? n : undefined };
+  const since = req.since ?? fromNanos(tsNanos(until) - LAST_LOOKBACK_NS);
+  if (n > 0 && !req.first) return { since, until, filter, order: "newest", limit: n };
+  return { since, until, filter, order: "oldest", limit: n > 0 ? n : undefined };
 }
 
 /** The live request that continues after the history: from the last stored flow's time, following. */
@@ -51,8 +66,7 @@ export class SeamDedupe {
 
   /** The time live should start from (the newest history flow's), if any. */
   lastTime(): Timestamp | undefined {
-    if (this.last < 0n) return undefined;
-    return create(TimestampSchema, { seconds: this.last / 1_000_000_000n, nanos: Number(this.last % 1_000_000_000n) });
+    return this.last < 0n ? undefined : fromNanos(this.last);
   }
 
   /** False for a live flow the history printed. */

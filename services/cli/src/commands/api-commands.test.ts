@@ -240,3 +240,44 @@ describe("observe --since with a live server", () => {
     expect(api.requests).toHaveLength(0);
   });
 });
+
+describe("observe --last N beyond the live ring", () => {
+  let live: FakeServer;
+  beforeAll(async () => {
+    live = await startFakeServer([sampleFlow(4), sampleFlow(5)]); // ServerStatus says 1234 flows
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  it("reads the newest N of the last 7 days from the history when N is more than the ring holds", async () => {
+    const now = Date.now();
+    api.flows.push(sampleFlow(1, now - 3000), sampleFlow(2, now - 2000), sampleFlow(3, now - 1000));
+    const r = await runCli(["observe", "--last", "2000", "--server", live.address, "--api", api.url, "-o", "json"]);
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).flow.uuid),
+    ).toEqual(["uuid-1", "uuid-2", "uuid-3"]);
+    const q = api.requests[0]?.query;
+    expect(q?.get("order")).toBe("newest");
+    expect(q?.get("limit")).toBe("2000");
+    const range = Date.parse(q?.get("until") ?? "") - Date.parse(q?.get("since") ?? "");
+    expect(range).toBe(7 * 86_400_000);
+  });
+
+  it("stays live when the ring holds N, and for the default count", async () => {
+    const last = await runCli(["observe", "--last", "1234", "--server", live.address, "--api", api.url, "-o", "json"]);
+    expect(
+      last.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).flow.uuid),
+    ).toEqual(["uuid-4", "uuid-5"]);
+    const plain = await runCli(["observe", "--server", live.address, "--api", api.url, "-o", "json"]);
+    expect(plain.code).toBe(0);
+    expect(api.requests).toHaveLength(0);
+  });
+});

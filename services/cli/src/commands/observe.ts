@@ -10,10 +10,10 @@ import { addServerOptions, type CommandContext, connect, connectTimeoutMs, count
 import { RuntimeError, UsageError } from "../errors.js";
 import { historyFilterText } from "../history-filter.js";
 import { readHistory } from "../history-reader.js";
-import { liveOldestTime, streamFlows } from "../live-stream.js";
+import { liveFlowCount, liveOldestTime, streamFlows } from "../live-stream.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";
 import { buildGetFlowsRequest, DEFAULT_LAST, type Selector } from "../observe-request.js";
-import { historyQuery, liveAfterHistory, needsHistory, SeamDedupe } from "../observe-source.js";
+import { historyQuery, isPlainLast, liveAfterHistory, needsHistory, SeamDedupe } from "../observe-source.js";
 import { parseTimeFormat, TIME_FORMATS } from "../time-format.js";
 import type { Connection } from "../transport.js";
 
@@ -77,9 +77,9 @@ async function observeLive(ctx: CommandContext, opts: ObserveOpts, req: GetFlows
 }
 
 /**
- * --since: live when the ring still holds the start of the range; else the API's history, and with --follow
- * live again from the last stored flow (deduplicated by uuid at the seam). Without --follow an unreachable live
- * server is not needed: the history alone answers.
+ * --since (or --last N): live when the ring still holds the start of the range (or N flows); else the API's
+ * history, and with --follow live again from the last stored flow (deduplicated by uuid at the seam). With
+ * --since and without --follow an unreachable live server is not needed: the history alone answers.
  */
 async function observeRange(
   ctx: CommandContext,
@@ -94,12 +94,14 @@ async function observeRange(
   try {
     conn = await connect(ctx, opts, "relay", observerServiceDefinition);
   } catch (err) {
-    if (req.follow || !(err instanceof RuntimeError)) throw err;
+    // plain --last N cannot know whether the ring would have answered: the live server's error stands
+    if (req.follow || !req.since || !(err instanceof RuntimeError)) throw err;
     ctx.err.line(`flowlens observe: ${err.message}; reading the flow history only`);
   }
   const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
   try {
-    if (conn && !needsHistory(req.since, await liveOldestTime(conn))) {
+    const live = conn && (req.since ? !needsHistory(req.since, await liveOldestTime(conn)) : req.number <= (await liveFlowCount(conn)));
+    if (conn && live) {
       await streamFlows(ctx, conn, req, (res) => printer.write(res));
       return;
     }
@@ -175,7 +177,8 @@ export function observeCommand(ctx: CommandContext): Command {
       time,
     });
     if (ctx.signal.aborted) return;
-    if (req.since) await observeRange(ctx, opts, filters, req, now, printer);
+    // an explicit --last N only (not the default 20): a fresh ring with a few flows stays live
+    if (req.since || (opts.last !== undefined && isPlainLast(req))) await observeRange(ctx, opts, filters, req, now, printer);
     else await observeLive(ctx, opts, req, printer);
     await ctx.out.drain();
   });
