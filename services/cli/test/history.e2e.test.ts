@@ -10,8 +10,9 @@ import { testFlow } from "@flowlens/clickhouse/testkit";
 import { Verdict } from "@flowlens/proto";
 import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
 import { REPO_ROOT } from "@flowlens/test-harness/topology";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, spawnCli } from "../src/testkit.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type CliResult, spawnCli, startCli } from "../src/testkit.js";
+import { startFakeServer } from "../src/testkit-server.js";
 
 const API_BIN = join(REPO_ROOT, "services/api/bin/flowlens-api.js");
 const TOKEN = "cli-e2e-token-0123456789";
@@ -181,5 +182,44 @@ describe("flowlens observe --since over the history", () => {
     const huge = await observe(["--since", "30d"]);
     expect(huge.code).toBe(2);
     expect(huge.stderr.trim().split("\n").at(-1)).toMatch(/^flowlens observe: flowlens-api rejected the request: .*range/);
+  });
+});
+
+describe("flowlens observe --since -f: the real API's history, then live", () => {
+  it("continues from the last stored flow on a live server (a fake relay), the flow at the seam once", async () => {
+    // the live ring: the last two stored flows (the ingester lags nothing here) and one newer
+    const at = (i: number) => testFlow({ uuid: uuidOf(i), timeMs: BASE_MS + i * 1000, verdict: Verdict.DROPPED });
+    const relay = await startFakeServer([at(N - 2), at(N - 1), at(N)]);
+    try {
+      const run = startCli([
+        "observe",
+        "--since",
+        "1h",
+        "-f",
+        "-o",
+        "json",
+        "--server",
+        relay.address,
+        "--api",
+        api.url,
+        "--token-file",
+        join(dir, "token"),
+      ]);
+      const uuids = () =>
+        run
+          .stdout()
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).flow.uuid as string);
+      await vi.waitFor(() => expect(uuids()).toHaveLength(N + 1), { timeout: 15_000 });
+      relay.push(at(N + 1));
+      await vi.waitFor(() => expect(uuids().at(-1)).toBe(uuidOf(N + 1)), { timeout: 5000 });
+      run.interrupt();
+      expect((await run.done).code).toBe(0);
+      expect(uuids()).toEqual(Array.from({ length: N + 2 }, (_, i) => uuidOf(i)));
+      expect(relay.requests.at(-1)).toMatchObject({ follow: true, since: at(N - 1).time });
+    } finally {
+      await relay.close();
+    }
   });
 });

@@ -139,11 +139,18 @@ export function observeCommand(ctx: CommandContext): Command {
   const filters = new FilterFlags();
   const cmd = new Command("observe")
     .description("observe flows of a Flowlens relay or collector (Hubble's observe flags)")
-    .option("--last <n>", `get the last N flows (default ${DEFAULT_LAST} unless --follow, --first, --since or --until)`, countArg("last"))
+    .option(
+      "--last <n>",
+      `get the last N flows (default ${DEFAULT_LAST} unless --follow, --first, --since or --until; more than the ring holds: from flowlens-api)`,
+      countArg("last"),
+    )
     .option("--first <n>", "get the first N flows in the buffer", countArg("first"))
     .option("--all", "get every flow in the buffer")
     .option("-f, --follow", "keep printing new flows as they arrive")
-    .option("--since <time>", "flows since this time: a duration ago (5m, 1h30m) or RFC 3339")
+    .option(
+      "--since <time>",
+      "flows since this time: a duration ago (5m, 2d) or RFC 3339; older than the live ring: from flowlens-api (--api)",
+    )
     .option("--until <time>", "flows until this time: a duration ago (5m, 1h30m) or RFC 3339 (ignored with --follow)");
   addFilterOptions(cmd, filters);
   cmd
