@@ -38,7 +38,7 @@ cleanup() {
   wait 2>/dev/null || true
   [[ -n ${kafka_started:-} ]] && KAFKA_DATA_DIR="$state/kafka" bash infra/kafka/kafka.sh stop >/dev/null 2>&1
   [[ -n ${clickhouse_started:-} ]] && FLOWLENS_CLICKHOUSE_DIR="$state/clickhouse" bash infra/clickhouse/clickhouse.sh stop >/dev/null 2>&1
-  rm -rf "$state/kafka" "$state/clickhouse"
+  rm -rf "$state/kafka" "$state/clickhouse" "$state/api"
   # The datapath outlives the collector by design (enforcement goes on): remove it with the demo.
   [[ -n ${collector_started:-} ]] && { node services/collector/bin/flowlens-collector.js uninstall --pin-path "$pin" --state-dir "$state/collector" >/dev/null 2>&1 ||
     echo "demo: uninstall failed; run: sudo npx flowlens-collector uninstall --pin-path $pin --state-dir $state/collector" >&2; }
@@ -124,6 +124,22 @@ for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/${relay_listen%:*}/${relay_listen##*:}") 2>/dev/null && break
   sleep 0.2
 done
+# The history API (flowlens-api) on the demo's ClickHouse, loopback only, with a token of the demo's own:
+# one file serves as the API's --tokens-file and the CLI's --token-file, root-only under $state/api.
+api_listen=${FLOWLENS_DEMO_API_LISTEN:-127.0.0.1:4280}
+api_url=http://$api_listen
+api_token=$state/api/token
+install -d -m 0700 "$state/api"
+(umask 077 && printf '%s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$api_token")
+api_log="${TMPDIR:-/tmp}/flowlens-demo-api.log"
+bg node services/api/bin/flowlens-api.js --listen-address "$api_listen" --tokens-file "$api_token" --clickhouse-url "$ch_url" >"$api_log" 2>&1
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/${api_listen%:*}/${api_listen##*:}") 2>/dev/null && break
+  kill -0 "${pids[-1]}" 2>/dev/null || die "flowlens-api exited: $(tail -n 5 "$api_log")"
+  sleep 0.2
+done
+auth="Authorization: Bearer \$(cat $api_token)"
+
 cat >&2 <<EOT
 demo: pipeline up ($mode)
   live flows, through the relay:   npx flowlens observe --server $relay_listen -f
@@ -133,6 +149,12 @@ demo: pipeline up ($mode)
     L7 verdicts (200 / 403):       npx flowlens observe --server $listen --type l7 -f
     why app3 is dropped:           npx flowlens policy trace --from-pod default/app3 --to-pod default/app1 --dport 80 --server $listen
     remove it (as root):           sudo npx flowlens policy delete app1-founding --server $admin
+  history API, $api_url (as root: the token file is root-only; log $api_log):
+    coverage of each table:        curl -s -H "$auth" $api_url/api/v1/status
+    drops of the last 10 minutes:  curl -s -H "$auth" "$api_url/api/v1/flows?since=10m&verdict=DROPPED&limit=5"
+    read-only SQL:                 curl -s -H "$auth" -H 'content-type: application/json' -d '{"query":"SELECT verdict, count() AS n FROM flowlens.flows_dedup GROUP BY verdict"}' $api_url/api/v1/sql
+    observe over history, then live: npx flowlens observe --since 10m -f --api $api_url --token-file $api_token --server $relay_listen
+    SQL from the CLI:              npx flowlens sql "SELECT src_pod, dst_pod, verdict, count() AS n FROM flowlens.flows_dedup GROUP BY src_pod, dst_pod, verdict ORDER BY n DESC LIMIT 10" --api $api_url --token-file $api_token
   history, in ClickHouse:          clickhouse-client --port ${FLOWLENS_CLICKHOUSE_TCP_PORT:-9000} --query "SELECT src_pod, dst_pod, dst_port, verdict, count() FROM flowlens.flows FINAL GROUP BY src_pod, dst_pod, dst_port, verdict ORDER BY count() DESC LIMIT 20"
 demo: showing live flows through the relay, Ctrl-C to stop
 EOT

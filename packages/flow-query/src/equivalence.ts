@@ -9,6 +9,7 @@ import { EXPRESSION_FLOWS, expressionCases } from "./expression.cases.js";
 import { flowFiltersToExpr } from "./flow-filters.js";
 import { parseFilter } from "./parse.js";
 import { exprToSql } from "./sql.js";
+import { exprToText } from "./text.js";
 
 /** Case-table dimensions no `flows` column holds: the compiler must refuse them by name. */
 export const NO_COLUMN_CASES: Record<string, string> = {
@@ -67,6 +68,15 @@ export interface EquivalenceQuery {
   expected: string[];
 }
 
+/** The filter text of an expression; undefined for none or one without text (an empty group: "minus everything"). */
+function textOf(expr: FilterExpr | undefined): string | undefined {
+  try {
+    return expr ? exprToText(expr) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function whereOf(expr: FilterExpr | undefined): string {
   return expr ? exprToSql(expr).text : "1";
 }
@@ -94,6 +104,17 @@ export function equivalenceQueries(): EquivalenceQuery[] {
     ["no filters", [], []],
   ];
   for (const [name, w, bl] of combos) out.push({ name, where: whereOf(flowFiltersToExpr(w, bl)), expected: liveUuids(w, bl) });
+  // the CLI sends observe's FlowFilters to the API as filter text (exprToText): the same flows through the parser
+  const asText: [string, FlowFilter[], FlowFilter[]][] = [
+    ...stored
+      .filter((s) => NO_COLUMN_CASES[s.name] === undefined)
+      .map((s): [string, FlowFilter[], FlowFilter[]] => [s.name, [ff(s.c.filter)], []]),
+    ...combos,
+  ];
+  for (const [name, w, bl] of asText) {
+    const text = textOf(flowFiltersToExpr(w, bl));
+    if (text !== undefined) out.push({ name: `${name} (as filter text)`, where: whereOf(parseFilter(text)), expected: liveUuids(w, bl) });
+  }
   for (const e of expressionCases) {
     const expected = e.live ? liveUuids(e.live.whitelist.map(ff), (e.live.blacklist ?? []).map(ff)) : [...(e.uuids ?? [])].sort();
     out.push({ name: `expression ${e.text}`, where: whereOf(parseFilter(e.text)), expected });

@@ -4,6 +4,7 @@ import { endpointCommand } from "./commands/endpoint.js";
 import { listCommand } from "./commands/list.js";
 import { observeCommand } from "./commands/observe.js";
 import { policyCommand } from "./commands/policy.js";
+import { sqlCommand } from "./commands/sql.js";
 import { statusCommand } from "./commands/status.js";
 import type { CommandContext } from "./context.js";
 
@@ -30,7 +31,8 @@ export function createProgram(ctx: CommandContext): Command {
     .addCommand(statusCommand(ctx))
     .addCommand(listCommand(ctx))
     .addCommand(endpointCommand(ctx))
-    .addCommand(policyCommand(ctx));
+    .addCommand(policyCommand(ctx))
+    .addCommand(sqlCommand(ctx));
   configureTree(program, ctx);
   return program;
 }

@@ -43,6 +43,8 @@ export function sampleFlow(n: number, ms = Date.UTC(2024, 10, 26, 6, 30, 1, 123)
   });
 }
 
+const tsNs = (t: { seconds: bigint; nanos: number } | undefined) => (t ? t.seconds * 1_000_000_000n + BigInt(t.nanos) : 0n);
+
 export interface FakeServer {
   address: string;
   /** GetFlows requests received, in order. */
@@ -67,7 +69,10 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
     GetFlows(call: grpc.ServerWritableStream<GetFlowsRequest, unknown>) {
       requests.push(call.request);
       const n = Number(call.request.number);
-      const past = call.request.first ? history.slice(0, n) : n > 0 ? history.slice(-n) : call.request.follow ? [] : history;
+      // like the ring: --since picks the flows at or after it (then the count applies)
+      const since = call.request.since;
+      const ring = since ? history.filter((f) => tsNs(f.time) >= tsNs(since)) : history;
+      const past = call.request.first ? ring.slice(0, n) : n > 0 ? ring.slice(-n) : call.request.follow && !since ? [] : ring;
       for (const f of past) call.write(respond(f));
       if (!call.request.follow) return call.end();
       streams.add(call);

@@ -1,24 +1,28 @@
 // `flowlens observe`: Hubble's observe flags → GetFlowsRequest; prints the stream in the chosen format.
 
 import { toJson } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
 import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition, registry } from "@flowlens/proto";
-import type { ServiceError } from "@grpc/grpc-js";
-import { status } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
+import { type ApiOpts, addApiOptions, resolveApi } from "../api-options.js";
 import { addServerOptions, type CommandContext, connect, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
-import { UsageError } from "../errors.js";
+import { RuntimeError, UsageError } from "../errors.js";
+import { historyFilterText } from "../history-filter.js";
+import { readHistory } from "../history-reader.js";
+import { liveFlowCount, liveOldestTime, streamFlows } from "../live-stream.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";
 import { buildGetFlowsRequest, DEFAULT_LAST, type Selector } from "../observe-request.js";
+import { historyQuery, isPlainLast, liveAfterHistory, needsHistory, SeamDedupe } from "../observe-source.js";
 import { parseTimeFormat, TIME_FORMATS } from "../time-format.js";
-import { rpcError, serverStream } from "../transport.js";
+import type { Connection } from "../transport.js";
 
 const SHORT: Partial<Record<string, string>> = { namespace: "-n", label: "-l", type: "-t" };
 
 /** How often buffered table rows are printed while following. */
 const TABLE_FLUSH_MS = 1000;
 
-interface ObserveOpts extends ServerOpts, Selector {
+interface ObserveOpts extends ServerOpts, ApiOpts, Selector {
   output: OutputFormat;
   printNodeName?: boolean;
   timeFormat: string;
@@ -57,15 +61,96 @@ export function observeRequest(opts: ObserveOpts, filters: FilterFlags, now = ne
   return buildGetFlowsRequest(opts, filters.result(), now);
 }
 
+type Printer = ReturnType<typeof createPrinter>;
+
+/** Live only: the request as given, on the relay or collector. */
+async function observeLive(ctx: CommandContext, opts: ObserveOpts, req: GetFlowsRequest, printer: Printer): Promise<void> {
+  const conn = await connect(ctx, opts, "relay", observerServiceDefinition);
+  const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
+  try {
+    await streamFlows(ctx, conn, req, (res) => printer.write(res));
+  } finally {
+    if (flushTimer) clearInterval(flushTimer);
+    printer.flush();
+    conn.close();
+  }
+}
+
+/**
+ * --since (or --last N): live when the ring still holds the start of the range (or N flows); else the API's
+ * history, and with --follow live again from the last stored flow (deduplicated by uuid at the seam). With
+ * --since and without --follow an unreachable live server is not needed: the history alone answers.
+ */
+async function observeRange(
+  ctx: CommandContext,
+  opts: ObserveOpts,
+  filters: FilterFlags,
+  req: GetFlowsRequest,
+  now: Date,
+  printer: Printer,
+): Promise<void> {
+  const api = resolveApi(opts, ctx.io.env);
+  let conn: Connection | undefined;
+  try {
+    conn = await connect(ctx, opts, "relay", observerServiceDefinition);
+  } catch (err) {
+    // plain --last N cannot know whether the ring would have answered: the live server's error stands
+    if (req.follow || !req.since || !(err instanceof RuntimeError)) throw err;
+    ctx.err.line(`flowlens observe: ${err.message}; reading the flow history only`);
+  }
+  const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
+  try {
+    const live = conn && (req.since ? !needsHistory(req.since, await liveOldestTime(conn)) : req.number <= (await liveFlowCount(conn)));
+    if (conn && live) {
+      await streamFlows(ctx, conn, req, (res) => printer.write(res));
+      return;
+    }
+    const query = historyQuery(req, timestampFromDate(now), historyFilterText(filters.result()));
+    const seam = new SeamDedupe();
+    const print = (res: GetFlowsResponse) => {
+      seam.history(res);
+      printer.write(res);
+    };
+    if (query.order === "newest") {
+      // --last N: the newest N, printed oldest first as Hubble does
+      const newest: GetFlowsResponse[] = [];
+      for await (const res of readHistory(api, query, ctx.signal)) newest.push(res);
+      for (const res of newest.reverse()) print(res);
+    } else {
+      for await (const res of readHistory(api, query, ctx.signal)) {
+        print(res);
+        if (ctx.out.closed) return;
+      }
+    }
+    printer.flush();
+    if (req.follow && conn && !ctx.signal.aborted) {
+      await streamFlows(ctx, conn, liveAfterHistory(req, seam.lastTime()), (res) => {
+        if (seam.keep(res)) printer.write(res);
+      });
+    }
+  } finally {
+    if (flushTimer) clearInterval(flushTimer);
+    printer.flush();
+    conn?.close();
+  }
+}
+
 export function observeCommand(ctx: CommandContext): Command {
   const filters = new FilterFlags();
   const cmd = new Command("observe")
     .description("observe flows of a Flowlens relay or collector (Hubble's observe flags)")
-    .option("--last <n>", `get the last N flows (default ${DEFAULT_LAST} unless --follow, --first, --since or --until)`, countArg("last"))
+    .option(
+      "--last <n>",
+      `get the last N flows (default ${DEFAULT_LAST} unless --follow, --first, --since or --until; more than the ring holds: from flowlens-api)`,
+      countArg("last"),
+    )
     .option("--first <n>", "get the first N flows in the buffer", countArg("first"))
     .option("--all", "get every flow in the buffer")
     .option("-f, --follow", "keep printing new flows as they arrive")
-    .option("--since <time>", "flows since this time: a duration ago (5m, 1h30m) or RFC 3339")
+    .option(
+      "--since <time>",
+      "flows since this time: a duration ago (5m, 2d) or RFC 3339; older than the live ring: from flowlens-api (--api)",
+    )
     .option("--until <time>", "flows until this time: a duration ago (5m, 1h30m) or RFC 3339 (ignored with --follow)");
   addFilterOptions(cmd, filters);
   cmd
@@ -78,10 +163,12 @@ export function observeCommand(ctx: CommandContext): Command {
     .option("--time-format <layout>", `timestamp layout: ${Object.keys(TIME_FORMATS).join(", ")}`, "StampMilli")
     .addOption(new Option("--print-request", "print the GetFlowsRequest as JSON instead of sending it").hideHelp());
   addServerOptions(cmd, "relay");
+  addApiOptions(cmd);
   cmd.action(async (opts: ObserveOpts) => {
-    const req = observeRequest(opts, filters);
+    const now = new Date();
+    const req = observeRequest(opts, filters, now);
     const time = parseTimeFormat(opts.timeFormat);
-    const server = resolveServer(opts, ctx, "relay");
+    resolveServer(opts, ctx, "relay"); // a bad --server is refused even with --print-request
     connectTimeoutMs(opts); // a bad --timeout is refused even with --print-request
     if (opts.printRequest) {
       ctx.out.line(JSON.stringify(toJson(GetFlowsRequestSchema, req, { useProtoFieldName: true, registry })));
@@ -97,31 +184,9 @@ export function observeCommand(ctx: CommandContext): Command {
       time,
     });
     if (ctx.signal.aborted) return;
-    const conn = await connect(ctx, opts, "relay", observerServiceDefinition);
-    const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const call = serverStream<GetFlowsRequest, GetFlowsResponse>(conn, "GetFlows", req);
-        const stop = () => call.cancel();
-        ctx.signal.addEventListener("abort", stop, { once: true });
-        call.on("data", (res: GetFlowsResponse) => {
-          printer.write(res);
-          if (ctx.out.closed) stop();
-        });
-        call.on("end", resolve);
-        call.on("error", (err: ServiceError) => {
-          ctx.signal.removeEventListener("abort", stop);
-          // Cancelled by us (Ctrl-C or a closed pipe) is a normal way to stop.
-          if (err.code === status.CANCELLED && (ctx.signal.aborted || ctx.out.closed)) resolve();
-          else reject(rpcError(err, server, "GetFlows"));
-        });
-        call.on("close", () => ctx.signal.removeEventListener("abort", stop));
-      });
-    } finally {
-      if (flushTimer) clearInterval(flushTimer);
-      printer.flush();
-      conn.close();
-    }
+    // an explicit --last N only (not the default 20): a fresh ring with a few flows stays live
+    if (req.since || (opts.last !== undefined && isPlainLast(req))) await observeRange(ctx, opts, filters, req, now, printer);
+    else await observeLive(ctx, opts, req, printer);
     await ctx.out.drain();
   });
   return cmd;
