@@ -1,5 +1,6 @@
 // The flow-history schema: raw flows table, per-minute rollup, dedup view. SQL that runs on 18.16 and current ClickHouse.
 // No CODEC (18.16 rejects it; the server config compresses big parts with zstd), no LowCardinality, no TTL.
+import { ROLLUPS, rollupTableSql, rollupViewSql } from "./rollups.js";
 import { ident, Sql } from "./sql.js";
 
 /** The default database name. */
@@ -171,6 +172,17 @@ ${rollupSelect(`${ident(db)}.flows`)}`),
       // For ad-hoc SQL and dashboards that cannot add FINAL themselves; filtered queries are faster on
       // flows FINAL directly because 18.16 does not push WHERE into views.
       raw(`CREATE VIEW IF NOT EXISTS ${ident(db)}.flows_dedup AS SELECT * FROM ${ident(db)}.flows FINAL`),
+    ],
+  },
+  {
+    version: 4,
+    name: "flows_5m and flows_1h rollups; every rollup orients L7 responses by their connection",
+    statements: (db) => [
+      // flows_minute_mv counted an L7 response (is_reply unknown) as its own client-port row; its
+      // successor uses the shared orientation (rollups.ts). Dropped first: a view pair would count twice.
+      raw(`DROP TABLE IF EXISTS ${ident(db)}.flows_minute_mv`),
+      ...ROLLUPS.filter((r) => r.table !== "flows_minute").map((r) => raw(rollupTableSql(db, r))),
+      ...ROLLUPS.map((r) => raw(rollupViewSql(db, r))),
     ],
   },
 ];
