@@ -149,11 +149,22 @@ function positive(c: CondExpr, field: FieldDef, op: string): string {
   }
 }
 
-/** SQL for one condition over the `flows` columns; throws FilterSyntaxError for a bad field, operator or value. */
-export function condToSql(c: CondExpr): Sql {
-  const field = fieldNamed(c.field);
+/** The field as a rollup table has it: its rollup column, no raw-only expression or presence test. */
+function onRollup(field: FieldDef, table: string, at: FilterPosition): FieldDef {
+  if (!field.rollup || !field.rollupTables?.includes(table)) throw new FilterSyntaxError(`${field.name} is not a column of ${table}`, at);
+  const namespaceColumn = field.namespaceColumn ? field.rollup.replace(/_pod$/, "_namespace") : undefined;
+  return { ...field, column: field.rollup, namespaceColumn, expression: undefined, present: undefined };
+}
+
+/**
+ * SQL for one condition over the `flows` columns, or over a rollup table's columns when `table` names
+ * one; throws FilterSyntaxError for a bad field, operator or value, or a field the rollup lacks.
+ */
+export function condToSql(c: CondExpr, table = "flows"): Sql {
+  const named = fieldNamed(c.field);
   const at = c.position ?? { offset: 0 };
-  if (!field) throw new FilterSyntaxError(`unknown field '${c.field}'`, at);
+  if (!named) throw new FilterSyntaxError(`unknown field '${c.field}'`, at);
+  const field = table === "flows" ? named : onRollup(named, table, at);
   if (!TYPE_OPS[field.type].includes(c.op)) {
     throw new FilterSyntaxError(`operator ${c.op.toUpperCase()} does not apply to ${field.name}`, at);
   }

@@ -8,4 +8,4 @@ export { flowFiltersToExpr, flowFilterToExpr } from "./flow-filters.js";
 export { MAX_DEPTH, MAX_FILTER_BYTES, MAX_IN_VALUES } from "./grammar.js";
 export { HUBBLE_PARAM_NAMES, hubbleParamsToExpr, MAX_PARAM_VALUES } from "./hubble-params.js";
 export { parseFilter } from "./parse.js";
-export { exprToSql, MAX_SQL_BYTES } from "./sql.js";
+export { exprToSql, fieldsOnRollup, MAX_SQL_BYTES } from "./sql.js";

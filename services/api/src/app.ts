@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { defaultTables, type TableInfo } from "./agg/table-picker.js";
 import { tokenChecker } from "./auth.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { ApiError } from "./errors.js";
@@ -11,6 +12,9 @@ import type { FilterCompiler, FilterExpr } from "./filter-compiler.js";
 import { decodeFlow, flowJson, flowNdjsonLine, parseFieldMask } from "./flow-json.js";
 import { flowsWhere } from "./flows-sql.js";
 import type { ApiMetrics } from "./metrics.js";
+import { registerGraph } from "./routes/graph.js";
+import { registerTimeseries } from "./routes/timeseries.js";
+import { registerTop } from "./routes/top.js";
 import {
   ErrorSchema,
   errorResponses,
@@ -42,6 +46,8 @@ export interface ApiOptions {
   /** cap of /sql result rows (default 10,000) */
   sqlMaxRows?: number;
   version?: string;
+  /** tables the aggregation routes choose from, with their retention (default: the ingester's defaults) */
+  tables?: TableInfo[];
 }
 
 function errorJson(c: Context, e: ApiError) {
@@ -203,6 +209,12 @@ export function createApi(o: ApiOptions): OpenAPIHono {
     const s = await o.store.status();
     return c.json({ clickhouse: { version: s.version, database: s.database }, tables: s.tables }, 200);
   });
+
+  // aggregations (timeseries, top, graph): routes/*.ts, tables chosen by agg/table-picker.ts
+  const agg = { store: o.store, filters: o.filters, clock, tables: o.tables ?? defaultTables() };
+  registerTimeseries(app, agg);
+  registerTop(app, agg);
+  registerGraph(app, agg);
 
   app.doc("/api/v1/openapi.json", {
     openapi: "3.0.0",

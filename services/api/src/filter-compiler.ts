@@ -1,7 +1,16 @@
 // The filter compiler the API is given (createApi's `filters`): the part of @flowlens/flow-query it uses,
 // as an interface so route tests can give it a small fake.
 import type { Sql } from "@flowlens/clickhouse";
-import { andExprs, exprToSql, type FilterPosition, FilterSyntaxError, hubbleParamsToExpr, parseFilter } from "@flowlens/flow-query";
+import {
+  andExprs,
+  type FilterExpr as Expr,
+  exprToSql,
+  type FilterPosition,
+  FilterSyntaxError,
+  fieldsOnRollup,
+  hubbleParamsToExpr,
+  parseFilter,
+} from "@flowlens/flow-query";
 
 export type { FilterPosition };
 
@@ -19,8 +28,10 @@ export interface FilterCompiler {
   /** `observe`-style query parameters (from-pod, verdict, …); throws a FilterSyntaxError naming the parameter. */
   hubbleParamsToExpr(params: Record<string, string[]>): FilterExpr | undefined;
   andExprs(...e: (FilterExpr | undefined)[]): FilterExpr | undefined;
-  /** A WHERE fragment over the flows table's columns. */
-  exprToSql(expr: FilterExpr): Sql;
+  /** A WHERE fragment over the flows table's columns, or a rollup's (when fieldsOnRollup says it can). */
+  exprToSql(expr: FilterExpr, table?: string): Sql;
+  /** Does the rollup `table` have every field the expression reads? */
+  fieldsOnRollup(expr: FilterExpr | undefined, table: string): boolean;
   /** The error class parseFilter and hubbleParamsToExpr throw. */
   FilterSyntaxError: abstract new (
     ...args: never[]
@@ -28,4 +39,11 @@ export interface FilterCompiler {
 }
 
 /** The real compiler: the filter language and Hubble's parameters over the flows table (@flowlens/flow-query). */
-export const FLOW_QUERY: FilterCompiler = { parseFilter, hubbleParamsToExpr, andExprs, exprToSql, FilterSyntaxError };
+export const FLOW_QUERY: FilterCompiler = {
+  parseFilter,
+  hubbleParamsToExpr,
+  andExprs,
+  exprToSql: (e, table) => exprToSql(e as Expr, table),
+  fieldsOnRollup: (e, table) => fieldsOnRollup(e as Expr | undefined, table),
+  FilterSyntaxError,
+};

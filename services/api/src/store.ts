@@ -44,6 +44,8 @@ export interface ApiStore {
   /** A query already checked by sql-guard, run as the read-only user; at most maxRows rows. */
   readOnlySql(query: string, maxRows: number): Promise<SqlResult>;
   status(): Promise<StoreStatus>;
+  /** An aggregation the API built (agg/agg-sql.ts); more than maxRows rows is an error. */
+  aggregate(query: Sql, maxRows: number): Promise<Record<string, unknown>[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

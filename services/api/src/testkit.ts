@@ -31,6 +31,7 @@ export const fakeCompiler: FilterCompiler = {
     return list.length === 0 ? undefined : { verdict: list.flatMap((x) => x.verdict) };
   },
   exprToSql: (e) => sql`has(${(e as Expr).verdict}, verdict)`,
+  fieldsOnRollup: () => true,
   FilterSyntaxError: FakeSyntaxError,
 };
 
@@ -45,9 +46,10 @@ export function storedFlow(flow: Parameters<typeof toBinary<typeof FlowSchema>>[
 }
 
 /** A store over a list of flows; records the queries it got. */
-export function fakeStore(flows: StoredFlow[] = [], fail?: Error) {
+export function fakeStore(flows: StoredFlow[] = [], fail?: Error, answer: (query: string) => Record<string, unknown>[] = () => []) {
   const queries: FlowsQuery[] = [];
   const sqls: string[] = [];
+  const aggregates: string[] = [];
   const store: ApiStore = {
     database: "flowlens",
     async queryFlows(q) {
@@ -68,10 +70,15 @@ export function fakeStore(flows: StoredFlow[] = [], fail?: Error) {
         tables: [{ table: "flows", rows: flows.length, bytes: 0, oldest: null, newest: null }],
       };
     },
+    async aggregate(query) {
+      if (fail) throw fail;
+      aggregates.push(query.text);
+      return answer(query.text);
+    },
     ping: async () => !fail,
     close: async () => {},
   };
-  return { store, queries, sqls };
+  return { store, queries, sqls, aggregates };
 }
 
 export const isSql = (x: unknown): x is Sql => x instanceof Sql;
