@@ -1,6 +1,7 @@
 // @flowlens/flow-query: the flow filter language (grammar.ts, fields.ts) and its compiler to ClickHouse SQL;
 // Hubble query parameters and FlowFilters compile to the same AST with the live filter's meaning.
 
+export { ORIENTED_FLOWS } from "./conditions.js";
 export { type FilterPosition, FilterSyntaxError } from "./errors.js";
 export { andExprs, type CondExpr, type CondOp, cond, type FilterExpr, fieldsOf, notExpr, orExprs } from "./expr.js";
 export { ALIASES, FIELDS, type FieldDef, type FieldType, fieldNamed, SHORTHANDS, TYPE_OPS } from "./fields.js";

@@ -24,7 +24,7 @@ function toSql(expr: FilterExpr, table: string): string {
 
 /**
  * The expression as SQL text over `flows` (or over a rollup's columns: fieldsOnRollup says which filters a
- * rollup can take); throws FilterSyntaxError for a field, operator or value it cannot use, or SQL too large.
+ * rollup can take; or over ORIENTED_FLOWS, raw flows with the rollup columns added); throws FilterSyntaxError for a field, operator or value it cannot use, or SQL too large.
  */
 export function exprToSql(expr: FilterExpr, table = "flows"): Sql {
   const text = toSql(expr, table);

@@ -1,6 +1,6 @@
-// Group-by dimensions of the aggregation routes: each is a rollup key column, read from the raw table
-// through the same connection orientation the rollups use (a reply counts for the connection it answers).
-import { ORIENTED, ROLLUPS } from "@flowlens/clickhouse";
+// Group-by dimensions and metrics of the aggregation routes: each dimension is a rollup key column; raw
+// flows get the same columns, oriented by connection, in agg-sql.ts.
+import { ROLLUPS } from "@flowlens/clickhouse";
 
 export const DIMENSIONS = [
   "source_namespace",
@@ -24,9 +24,4 @@ export type Metric = (typeof METRICS)[number];
 /** The tables that hold a dimension: raw flows always, a rollup when it is one of its keys. */
 export function tablesWithDimension(d: Dimension): string[] {
   return ["flows", ...ROLLUPS.filter((r) => r.keys.includes(d)).map((r) => r.table)];
-}
-
-/** The dimension as SQL over `table` (a rollup's own column, or the oriented expression over raw flows). */
-export function dimensionSql(d: Dimension, table: string): string {
-  return table === "flows" && ORIENTED[d] !== d ? ORIENTED[d] : d;
 }

@@ -64,7 +64,8 @@ export function fitsTable(filters: FilterCompiler, dims: readonly Dimension[], e
 export function filterSql(filters: FilterCompiler, expr: FilterExpr | undefined, table: string): Sql | undefined {
   if (expr === undefined) return undefined;
   try {
-    return filters.exprToSql(expr, table);
+    // raw flows are read by connection (agg-sql.ts), as the rollups count them
+    return filters.exprToSql(expr, table === "flows" ? "flows_oriented" : table);
   } catch (e) {
     throw filterError(filters, "filter", e);
   }
