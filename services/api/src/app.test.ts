@@ -156,7 +156,7 @@ describe("auth, status, metrics, openapi, 404", () => {
   });
   it("documents every route in /api/v1/openapi.json", async () => {
     const doc = (await json(await api().app.request("/api/v1/openapi.json"))).body as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/flows", "/api/v1/sql", "/api/v1/status"]);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/v1/flows", "/api/v1/sql", "/api/v1/status"]));
     expect(JSON.stringify(doc.paths["/api/v1/flows"])).toContain('"name":"cursor"');
   });
   it("answers an unknown route with 404 JSON", async () => {
