@@ -46,6 +46,9 @@ function seed(): FlowRow[] {
       bytes: 100 + (i % 13),
       packets: 1 + (i % 3),
     });
+    // a peer outside the cluster carries its identity's label, as the collector's WORLD and HOST do
+    const outside = reply ? f.source : f.destination;
+    if (server.ns === "" && outside) outside.labels = [i % 2 ? "reserved:host" : "reserved:world"];
     out.push(flowToRow(f));
   }
   return out;
@@ -174,7 +177,7 @@ describe("aggregations on ClickHouse 18.16", () => {
     expect(pod.body.table).toBe("flows_minute");
   });
 
-  it("/graph at workload level over three days: edges with ports, verdicts, bytes; outside peers are world nodes", async () => {
+  it("/graph at workload level over three days: edges with ports, verdicts, bytes; outside peers are host and world nodes", async () => {
     const { status, body } = await getJson(`/api/v1/graph?since=${q(BASE)}&until=${q(END)}&level=workload`);
     expect(status).toBe(200);
     expect(body.table).toBe("flows_1h");
@@ -182,7 +185,7 @@ describe("aggregations on ClickHouse 18.16", () => {
       `SELECT ${SRC_NS} AS sn, ${SRC_WL} AS sw, ${DST_NS} AS dn, ${DST_WL} AS dw, count() AS n, sumIf(bytes, has(flow_events, 'END')) AS b,
               countIf(verdict = 'DROPPED') AS d FROM flowlens.flows FINAL WHERE ${range(body)} GROUP BY sn, sw, dn, dw`,
     );
-    const id = (ns: string, w: string) => (ns === "" ? `world:${w || "world"}` : `${ns}/${w}`);
+    const id = (ns: string, w: string) => (ns === "" ? w || "reserved:world" : `${ns}/${w}`);
     const got = new Map(body.edges.map((e) => [`${e.source} ${e.destination}`, e]));
     expect(body.edges).toHaveLength(want.length);
     for (const w of want) {
@@ -190,7 +193,10 @@ describe("aggregations on ClickHouse 18.16", () => {
       expect(e).toBeDefined();
       expect([e.flows, e.bytes, e.verdicts.DROPPED ?? 0]).toEqual([Number(w.n), Number(w.b), Number(w.d)]);
     }
-    expect(body.nodes.some((n) => n.kind === "world")).toBe(true);
+    expect(body.nodes.filter((n) => n.namespace === "").map((n) => [n.id, n.kind])).toEqual([
+      ["reserved:host", "host"],
+      ["reserved:world", "world"],
+    ]);
     const ports = new Set(body.edges.flatMap((e) => e.ports.map((p) => p.port)));
     expect([...ports].sort()).toEqual([53, 5432, 8080]);
     const pods = await getJson(`/api/v1/graph?since=${q(BASE)}&until=${q(END)}&level=pod`);

@@ -98,7 +98,12 @@ export const GraphResponseSchema = z
     ...plan,
     level: z.string(),
     nodes: z.array(
-      z.object({ id: z.string(), namespace: z.string(), name: z.string(), kind: z.enum(["pod", "workload", "namespace", "world"]) }),
+      z.object({
+        id: z.string(),
+        namespace: z.string(),
+        name: z.string(),
+        kind: z.enum(["pod", "workload", "namespace", "world", "host", "cidr"]),
+      }),
     ),
     edges: z.array(
       z.object({

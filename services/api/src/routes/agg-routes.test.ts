@@ -108,7 +108,7 @@ describe("GET /api/v1/top", () => {
 });
 
 describe("GET /api/v1/graph", () => {
-  it("merges rows into edges with ports, verdict counts and bytes; namespace-less peers are world nodes", async () => {
+  it("merges rows into edges with ports, verdict counts and bytes; namespace-less peers are nodes of their identity (host here)", async () => {
     const row = (sn: string, sw: string, dn: string, dw: string, port: number, verdict: string, flows: number, bytes: number) => ({
       source_namespace: sn,
       source_workload: sw,
@@ -124,15 +124,15 @@ describe("GET /api/v1/graph", () => {
     const { app } = api(() => [
       row("shop", "web", "shop", "api", 8080, "FORWARDED", 10, 1000),
       row("shop", "web", "shop", "api", 8443, "DROPPED", 2, 0),
-      row("shop", "api", "", "", 443, "FORWARDED", 4, 400),
+      row("shop", "api", "", "reserved:host", 443, "FORWARDED", 4, 400),
     ]);
     const { status, body } = await json(await app.request("/api/v1/graph?since=1d&level=workload"));
     expect(status).toBe(200);
     expect(body.table).toBe("flows_1h");
     expect(body.nodes).toEqual([
+      { id: "reserved:host", namespace: "", name: "reserved:host", kind: "host" },
       { id: "shop/api", namespace: "shop", name: "api", kind: "workload" },
       { id: "shop/web", namespace: "shop", name: "web", kind: "workload" },
-      { id: "world:world", namespace: "", name: "world", kind: "world" },
     ]);
     expect(body.edges).toEqual([
       {
@@ -149,7 +149,7 @@ describe("GET /api/v1/graph", () => {
       },
       {
         source: "shop/api",
-        destination: "world:world",
+        destination: "reserved:host",
         ports: [{ port: 443, protocol: "TCP" }],
         verdicts: { FORWARDED: 4 },
         flows: 4,

@@ -1,6 +1,6 @@
 // GET /api/v1/graph: the service map over the range: nodes at namespace, workload or pod level and one edge
 // per (source, destination) with its ports and protocols, verdict counts, flows, connections and bytes.
-// Endpoints outside the cluster (no namespace: world, host) are nodes of their own kind.
+// Endpoints outside the cluster (no namespace: world, host, CIDR identities) are nodes of their own kind.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { totalsSql } from "../agg/agg-sql.js";
 import type { Dimension } from "../agg/dimensions.js";
@@ -12,10 +12,14 @@ import { errorResponses } from "../schemas.js";
 
 const OWN = new Set(Object.keys(GraphQuerySchema.shape));
 type Level = "namespace" | "workload" | "pod";
-type Node = { id: string; namespace: string; name: string; kind: Level | "world" };
+type Node = { id: string; namespace: string; name: string; kind: Level | "world" | "host" | "cidr" };
 
 const SIDE: Record<Level, Dimension[][]> = {
-  namespace: [["source_namespace"], ["destination_namespace"]],
+  // the workload too: it names the peers outside the cluster (one node per identity label)
+  namespace: [
+    ["source_namespace", "source_workload"],
+    ["destination_namespace", "destination_workload"],
+  ],
   workload: [
     ["source_namespace", "source_workload"],
     ["destination_namespace", "destination_workload"],
@@ -28,8 +32,13 @@ const SIDE: Record<Level, Dimension[][]> = {
 
 /** The node of one side of a row. */
 export function nodeOf(level: Level, namespace: string, name: string): Node {
-  // no namespace: not a pod of the cluster (world, host, remote node); rollups keep no IPs, so one node per name
-  if (namespace === "") return { id: `world:${name || "world"}`, namespace: "", name: name || "world", kind: "world" };
+  // no namespace: not a pod of the cluster; its workload is its identity label (reserved:world,
+  // reserved:host, cidr:10.0.0.0/8: rows.ts workloadOf), one node each at every level
+  if (namespace === "") {
+    const id = name || "reserved:world";
+    const kind = id === "reserved:host" ? "host" : id.startsWith("cidr:") ? "cidr" : "world";
+    return { id, namespace: "", name: id, kind };
+  }
   if (level === "namespace") return { id: namespace, namespace, name: namespace, kind: "namespace" };
   return { id: `${namespace}/${name}`, namespace, name, kind: level };
 }
