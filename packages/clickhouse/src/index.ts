@@ -2,7 +2,7 @@
 
 export { appliedVersions, type MigrateResult, migrate } from "./migrate.js";
 export { DEFAULT_RETENTION_DAYS, type Retention, type RetentionOptions, startRetention } from "./retention.js";
-export { expectedCellsSql, repairRollup, rollupCellsSql } from "./rollup-repair.js";
+export { backfillRollups, expectedCellsSql, repairRollup, rollupCellsSql } from "./rollup-repair.js";
 export {
   ORIENTED,
   RAW_SUMS,

@@ -105,3 +105,27 @@ async function repairOne(client: ClickHouseClient, database: string, minTime: st
   if (rows.length > 0) await client.insert({ table: qualified(database, r.table).text, values: rows, format: "JSONEachRow" });
   return Number(added);
 }
+
+/**
+ * Fills rollups created after the flows they summarize (an upgraded database): day by day over the raw
+ * table, adds what each rollup lacks compared with flows FINAL. Idempotent (deficits only), so an
+ * interrupted run is simply run again; returns the flows added per table.
+ */
+export async function backfillRollups(
+  client: ClickHouseClient,
+  database: string,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
+  const rs = await client.query({
+    query: `SELECT toUInt32(min(time)) AS lo, toUInt32(max(time)) AS hi, count() AS n FROM ${qualified(database, "flows").text}`,
+    format: "JSONEachRow",
+  });
+  const [span] = await rs.json<{ lo: number; hi: number; n: string }>();
+  const added: Record<string, number> = Object.fromEntries(tables.map((t) => [t, 0]));
+  if (!span || Number(span.n) === 0) return added;
+  const text = (s: number) => new Date(s * 1000).toISOString().slice(0, 19).replace("T", " ");
+  for (let day = Math.floor(Number(span.lo) / 86_400) * 86_400; day <= Number(span.hi); day += 86_400) {
+    for (const t of tables) added[t] += await repairOne(client, database, text(day), text(day + 86_399), def(t));
+  }
+  return added;
+}

@@ -1,5 +1,7 @@
 // The flow-history schema: raw flows table, per-minute rollup, dedup view. SQL that runs on 18.16 and current ClickHouse.
 // No CODEC (18.16 rejects it; the server config compresses big parts with zstd), no LowCardinality, no TTL.
+import type { ClickHouseClient } from "@clickhouse/client";
+import { backfillRollups } from "./rollup-repair.js";
 import { ROLLUPS, rollupTableSql, rollupViewSql } from "./rollups.js";
 import { ident, Sql } from "./sql.js";
 
@@ -11,6 +13,8 @@ export interface Migration {
   version: number;
   name: string;
   statements: (database: string) => Sql[];
+  /** Work after the statements (idempotent too), e.g. filling a new rollup from the stored flows. */
+  after?: (client: ClickHouseClient, database: string) => Promise<unknown>;
 }
 
 /** Columns of the raw table, in insert order; FlowRow (rows.ts) has exactly these keys. */
@@ -184,6 +188,8 @@ ${rollupSelect(`${ident(db)}.flows`)}`),
       ...ROLLUPS.filter((r) => r.table !== "flows_minute").map((r) => raw(rollupTableSql(db, r))),
       ...ROLLUPS.map((r) => raw(rollupViewSql(db, r))),
     ],
+    // an upgraded database has history the new views never saw: fill the coarse rollups from flows FINAL
+    after: (client, db) => backfillRollups(client, db, ["flows_5m", "flows_1h"]),
   },
 ];
 

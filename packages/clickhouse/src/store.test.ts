@@ -2,8 +2,11 @@
 import { FlowEvent, Verdict } from "@flowlens/proto";
 import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrate } from "./migrate.js";
+import { backfillRollups } from "./rollup-repair.js";
 import { ROLLUPS, rollupSelectOf } from "./rollups.js";
 import { type FlowRow, flowToRow } from "./rows.js";
+import { MIGRATIONS } from "./schema.js";
 import { literal, sql } from "./sql.js";
 import { createFlowStore, type FlowStore } from "./store.js";
 import { testFlow } from "./testkit.js";
@@ -286,6 +289,37 @@ describe("flow store on a real server", () => {
         drops: 0,
       },
     ]);
+  });
+
+  test("an existing database upgrades: migration 4 adds the coarse rollups and fills them from the stored flows", async () => {
+    const db = "flowlens_upgrade";
+    const old = createFlowStore({ url: ch.url, database: db });
+    try {
+      expect(await migrate(old.client, db, MIGRATIONS.slice(0, 3))).toEqual({ applied: [1, 2, 3], current: 3 });
+      const t0 = Date.now() - 3 * DAY;
+      const flows = Array.from({ length: 400 }, (_, i) =>
+        testFlow({ uuid: `u-${i}`, timeMs: t0 + i * 600_000, events: i % 2 ? [FlowEvent.END] : [FlowEvent.NEW], bytes: 100 + i }),
+      );
+      await old.insertFlows(flows);
+      await old.insertFlows(flows.slice(0, 50)); // a replay in the raw table: FINAL counts it once
+      expect(await migrate(old.client, db)).toEqual({ applied: [4], current: 4 });
+      const sums = async (table: string) =>
+        (await rows<{ f: string; b: string }>(`SELECT sum(flows) AS f, sum(bytes) AS b FROM ${db}.${table}`)).map((r) => [
+          Number(r.f),
+          Number(r.b),
+        ]);
+      const [raw] = await rows<{ b: string }>(`SELECT sumIf(bytes, has(flow_events, 'END')) AS b FROM ${db}.flows FINAL`);
+      for (const t of ["flows_5m", "flows_1h"]) expect([t, ...(await sums(t))]).toEqual([t, [400, Number(raw.b)]]);
+      // run again (an interrupted upgrade is run again): nothing is added twice
+      expect(await backfillRollups(old.client, db, ["flows_5m", "flows_1h"])).toEqual({ flows_5m: 0, flows_1h: 0 });
+      // and new inserts reach every rollup through the new views
+      await old.insertFlows([testFlow({ uuid: "after", timeMs: Date.now() })]);
+      for (const t of ["flows_minute", "flows_5m", "flows_1h"])
+        expect([t, (await sums(t))[0][0]]).toEqual([t, t === "flows_minute" ? 451 : 401]);
+    } finally {
+      await old.client.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+      await old.close();
+    }
   });
 
   test("an L7 response (is_reply unknown) counts for its connection client → server:port in every rollup", async () => {
