@@ -75,6 +75,11 @@ describe("pickTable", () => {
     expect(p.stepS).toBe(p.untilS - p.sinceS);
   });
 
+  it("never gives more points than asked (the target step rounds up)", () => {
+    const p = pickTable({ sinceMs: NOW - 7 * D, untilMs: NOW, nowMs: NOW, points: MAX_POINTS, fits: all });
+    expect(p).toMatchObject({ table: "flows_minute", stepS: 120, points: 5040 });
+  });
+
   it("refuses more than MAX_POINTS buckets and a query no table can answer", () => {
     expect(() => pickTable({ sinceMs: NOW - 7 * D, untilMs: NOW, nowMs: NOW, stepS: 1, fits: (t) => t === "flows" })).toThrow(ApiError);
     expect(() => pickTable({ sinceMs: NOW - 7 * D, untilMs: NOW, nowMs: NOW, stepS: 1, fits: all })).toThrow(

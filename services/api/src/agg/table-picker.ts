@@ -53,7 +53,7 @@ export interface Pick {
 export function pickTable(q: PickRequest): Pick {
   const tables = q.tables ?? defaultTables();
   const rangeS = Math.max(1, Math.ceil((q.untilMs - q.sinceMs) / 1000));
-  const target = q.totals ? rangeS : (q.stepS ?? Math.max(1, Math.floor(rangeS / (q.points ?? DEFAULT_POINTS))));
+  const target = q.totals ? rangeS : (q.stepS ?? Math.max(1, Math.ceil(rangeS / (q.points ?? DEFAULT_POINTS))));
   const fitting = tables.filter((t) => q.fits(t.table));
   if (fitting.length === 0) throw new ApiError("bad_request", "no table holds every column this query reads");
   // a table covers since when its retention reaches back that far

@@ -66,6 +66,10 @@ describe("GET /api/v1/timeseries", () => {
       ["/api/v1/timeseries?metric=latency", /metric/],
       ["/api/v1/timeseries?since=500d", /range is/],
       ["/api/v1/timeseries?filter=nope", /filter: unexpected/],
+      [
+        "/api/v1/timeseries?since=2d&points=3000&group_by=verdict&limit=100",
+        /^2980 points × 100 series is over 200000 values: raise step or lower limit$/,
+      ],
     ] as const) {
       const { status, body } = await json(await app.request(path));
       expect([path, status]).toEqual([path, status === 422 ? 422 : 400]);

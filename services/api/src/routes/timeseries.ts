@@ -48,6 +48,11 @@ export function registerTimeseries(app: OpenAPIHono, d: AggDeps): void {
       fits: fitsTable(d.filters, dims, expr),
       tables: d.tables,
     });
+    if (dims.length > 0 && pick.points * q.limit > MAX_AGG_ROWS)
+      throw new ApiError(
+        "bad_request",
+        `${pick.points} points × ${q.limit} series is over ${MAX_AGG_ROWS} values: raise step or lower limit`,
+      );
     const src = {
       database: d.store.database,
       table: pick.table,
