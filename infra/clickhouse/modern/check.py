@@ -48,7 +48,7 @@ for _ in range(2):  # idempotent: twice
         for stmt in m["statements"]:
             q(stmt, "CSV")
 check("tables", [r["name"] for r in rows("SELECT name FROM system.tables WHERE database = 'flowlens' ORDER BY name")],
-      ["flows", "flows_dedup", "flows_minute", "flows_minute_mv"])
+      ["flows", "flows_1h", "flows_1h_mv", "flows_5m", "flows_5m_mv", "flows_dedup", "flows_minute", "flows_minute_mv2"])
 
 for lit in d["literals"]:
     check(f"literal {lit['value']!r}", rows(lit["sql"])[0]["v"], lit["value"])
@@ -73,8 +73,25 @@ check("rollup", roll, [
     {"source_pod": "frontend-1", "destination_pod": "backend-1", "destination_port": 8080, "verdict": "FORWARDED",
      "flows": 5, "connections": 1, "bytes": 4000, "drops": 0},
 ])
+for r in d["repair"]:
+    # the rollup holds the replay (b, c twice), flows FINAL does not: the repair reads must see exactly that
+    have = {json.dumps({k: v for k, v in x.items() if not k.startswith("sum_")}, sort_keys=True): int(x["sum_flows"]) for x in rows(r["have"])}
+    want = {json.dumps({k: v for k, v in x.items() if not k.startswith("sum_")}, sort_keys=True): int(x["sum_flows"]) for x in rows(r["want"])}
+    check(f"repair reads of {r['table']}", (sum(have.values()), sum(want.values()), sorted(have) == sorted(want)), (6, 4, True))
+for t, col in (("flows_5m", "bucket"), ("flows_1h", "bucket")):
+    got = rows(f"SELECT source_workload, destination_workload, destination_port, verdict, drop_reason, sum(flows) AS flows, "
+               f"sum(connections) AS connections, sum(bytes) AS bytes FROM flowlens.{t} WHERE {col} >= toDateTime('2030-01-20 00:00:00', 'UTC') "
+               "GROUP BY source_workload, destination_workload, destination_port, verdict, drop_reason ORDER BY verdict")
+    got = [{k: (int(v) if k in ("flows", "connections", "bytes", "destination_port") else v) for k, v in x.items()} for x in got]
+    check(f"{t} rollup", got, [
+        {"source_workload": "frontend", "destination_workload": "backend", "destination_port": 8080, "verdict": "DROPPED",
+         "drop_reason": "", "flows": 1, "connections": 1, "bytes": 0},
+        {"source_workload": "frontend", "destination_workload": "backend", "destination_port": 8080, "verdict": "FORWARDED",
+         "drop_reason": "", "flows": 5, "connections": 1, "bytes": 4000},
+    ])
 parts = rows(d["listPartitionsSql"])
 check("partitions", sorted({p["partition"] for p in parts}), ["20300110", "20300120"])
+check("partitioned tables", sorted({p["table"] for p in parts}), ["flows", "flows_1h", "flows_5m", "flows_minute"])
 q(d["dropOldSql"], "CSV")
 check("retention drop", sorted({p["partition"] for p in rows(d["listPartitionsSql"]) if p["table"] == "flows"}), ["20300120"])
 

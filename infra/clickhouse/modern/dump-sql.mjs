@@ -5,12 +5,15 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   countFlowsSql,
   dropPartitionSql,
+  expectedCellsSql,
   FLOW_COLUMN_NAMES,
   FLOW_COLUMNS,
   flowToRow,
   listPartitionsSql,
   literal,
   MIGRATIONS,
+  ROLLUPS,
+  rollupCellsSql,
   rowsToTsv,
   storedUuidsSql,
 } from "@flowlens/clickhouse";
@@ -67,6 +70,12 @@ console.log(
     storedUuidsSql: storedUuidsSql(db, rows[0].time, rows[3].time).text,
     listPartitionsSql: listPartitionsSql(db).text,
     dropOldSql: dropPartitionSql(db, "flows", rows[4].time.slice(0, 10).replaceAll("-", "")).text,
+    // the repair's two reads per rollup, over the minutes of flows a-d
+    repair: ROLLUPS.map((r) => ({
+      table: r.table,
+      have: rollupCellsSql(db, rows[0].time, rows[3].time, r.table).text,
+      want: expectedCellsSql(db, rows[0].time, rows[3].time, r.table).text,
+    })),
     literals: nasty.map((s) => ({ value: s, sql: `SELECT ${literal(s).text} AS v` })),
   }),
 );

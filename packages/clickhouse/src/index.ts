@@ -1,8 +1,20 @@
 // @flowlens/clickhouse: flow history in ClickHouse — schema, migrations, rows, the store, retention, SQL literals.
 
 export { appliedVersions, type MigrateResult, migrate } from "./migrate.js";
-export { type Retention, type RetentionOptions, startRetention } from "./retention.js";
-export { expectedCellsSql, repairRollup, rollupCellsSql } from "./rollup-repair.js";
+export { DEFAULT_RETENTION_DAYS, type Retention, type RetentionOptions, startRetention } from "./retention.js";
+export { backfillRollups, expectedCellsSql, repairRollup, rollupCellsSql } from "./rollup-repair.js";
+export {
+  ORIENTED,
+  RAW_SUMS,
+  REPLY_SQL,
+  ROLLUP_SUM_COLUMNS,
+  ROLLUPS,
+  type RollupDef,
+  rollupNamed,
+  rollupSelectOf,
+  rollupTableSql,
+  rollupViewSql,
+} from "./rollups.js";
 export { dateTimeFromSeconds, type FlowRow, flowEnumNames, flowToRow, TCP_FLAG_NAMES, workloadOf } from "./rows.js";
 export {
   DEFAULT_DATABASE,
@@ -25,6 +37,7 @@ export {
   type InsertResult,
   listPartitionsSql,
   PARTITIONED_TABLES,
+  type RetentionDays,
   storedUuidsSql,
   timeRange,
 } from "./store.js";

@@ -26,6 +26,13 @@ export async function migrate(
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
     for (const stmt of m.statements(db)) await run(client, stmt.text, `migration ${m.version} (${m.name})`);
+    if (m.after) {
+      try {
+        await m.after(client, db);
+      } catch (err) {
+        throw new Error(`clickhouse migration ${m.version} (${m.name}): ${(err as Error).message.split("\n")[0]}`, { cause: err });
+      }
+    }
     const now = new Date();
     await run(
       client,

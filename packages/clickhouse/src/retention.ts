@@ -1,10 +1,13 @@
 // Retention on a schedule: drop day partitions older than N days now and then every interval.
-import type { FlowStore } from "./store.js";
+import type { FlowStore, RetentionDays } from "./store.js";
+
+/** Days kept per table by default: raw 7, minute 30, 5-minute 90, hourly 400. */
+export const DEFAULT_RETENTION_DAYS: RetentionDays = { flows: 7, flows_minute: 30, flows_5m: 90, flows_1h: 400 };
 
 /** Retention settings. */
 export interface RetentionOptions {
-  /** Keep this many days (default 7). */
-  days?: number;
+  /** Days kept: one number for every table, or per table (default DEFAULT_RETENTION_DAYS). */
+  days?: number | RetentionDays;
   /** How often to check (default 1 h). */
   intervalMs?: number;
   /** Called with the days dropped by each run (only when something was dropped). */
@@ -22,7 +25,7 @@ export interface Retention {
 
 /** Starts retention: a first run right away, then one per interval. The timer does not keep the process alive. */
 export function startRetention(store: Pick<FlowStore, "dropPartitionsOlderThan">, options: RetentionOptions = {}): Retention {
-  const days = options.days ?? 7;
+  const days = options.days ?? DEFAULT_RETENTION_DAYS;
   const intervalMs = options.intervalMs ?? 3_600_000;
   const onError = options.onError ?? ((err: Error) => process.stderr.write(`retention: ${err.message}\n`));
   let running: Promise<string[]> | undefined;

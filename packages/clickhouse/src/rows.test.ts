@@ -114,6 +114,9 @@ describe("workloadOf", () => {
     ["k8s name label", { workloads: [], labels: ["k8s:app.kubernetes.io/name=api"], podName: "p" }, "api"],
     ["value with a colon", { workloads: [], labels: ["app=a:b"], podName: "p" }, "a:b"],
     ["pod name otherwise", { workloads: [], labels: ["tier=web"], podName: "frontend-1" }, "frontend-1"],
+    ["the world", { workloads: [], labels: ["reserved:world"], podName: "" }, "reserved:world"],
+    ["the host", { workloads: [], labels: ["reserved:host"], podName: "" }, "reserved:host"],
+    ["a CIDR identity", { workloads: [], labels: ["x=y", "cidr:10.0.0.0/8"], podName: "" }, "cidr:10.0.0.0/8"],
   ])("%s", (_n, ep, want) => {
     expect(workloadOf(ep as never)).toBe(want);
   });

@@ -120,7 +120,10 @@ export function workloadOf(ep: (Pick<Endpoint, "labels" | "podName"> & { workloa
     const key = label.slice(label.lastIndexOf(":", eq) + 1, eq);
     if (key === "app" || key === "app.kubernetes.io/name") return label.slice(eq + 1);
   }
-  return ep.podName;
+  if (ep.podName) return ep.podName;
+  // not a pod: the identity's reserved or CIDR label (reserved:world, reserved:host, cidr:10.0.0.0/8) names it,
+  // so the rollups (which keep no IPs) still tell the world, the host and CIDR peers apart
+  return ep.labels.find((l) => /^(reserved|cidr|fqdn):/.test(l)) ?? "";
 }
 
 /**

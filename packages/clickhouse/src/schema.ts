@@ -1,5 +1,8 @@
 // The flow-history schema: raw flows table, per-minute rollup, dedup view. SQL that runs on 18.16 and current ClickHouse.
 // No CODEC (18.16 rejects it; the server config compresses big parts with zstd), no LowCardinality, no TTL.
+import type { ClickHouseClient } from "@clickhouse/client";
+import { backfillRollups } from "./rollup-repair.js";
+import { ROLLUPS, rollupTableSql, rollupViewSql } from "./rollups.js";
 import { ident, Sql } from "./sql.js";
 
 /** The default database name. */
@@ -10,6 +13,8 @@ export interface Migration {
   version: number;
   name: string;
   statements: (database: string) => Sql[];
+  /** Work after the statements (idempotent too), e.g. filling a new rollup from the stored flows. */
+  after?: (client: ClickHouseClient, database: string) => Promise<unknown>;
 }
 
 /** Columns of the raw table, in insert order; FlowRow (rows.ts) has exactly these keys. */
@@ -172,6 +177,19 @@ ${rollupSelect(`${ident(db)}.flows`)}`),
       // flows FINAL directly because 18.16 does not push WHERE into views.
       raw(`CREATE VIEW IF NOT EXISTS ${ident(db)}.flows_dedup AS SELECT * FROM ${ident(db)}.flows FINAL`),
     ],
+  },
+  {
+    version: 4,
+    name: "flows_5m and flows_1h rollups; every rollup orients L7 responses by their connection",
+    statements: (db) => [
+      // flows_minute_mv counted an L7 response (is_reply unknown) as its own client-port row; its
+      // successor uses the shared orientation (rollups.ts). Dropped first: a view pair would count twice.
+      raw(`DROP TABLE IF EXISTS ${ident(db)}.flows_minute_mv`),
+      ...ROLLUPS.filter((r) => r.table !== "flows_minute").map((r) => raw(rollupTableSql(db, r))),
+      ...ROLLUPS.map((r) => raw(rollupViewSql(db, r))),
+    ],
+    // an upgraded database has history the new views never saw: fill the coarse rollups from flows FINAL
+    after: (client, db) => backfillRollups(client, db, ["flows_5m", "flows_1h"]),
   },
 ];
 

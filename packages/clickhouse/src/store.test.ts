@@ -2,8 +2,11 @@
 import { FlowEvent, Verdict } from "@flowlens/proto";
 import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrate } from "./migrate.js";
+import { backfillRollups } from "./rollup-repair.js";
+import { ROLLUPS, rollupSelectOf } from "./rollups.js";
 import { type FlowRow, flowToRow } from "./rows.js";
-import { rollupSelect } from "./schema.js";
+import { MIGRATIONS } from "./schema.js";
 import { literal, sql } from "./sql.js";
 import { createFlowStore, type FlowStore } from "./store.js";
 import { testFlow } from "./testkit.js";
@@ -19,7 +22,8 @@ describe("flow store on a real server", () => {
     return rs.json<T>();
   }
   async function truncate() {
-    for (const t of ["flows", "flows_minute"]) await store.client.command({ query: `TRUNCATE TABLE flowlens.${t}` });
+    for (const t of ["flows", "flows_minute", "flows_5m", "flows_1h"])
+      await store.client.command({ query: `TRUNCATE TABLE flowlens.${t}` });
   }
 
   beforeAll(async () => {
@@ -33,16 +37,27 @@ describe("flow store on a real server", () => {
 
   test("migration is idempotent: the second run applies nothing and changes nothing", async () => {
     const first = await store.migrate();
-    expect(first).toEqual({ applied: [1, 2, 3], current: 3 });
+    expect(first).toEqual({ applied: [1, 2, 3, 4], current: 4 });
     const tables = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'flowlens' ORDER BY name");
     const second = await store.migrate();
-    expect(second).toEqual({ applied: [], current: 3 });
+    expect(second).toEqual({ applied: [], current: 4 });
     expect(await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'flowlens' ORDER BY name")).toEqual(tables);
-    expect(tables.map((t) => t.name)).toEqual(["flows", "flows_dedup", "flows_minute", "flows_minute_mv", "schema_migrations"]);
+    expect(tables.map((t) => t.name)).toEqual([
+      "flows",
+      "flows_1h",
+      "flows_1h_mv",
+      "flows_5m",
+      "flows_5m_mv",
+      "flows_dedup",
+      "flows_minute",
+      "flows_minute_mv2",
+      "schema_migrations",
+    ]);
     expect(await rows("SELECT version FROM flowlens.schema_migrations FINAL ORDER BY version")).toEqual([
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
   });
 
@@ -164,12 +179,13 @@ describe("flow store on a real server", () => {
       }),
     );
     await store.insertFlows(flows.slice(0, 50));
-    // The partial insert: 150 rows reach flows, their flows_minute part never does (view detached).
-    await store.client.command({ query: "DETACH TABLE flowlens.flows_minute_mv" });
+    // The partial insert: 150 rows reach flows, their rollup parts never do (views detached).
+    const views = ROLLUPS.map((r) => r.view);
+    for (const v of views) await store.client.command({ query: `DETACH TABLE flowlens.${v}` });
     try {
       await store.insertFlows(flows.slice(50, 200));
     } finally {
-      await store.client.command({ query: "ATTACH TABLE flowlens.flows_minute_mv" });
+      for (const v of views) await store.client.command({ query: `ATTACH TABLE flowlens.${v}` });
     }
     const rollup = async () =>
       rows<Record<string, string>>(
@@ -182,10 +198,18 @@ describe("flow store on a real server", () => {
     const cells =
       "SELECT minute, source_pod, destination_port, verdict, sum(flows) AS f, sum(connections) AS c, sum(packets) AS p, sum(bytes) AS b, sum(drops) AS d";
     const byCell = "GROUP BY minute, source_pod, destination_port, verdict ORDER BY minute, source_pod, destination_port, verdict";
-    const fromRaw = await rows(`${cells} FROM (${rollupSelect("flowlens.flows FINAL")}) ${byCell}`);
+    const fromRaw = await rows(`${cells} FROM (${rollupSelectOf(ROLLUPS[0], "flowlens.flows FINAL")}) ${byCell}`);
     expect(fromRaw.length).toBeGreaterThan(2);
     expect(await rows(`${cells} FROM flowlens.flows_minute ${byCell}`)).toEqual(fromRaw);
     expect(Number((await rollup())[0].flows)).toBe(300);
+    // and so does each coarse rollup
+    for (const r of ROLLUPS.filter((x) => x.table !== "flows_minute")) {
+      const c = `SELECT ${r.timeColumn}, source_workload, destination_port, verdict, sum(flows) AS f, sum(connections) AS c, sum(packets) AS p, sum(bytes) AS b, sum(drops) AS d`;
+      const by = `GROUP BY ${r.timeColumn}, source_workload, destination_port, verdict ORDER BY ${r.timeColumn}, source_workload, destination_port, verdict`;
+      const want = await rows(`${c} FROM (${rollupSelectOf(r, "flowlens.flows FINAL")}) ${by}`);
+      expect(want.length).toBeGreaterThan(0);
+      expect(await rows(`${c} FROM flowlens.${r.table} ${by}`)).toEqual(want);
+    }
   });
 
   test("the per-minute rollup sums connections, END counters and drops, oriented client → server", async () => {
@@ -265,6 +289,75 @@ describe("flow store on a real server", () => {
         drops: 0,
       },
     ]);
+  });
+
+  test("an existing database upgrades: migration 4 adds the coarse rollups and fills them from the stored flows", async () => {
+    const db = "flowlens_upgrade";
+    const old = createFlowStore({ url: ch.url, database: db });
+    try {
+      expect(await migrate(old.client, db, MIGRATIONS.slice(0, 3))).toEqual({ applied: [1, 2, 3], current: 3 });
+      const t0 = Date.now() - 3 * DAY;
+      const flows = Array.from({ length: 400 }, (_, i) =>
+        testFlow({ uuid: `u-${i}`, timeMs: t0 + i * 600_000, events: i % 2 ? [FlowEvent.END] : [FlowEvent.NEW], bytes: 100 + i }),
+      );
+      await old.insertFlows(flows);
+      await old.insertFlows(flows.slice(0, 50)); // a replay in the raw table: FINAL counts it once
+      expect(await migrate(old.client, db)).toEqual({ applied: [4], current: 4 });
+      const sums = async (table: string) =>
+        (await rows<{ f: string; b: string }>(`SELECT sum(flows) AS f, sum(bytes) AS b FROM ${db}.${table}`)).map((r) => [
+          Number(r.f),
+          Number(r.b),
+        ]);
+      const [raw] = await rows<{ b: string }>(`SELECT sumIf(bytes, has(flow_events, 'END')) AS b FROM ${db}.flows FINAL`);
+      for (const t of ["flows_5m", "flows_1h"]) expect([t, ...(await sums(t))]).toEqual([t, [400, Number(raw.b)]]);
+      // run again (an interrupted upgrade is run again): nothing is added twice
+      expect(await backfillRollups(old.client, db, ["flows_5m", "flows_1h"])).toEqual({ flows_5m: 0, flows_1h: 0 });
+      // and new inserts reach every rollup through the new views
+      await old.insertFlows([testFlow({ uuid: "after", timeMs: Date.now() })]);
+      for (const t of ["flows_minute", "flows_5m", "flows_1h"])
+        expect([t, (await sums(t))[0][0]]).toEqual([t, t === "flows_minute" ? 451 : 401]);
+    } finally {
+      await old.client.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+      await old.close();
+    }
+  });
+
+  test("an L7 response (is_reply unknown) counts for its connection client → server:port in every rollup", async () => {
+    await truncate();
+    const t = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 5000;
+    const request = { ...flowToRow(testFlow({ uuid: "l7-req", timeMs: t, srcPort: 45555 })), type: "L7", l7_type: "REQUEST", is_reply: -1 };
+    const response = {
+      ...flowToRow(
+        testFlow({ uuid: "l7-resp", timeMs: t + 10, srcPod: "backend-5c4b", dstPod: "frontend-7d9f", srcPort: 8080, dstPort: 45555 }),
+      ),
+      type: "L7",
+      l7_type: "RESPONSE",
+      is_reply: -1,
+    };
+    await store.insertRows([request, response]);
+    for (const r of ROLLUPS) {
+      const got = await rows<Record<string, string | number>>(
+        `SELECT source_workload, destination_workload, destination_port, sum(flows) AS flows FROM flowlens.${r.table} GROUP BY source_workload, destination_workload, destination_port`,
+      );
+      expect(got.map((x) => [x.source_workload, x.destination_workload, Number(x.destination_port), Number(x.flows)])).toEqual([
+        ["frontend", "backend", 8080, 2],
+      ]);
+    }
+  });
+
+  test("retention keeps days per table: raw flows dropped, coarser rollups kept", async () => {
+    await truncate();
+    const now = new Date(Date.UTC(2030, 0, 20, 12, 0, 0));
+    await store.insertFlows([
+      testFlow({ uuid: "r-40", timeMs: now.getTime() - 40 * DAY }),
+      testFlow({ uuid: "r-10", timeMs: now.getTime() - 10 * DAY }),
+    ]);
+    expect(await store.dropPartitionsOlderThan({ flows: 7, flows_minute: 30, flows_5m: 90, flows_1h: 400 }, now)).toEqual([
+      "20291211",
+      "20300110",
+    ]);
+    const count = async (table: string) => Number((await rows<{ n: string }>(`SELECT count() AS n FROM flowlens.${table}`))[0].n);
+    expect([await count("flows"), await count("flows_minute"), await count("flows_5m"), await count("flows_1h")]).toEqual([0, 1, 2, 2]);
   });
 
   test("retention drops day partitions older than the setting and nothing newer", async () => {

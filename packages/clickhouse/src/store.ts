@@ -53,15 +53,21 @@ export interface FlowStore {
   insertRows(rows: readonly FlowRow[], options?: InsertOptions): Promise<InsertResult>;
   /** Number of distinct flows (duplicates by uuid counted once), optionally filtered by a WHERE condition. */
   countFlows(where?: Sql): Promise<number>;
-  /** Drops whole day partitions (flows and rollup) older than `days` days before `now`; returns the days dropped (YYYYMMDD). */
-  dropPartitionsOlderThan(days: number, now?: Date): Promise<string[]>;
+  /**
+   * Drops whole day partitions older than `days` days before `now` (one number for every table, or days
+   * per table; a table left out keeps everything); returns the days dropped (YYYYMMDD).
+   */
+  dropPartitionsOlderThan(days: number | RetentionDays, now?: Date): Promise<string[]>;
   /** True when the server answers /ping. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 /** Tables that are partitioned by day and dropped by retention. */
-export const PARTITIONED_TABLES = ["flows", "flows_minute"] as const;
+export const PARTITIONED_TABLES = ["flows", "flows_minute", "flows_5m", "flows_1h"] as const;
+
+/** Days kept per table. */
+export type RetentionDays = Partial<Record<(typeof PARTITIONED_TABLES)[number], number>>;
 
 /** The dedup-aware count: FINAL collapses rows with the same sorting key (which ends in uuid) at read time. */
 export function countFlowsSql(database: string = DEFAULT_DATABASE, where?: Sql): Sql {
@@ -199,9 +205,14 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
       }
     },
     async dropPartitionsOlderThan(days, now = new Date()) {
-      if (!Number.isFinite(days) || days < 0) throw new Error(`retention days must be a number >= 0, got ${days}`);
+      const perTable: RetentionDays = typeof days === "number" ? Object.fromEntries(PARTITIONED_TABLES.map((t) => [t, days])) : days;
+      for (const d of Object.values(perTable))
+        if (!Number.isFinite(d) || (d as number) < 0) throw new Error(`retention days must be a number >= 0, got ${d}`);
       // a day partition D is dropped when all of it is older than now - days: D < the cut-off day
-      const cutoff = dayNumber(new Date(now.getTime() - days * 86_400_000));
+      const cutoffOf = (table: string) => {
+        const d = perTable[table as keyof RetentionDays];
+        return d === undefined ? 0 : dayNumber(new Date(now.getTime() - d * 86_400_000));
+      };
       let parts: { table: string; partition: string }[];
       try {
         const rs = await client.query({
@@ -214,7 +225,7 @@ export function createFlowStore(options: FlowStoreOptions): FlowStore {
       }
       const dropped = new Set<string>();
       for (const { table, partition } of parts) {
-        if (!/^\d{8}$/.test(partition) || Number(partition) >= cutoff) continue;
+        if (!/^\d{8}$/.test(partition) || Number(partition) >= cutoffOf(table)) continue;
         try {
           await client.command({ query: dropPartitionSql(database, table, partition).text });
         } catch (err) {

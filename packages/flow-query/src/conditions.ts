@@ -149,11 +149,36 @@ function positive(c: CondExpr, field: FieldDef, op: string): string {
   }
 }
 
-/** SQL for one condition over the `flows` columns; throws FilterSyntaxError for a bad field, operator or value. */
-export function condToSql(c: CondExpr): Sql {
-  const field = fieldNamed(c.field);
+/** The field as a rollup table has it: its rollup column, no raw-only expression or presence test. */
+function onRollup(field: FieldDef, table: string, at: FilterPosition): FieldDef {
+  if (!field.rollup || !field.rollupTables?.includes(table)) throw new FilterSyntaxError(`${field.name} is not a column of ${table}`, at);
+  const namespaceColumn = field.namespaceColumn ? field.rollup.replace(/_pod$/, "_namespace") : undefined;
+  return { ...field, column: field.rollup, namespaceColumn, expression: undefined, present: undefined };
+}
+
+/**
+ * Raw flows read by connection, as the rollups count them (a reply counts for the connection it answers):
+ * a subquery over `flows` that adds each rollup column (source_namespace, destination_port, …). Filters on
+ * it read those columns for the fields the rollups have and raw columns for the rest, so an aggregation
+ * gives the same numbers whichever table it reads.
+ */
+export const ORIENTED_FLOWS = "flows_oriented";
+
+function oriented(field: FieldDef): FieldDef {
+  if (!field.rollup) return field;
+  const namespaceColumn = field.namespaceColumn ? field.rollup.replace(/_pod$/, "_namespace") : undefined;
+  return { ...field, column: field.rollup, namespaceColumn, expression: undefined };
+}
+
+/**
+ * SQL for one condition over the `flows` columns, over a rollup table's columns when `table` names one,
+ * or over ORIENTED_FLOWS; throws FilterSyntaxError for a bad field, operator or value, or a field the rollup lacks.
+ */
+export function condToSql(c: CondExpr, table = "flows"): Sql {
+  const named = fieldNamed(c.field);
   const at = c.position ?? { offset: 0 };
-  if (!field) throw new FilterSyntaxError(`unknown field '${c.field}'`, at);
+  if (!named) throw new FilterSyntaxError(`unknown field '${c.field}'`, at);
+  const field = table === "flows" ? named : table === ORIENTED_FLOWS ? oriented(named) : onRollup(named, table, at);
   if (!TYPE_OPS[field.type].includes(c.op)) {
     throw new FilterSyntaxError(`operator ${c.op.toUpperCase()} does not apply to ${field.name}`, at);
   }

@@ -16,8 +16,10 @@ export interface FieldDef {
   column: string;
   /** For enum fields: the proto enum whose names the column holds. */
   enumName?: "Verdict" | "DropReason" | "FlowType" | "TrafficDirection" | "TraceObservationPoint" | "L7FlowType";
-  /** The `flows_minute` column with the same meaning, when there is one (rollup rows are oriented by connection). */
+  /** The rollup column with the same meaning, when there is one (rollup rows are oriented by connection). */
   rollup?: string;
+  /** The rollup tables that have that column. */
+  rollupTables?: readonly string[];
   /** For pod fields: the namespace column, compared when a value is "namespace/name". */
   namespaceColumn?: string;
   /** Values compared case-insensitively (= and IN). */
@@ -32,35 +34,69 @@ export interface FieldDef {
 const HTTP_PRESENT = "(http_method != '' OR http_code != 0 OR http_url != '')";
 const DNS_PRESENT = "(dns_query != '' OR dns_rcode != 0 OR notEmpty(dns_qtypes))";
 
-function sides(base: string, type: FieldType, srcColumn: string, dstColumn: string, what: string, rollup = false): FieldDef[] {
+const ALL_ROLLUPS = ["flows_minute", "flows_5m", "flows_1h"] as const;
+const COARSE_ROLLUPS = ["flows_5m", "flows_1h"] as const;
+
+function sides(
+  base: string,
+  type: FieldType,
+  srcColumn: string,
+  dstColumn: string,
+  what: string,
+  rollupTables?: readonly string[],
+): FieldDef[] {
   return [
-    { name: `source_${base}`, type, column: srcColumn, rollup: rollup ? `source_${base}` : undefined, description: `source ${what}` },
+    {
+      name: `source_${base}`,
+      type,
+      column: srcColumn,
+      rollup: rollupTables ? `source_${base}` : undefined,
+      rollupTables,
+      description: `source ${what}`,
+    },
     {
       name: `destination_${base}`,
       type,
       column: dstColumn,
-      rollup: rollup ? `destination_${base}` : undefined,
+      rollup: rollupTables ? `destination_${base}` : undefined,
+      rollupTables,
       description: `destination ${what}`,
     },
   ];
 }
 
 export const FIELDS: readonly FieldDef[] = [
-  ...sides("pod", "string", "src_pod", "dst_pod", 'pod name; "namespace/name" compares both', true).map((f) => ({
+  ...sides("pod", "string", "src_pod", "dst_pod", 'pod name; "namespace/name" compares both', ["flows_minute"]).map((f) => ({
     ...f,
     namespaceColumn: f.column === "src_pod" ? "src_namespace" : "dst_namespace",
   })),
-  ...sides("namespace", "string", "src_namespace", "dst_namespace", "namespace", true),
+  ...sides("namespace", "string", "src_namespace", "dst_namespace", "namespace", ALL_ROLLUPS),
   ...sides("ip", "ip", "src_ip", "dst_ip", "IP address (v4 or v6; CIDRs match ranges)"),
   ...sides("port", "number", "src_port", "dst_port", "TCP/UDP/SCTP port (ICMP flows have none)").map((f) => ({
     ...f,
     present: "protocol IN ('TCP', 'UDP', 'SCTP')",
   })),
-  ...sides("workload", "string", "src_workload", "dst_workload", "workload (first workload name, else app label, else pod)", true),
+  ...sides("workload", "string", "src_workload", "dst_workload", "workload (first workload name, else app label, else pod)", ALL_ROLLUPS),
   ...sides("label", "labels", "src_labels", "dst_labels", 'labels, matched by a label selector ("app=web,tier!=db")'),
   ...sides("identity", "number", "src_identity", "dst_identity", "numeric security identity"),
-  { name: "verdict", type: "enum", enumName: "Verdict", column: "verdict", rollup: "verdict", description: "FORWARDED, DROPPED, AUDIT, …" },
-  { name: "drop_reason", type: "enum", enumName: "DropReason", column: "drop_reason", description: "Hubble drop reason (name or number)" },
+  {
+    name: "verdict",
+    type: "enum",
+    enumName: "Verdict",
+    column: "verdict",
+    rollup: "verdict",
+    rollupTables: ALL_ROLLUPS,
+    description: "FORWARDED, DROPPED, AUDIT, …",
+  },
+  {
+    name: "drop_reason",
+    type: "enum",
+    enumName: "DropReason",
+    column: "drop_reason",
+    rollup: "drop_reason",
+    rollupTables: COARSE_ROLLUPS,
+    description: "Hubble drop reason (name or number)",
+  },
   { name: "protocol", type: "protocol", column: "protocol", description: "tcp udp sctp icmp icmpv4 icmpv6 (L4), http dns kafka (L7)" },
   { name: "type", type: "enum", enumName: "FlowType", column: "type", description: "flow type: L3_L4, L7, SOCK, …" },
   {
@@ -70,7 +106,15 @@ export const FIELDS: readonly FieldDef[] = [
     column: "observation_point",
     description: "where the flow was seen",
   },
-  { name: "traffic_direction", type: "enum", enumName: "TrafficDirection", column: "traffic_direction", description: "INGRESS or EGRESS" },
+  {
+    name: "traffic_direction",
+    type: "enum",
+    enumName: "TrafficDirection",
+    column: "traffic_direction",
+    rollup: "traffic_direction",
+    rollupTables: COARSE_ROLLUPS,
+    description: "INGRESS or EGRESS",
+  },
   {
     name: "is_reply",
     type: "bool",

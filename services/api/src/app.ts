@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { defaultTables, type TableInfo } from "./agg/table-picker.js";
 import { tokenChecker } from "./auth.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { ApiError } from "./errors.js";
@@ -14,8 +15,11 @@ import type { ApiMetrics } from "./metrics.js";
 import { registerDnsRoute } from "./routes/dns.js";
 import { registerDropsRoute } from "./routes/drops.js";
 import { registerFilterValidateRoute } from "./routes/filter-validate.js";
+import { registerGraph } from "./routes/graph.js";
 import { registerHttpRoute } from "./routes/http.js";
 import { registerNamespacesRoute } from "./routes/namespaces.js";
+import { registerTimeseries } from "./routes/timeseries.js";
+import { registerTop } from "./routes/top.js";
 import { registerValuesRoute } from "./routes/values.js";
 import {
   ErrorSchema,
@@ -48,6 +52,8 @@ export interface ApiOptions {
   /** cap of /sql result rows (default 10,000) */
   sqlMaxRows?: number;
   version?: string;
+  /** tables the aggregation routes choose from, with their retention (default: the ingester's defaults) */
+  tables?: TableInfo[];
 }
 
 function errorJson(c: Context, e: ApiError) {
@@ -218,6 +224,11 @@ export function createApi(o: ApiOptions): OpenAPIHono {
   registerNamespacesRoute(app, analytics);
   registerValuesRoute(app, analytics);
   registerFilterValidateRoute(app, analytics);
+  // aggregations (timeseries, top, graph): routes/*.ts, tables chosen by agg/table-picker.ts
+  const agg = { store: o.store, filters: o.filters, clock, tables: o.tables ?? defaultTables() };
+  registerTimeseries(app, agg);
+  registerTop(app, agg);
+  registerGraph(app, agg);
 
   app.doc("/api/v1/openapi.json", {
     openapi: "3.0.0",

@@ -25,7 +25,7 @@ export interface ClickHouseStoreOptions {
 }
 
 // Tables /status reports, with the column their time coverage is read from.
-const STATUS_TABLES: Record<string, string> = { flows: "time", flows_minute: "minute" };
+const STATUS_TABLES: Record<string, string> = { flows: "time", flows_minute: "minute", flows_5m: "bucket", flows_1h: "bucket" };
 
 function client(url: string, username: string, password: string, timeoutMs: number): ClickHouseClient {
   return createClient({
@@ -93,6 +93,8 @@ export function createClickHouseStore(o: ClickHouseStoreOptions): ApiStore {
         return { meta, rows, limitReached } satisfies SqlResult;
       }),
     aggregateRows: (kind, query) => timed(kind, () => rowsOf<Record<string, unknown>>(query.text)),
+    aggregate: (query, maxRows) =>
+      timed("aggregate", () => rowsOf<Record<string, unknown>>(query.text, { max_result_rows: maxRows, result_overflow_mode: "throw" })),
     status: () =>
       timed("status", async () => {
         const [v] = await rowsOf<{ v: string }>("SELECT version() AS v");

@@ -1,4 +1,5 @@
 // Command-line flags of flowlens-api -> validated configuration.
+import { DEFAULT_RETENTION_DAYS } from "@flowlens/clickhouse";
 import { addClickHouseAuthOptions, clickhouseAuthFrom, resolveSecret } from "@flowlens/credentials";
 import { parseDurationNs } from "@flowlens/flow";
 import { daemonCommand, type LogLevel, logLevelOf, parsePositiveDurationMs, positiveInt, splitHostPort } from "@flowlens/runtime";
@@ -24,6 +25,8 @@ export interface ApiConfig {
   queryTimeoutS: number;
   maxMemoryUsage: number;
   sqlMaxRows: number;
+  /** days each table keeps (what the ingester's retention flags say), for the aggregations' table choice */
+  retentionDays: Record<string, number>;
   logLevel: LogLevel;
 }
 
@@ -51,6 +54,20 @@ function rangeArg(v: string): number {
   return Number(ns / 1_000_000n);
 }
 
+const RETAINED = ["flows", "flows_minute", "flows_5m", "flows_1h"];
+
+/** --retention "flows=7,flows_1h=400": days per table as the ingester keeps them (0: everything). */
+export function retentionArg(v: string): Record<string, number> {
+  const out: Record<string, number> = { ...DEFAULT_RETENTION_DAYS } as Record<string, number>;
+  for (const part of v.split(",").filter((p) => p.trim() !== "")) {
+    const m = /^\s*(\w+)\s*=\s*(\d{1,5})\s*$/.exec(part);
+    if (!m || !RETAINED.includes(m[1]))
+      throw new InvalidArgumentError(`--retention "${part.trim()}" is not table=days with a table of ${RETAINED.join(", ")}`);
+    out[m[1]] = Number(m[2]) === 0 ? Number.POSITIVE_INFINITY : Number(m[2]);
+  }
+  return out;
+}
+
 export function parseApiArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const cmd = daemonCommand("flowlens-api", "Flowlens query API: flow history in ClickHouse over HTTP")
     .option("--listen-address <host:port>", "HTTP listen address", DEFAULT_LISTEN)
@@ -64,7 +81,13 @@ export function parseApiArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     .option("--max-range <duration>", "longest since..until of /flows", rangeArg, 7 * 86_400_000)
     .option("--query-timeout <duration>", "ClickHouse max_execution_time of API queries", parsePositiveDurationMs, 30_000)
     .option("--max-memory-usage <bytes>", "ClickHouse max_memory_usage of API queries", positiveInt("--max-memory-usage"), 2_000_000_000)
-    .option("--sql-max-rows <n>", "most rows /api/v1/sql returns (then limitReached)", positiveInt("--sql-max-rows"), 10_000);
+    .option("--sql-max-rows <n>", "most rows /api/v1/sql returns (then limitReached)", positiveInt("--sql-max-rows"), 10_000)
+    .option(
+      "--retention <table=days,...>",
+      "days each table keeps, as the ingester's retention flags (aggregations read only tables that reach back to since)",
+      retentionArg,
+      retentionArg(""),
+    );
   addClickHouseAuthOptions(cmd);
   cmd.parse(argv, { from: "user" });
   const o = cmd.opts();
@@ -94,6 +117,7 @@ export function parseApiArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     queryTimeoutS: Math.max(1, Math.ceil(o.queryTimeout / 1000)),
     maxMemoryUsage: o.maxMemoryUsage,
     sqlMaxRows: o.sqlMaxRows,
+    retentionDays: o.retention,
     logLevel: logLevelOf(cmd),
   };
 }

@@ -3,10 +3,12 @@
 import type { Sql } from "@flowlens/clickhouse";
 import {
   andExprs,
+  type FilterExpr as Expr,
   exprToSql,
   type FilterPosition,
   FilterSyntaxError,
   fieldsOf,
+  fieldsOnRollup,
   hubbleParamsToExpr,
   parseFilter,
 } from "@flowlens/flow-query";
@@ -28,8 +30,10 @@ export interface FilterCompiler {
   /** `observe`-style query parameters (from-pod, verdict, …); throws a FilterSyntaxError naming the parameter. */
   hubbleParamsToExpr(params: Record<string, string[]>): FilterExpr | undefined;
   andExprs(...e: (FilterExpr | undefined)[]): FilterExpr | undefined;
-  /** A WHERE fragment over the flows table's columns. */
-  exprToSql(expr: FilterExpr): Sql;
+  /** A WHERE fragment over the flows table's columns, or a rollup's (when fieldsOnRollup says it can). */
+  exprToSql(expr: FilterExpr, table?: string): Sql;
+  /** Does the rollup `table` have every field the expression reads? */
+  fieldsOnRollup(expr: FilterExpr | undefined, table: string): boolean;
   /** The catalog fields a filter reads (/filter/validate). */
   fieldsOf(expr: FilterExpr): string[];
   /** Where /values/{field} reads a field's values; undefined for a field it does not list. */
@@ -47,7 +51,8 @@ export const FLOW_QUERY: FilterCompiler = {
   parseFilter,
   hubbleParamsToExpr,
   andExprs,
-  exprToSql,
+  exprToSql: (e, table) => exprToSql(e as Expr, table),
+  fieldsOnRollup: (e, table) => fieldsOnRollup(e as Expr | undefined, table),
   FilterSyntaxError,
   fieldsOf: (e) => [...fieldsOf(e as Parameters<typeof fieldsOf>[0])].sort(),
   valueSource,

@@ -2,6 +2,7 @@
 
 import { onShutdown, runMain, startDaemon } from "@flowlens/runtime";
 import { serve } from "@hono/node-server";
+import { defaultTables } from "./agg/table-picker.js";
 import { createApi } from "./app.js";
 import { createClickHouseStore } from "./clickhouse-store.js";
 import { type ApiConfig, parseApiArgs } from "./config.js";
@@ -30,6 +31,7 @@ async function main(cfg: ApiConfig): Promise<void> {
     tokens: cfg.tokens,
     corsOrigin: cfg.corsOrigin,
     maxRangeMs: cfg.maxRangeMs,
+    tables: defaultTables(cfg.retentionDays),
     sqlMaxRows: cfg.sqlMaxRows,
     version,
   });

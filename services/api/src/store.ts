@@ -46,6 +46,8 @@ export interface ApiStore {
   status(): Promise<StoreStatus>;
   /** An aggregation the API built (every value through the literal builder); `kind` labels its query-time metric. */
   aggregateRows(kind: string, query: Sql): Promise<Record<string, unknown>[]>;
+  /** An aggregation the API built (agg/agg-sql.ts); more than maxRows rows is an error. */
+  aggregate(query: Sql, maxRows: number): Promise<Record<string, unknown>[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ export const fakeCompiler: FilterCompiler = {
     return list.length === 0 ? undefined : { verdict: list.flatMap((x) => x.verdict) };
   },
   exprToSql: (e) => sql`has(${(e as Expr).verdict}, verdict)`,
+  fieldsOnRollup: () => true,
   FilterSyntaxError: FakeSyntaxError,
   fieldsOf: () => ["verdict"],
   // the fake lists verdict and the either-side namespace
@@ -85,6 +86,11 @@ export function fakeStore(flows: StoredFlow[] = [], fail?: Error, answer: Aggreg
       if (fail) throw fail;
       aggregates.push({ kind, sql: query.text });
       return answer(kind, query.text);
+    },
+    async aggregate(query) {
+      if (fail) throw fail;
+      aggregates.push({ kind: "aggregate", sql: query.text });
+      return answer("aggregate", query.text);
     },
     ping: async () => !fail,
     close: async () => {},

@@ -17,6 +17,7 @@ describe("parseIngesterArgs", () => {
       batchRows: 50_000,
       batchMaxWaitMs: 1000,
       retentionDays: 7,
+      rollupRetentionDays: { flows_minute: 30, flows_5m: 90, flows_1h: 400 },
       retentionIntervalMs: 3_600_000,
     });
   });

@@ -28,6 +28,8 @@ export interface IngesterConfig {
   batchMaxWaitMs: number;
   retryMaxBackoffMs: number;
   retentionDays: number;
+  /** days kept per rollup table (0 keeps everything) */
+  rollupRetentionDays: { flows_minute: number; flows_5m: number; flows_1h: number };
   retentionIntervalMs: number;
   lagIntervalMs: number;
   sessionTimeoutMs: number;
@@ -83,7 +85,15 @@ export function parseIngesterArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     .option("--batch-rows <n>", "rows per ClickHouse insert (10000-100000 is the sweet spot)", positiveInt("--batch-rows"), 50_000)
     .option("--batch-max-wait <duration>", "longest a consumed flow waits for its batch", parsePositiveDurationMs, 1000)
     .option("--retry-max-backoff <duration>", "longest wait between insert retries", parsePositiveDurationMs, 30_000)
-    .option("--retention-days <n>", "drop day partitions older than this (0 keeps everything)", nonNegativeInt("--retention-days"), 7)
+    .option(
+      "--retention-days <n>",
+      "drop raw flows' day partitions older than this (0 keeps everything)",
+      nonNegativeInt("--retention-days"),
+      7,
+    )
+    .option("--retention-minute-days <n>", "days of flows_minute kept (0 keeps everything)", nonNegativeInt("--retention-minute-days"), 30)
+    .option("--retention-5m-days <n>", "days of flows_5m kept (0 keeps everything)", nonNegativeInt("--retention-5m-days"), 90)
+    .option("--retention-1h-days <n>", "days of flows_1h kept (0 keeps everything)", nonNegativeInt("--retention-1h-days"), 400)
     .option("--retention-interval <duration>", "how often retention runs", parsePositiveDurationMs, 3_600_000)
     .option("--lag-interval <duration>", "how often consumer lag is sampled", parsePositiveDurationMs, 5000)
     .option(
@@ -116,6 +126,7 @@ export function parseIngesterArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     batchMaxWaitMs: o.batchMaxWait,
     retryMaxBackoffMs: o.retryMaxBackoff,
     retentionDays: o.retentionDays,
+    rollupRetentionDays: { flows_minute: o.retentionMinuteDays, flows_5m: o.retention5mDays, flows_1h: o.retention1hDays },
     retentionIntervalMs: o.retentionInterval,
     lagIntervalMs: o.lagInterval,
     sessionTimeoutMs: o.sessionTimeout,

@@ -1,5 +1,5 @@
 // flowlens-ingester: reads flags, migrates the schema, then consumes flows into ClickHouse until a signal.
-import { createFlowStore, type FlowStore, startRetention } from "@flowlens/clickhouse";
+import { createFlowStore, type FlowStore, type RetentionDays, startRetention } from "@flowlens/clickhouse";
 import { describeKafkaAuth } from "@flowlens/credentials";
 import { backoffDelay, collapseRepeats, onShutdown, runMain, serveMetricsAt, sleep, startDaemon } from "@flowlens/runtime";
 import { Kafka, logLevel } from "kafkajs";
@@ -71,12 +71,16 @@ async function main(cfg: IngesterConfig): Promise<void> {
     metrics,
     log: collapseRepeats(log),
   });
+  // days per table; 0 keeps a table whole (left out of the map)
+  const keep = Object.fromEntries(
+    Object.entries({ flows: cfg.retentionDays, ...cfg.rollupRetentionDays }).filter(([, d]) => d > 0),
+  ) as RetentionDays;
   const retention =
-    cfg.retentionDays > 0
+    Object.keys(keep).length > 0
       ? startRetention(store, {
-          days: cfg.retentionDays,
+          days: keep,
           intervalMs: cfg.retentionIntervalMs,
-          onDrop: (days) => log(`retention: dropped day partitions ${days.join(", ")} (older than ${cfg.retentionDays} days)`),
+          onDrop: (days) => log(`retention: dropped day partitions ${days.join(", ")} (kept days: ${JSON.stringify(keep)})`),
           onError: (e) => log.error(`retention: ${e.message}`),
         })
       : undefined;
