@@ -65,7 +65,15 @@ const seedS = (performance.now() - t0) / 1000;
 console.log(`api: seeded ${fmt(N)} flows over ${opts.days} days in ${seedS.toFixed(1)} s (${fmt(N / seedS)} flows/s)`);
 
 // --- the API, in process, its statements recorded --------------------------------------------------
-const recorded = new Map<string, string>();
+// Every statement a route sent, by route (a route may send several, concurrently).
+const recorded = new Map<string, Set<string>>();
+let capture = false;
+const record = (text: string) => {
+  if (!capture) return;
+  let set = recorded.get(current);
+  if (!set) recorded.set(current, (set = new Set()));
+  set.add(text);
+};
 let current = "";
 const real = createClickHouseStore({
   url: ch.url,
@@ -78,12 +86,16 @@ const real = createClickHouseStore({
 });
 const recording: ApiStore = Object.assign(Object.create(real), {
   queryFlows(q: Parameters<ApiStore["queryFlows"]>[0]) {
-    recorded.set(current, flowsSelectSql(real.database, q.where, q.order, q.limit).text);
+    record(flowsSelectSql(real.database, q.where, q.order, q.limit).text);
     return real.queryFlows(q);
   },
   aggregateRows(kind: string, query: Sql) {
-    recorded.set(current, query.text);
+    record(query.text);
     return real.aggregateRows(kind, query);
+  },
+  aggregate(query: Sql, maxRows: number) {
+    record(query.text);
+    return real.aggregate(query, maxRows);
   },
 });
 const app = createApi({ store: recording, filters: FLOW_QUERY, metrics: createApiMetrics() });
@@ -103,7 +115,7 @@ const queries: [string, string, number][] = [
   ["/flows 1h, pod + verdict", `/api/v1/flows?since=1h&from-pod=${ns}/${pod}&verdict=DROPPED&limit=100`, 50],
   ["/flows 1h, newest 100", "/api/v1/flows?since=1h&limit=100", 50],
   ["/timeseries 6h by verdict", "/api/v1/timeseries?since=6h&metric=flows&group_by=verdict", 100],
-  ["/top 7d namespace pairs", "/api/v1/top?since=7d&dimensions=source_namespace,destination_namespace&limit=10", 250],
+  ["/top 7d namespace pairs", "/api/v1/top?since=7d&by=source_namespace,destination_namespace&limit=10", 250],
   ["/graph 7d namespaces", "/api/v1/graph?since=7d&level=namespace", 250],
   ["/drops 7d", "/api/v1/drops?since=7d", 0],
   ["/namespaces 1d", "/api/v1/namespaces?since=1d", 0],
@@ -118,10 +130,9 @@ async function timeGet(path: string): Promise<number> {
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
   return performance.now() - t;
 }
-async function timeDirect(text: string): Promise<number> {
+async function timeDirect(texts: Iterable<string>): Promise<number> {
   const t = performance.now();
-  const rs = await direct.query({ query: text, format: "JSONEachRow" });
-  await rs.json();
+  await Promise.all([...texts].map(async (query) => (await direct.query({ query, format: "JSONEachRow" })).json()));
   return performance.now() - t;
 }
 
@@ -129,7 +140,10 @@ const rounds = Number(opts.rounds);
 console.log("route                          API p50   API p95   8 clients p95   direct p50   API/direct");
 for (const [name, path, target] of queries) {
   current = name;
+  // The first call's statements are the ones replayed straight to ClickHouse.
+  capture = true;
   const probe = await fetch(`http://127.0.0.1:${port}${path}`);
+  capture = false;
   if (probe.status === 404) {
     console.log(`${name.padEnd(30)} (route not in this build)`);
     continue;
@@ -143,9 +157,9 @@ for (const [name, path, target] of queries) {
       for (let i = 0; i < Math.ceil(rounds / 2); i++) many.push(await timeGet(path));
     }),
   );
-  const sqlText = recorded.get(name);
+  const statements = recorded.get(name);
   const dir: number[] = [];
-  if (sqlText) for (let i = 0; i < rounds; i++) dir.push(await timeDirect(sqlText));
+  if (statements) for (let i = 0; i < rounds; i++) dir.push(await timeDirect(statements));
   const ratio = dir.length ? pct(one, 50) / pct(dir, 50) : Number.NaN;
   console.log(
     `${name.padEnd(30)} ${pct(one, 50).toFixed(1).padStart(7)}ms ${pct(one, 95).toFixed(1).padStart(7)}ms ${pct(many, 95).toFixed(1).padStart(13)}ms ${dir.length ? `${pct(dir, 50).toFixed(1).padStart(10)}ms` : "         -"}   ${Number.isNaN(ratio) ? "-" : ratio.toFixed(2)}`,
