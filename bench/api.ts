@@ -71,7 +71,10 @@ let capture = false;
 const record = (text: string) => {
   if (!capture) return;
   let set = recorded.get(current);
-  if (!set) recorded.set(current, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    recorded.set(current, set);
+  }
   set.add(text);
 };
 let current = "";
