@@ -27,6 +27,9 @@ export interface ApiRequestInit extends RequestInit {
 }
 
 /** Sends one request; resolves to a 2xx response, else throws a one-line error naming the API. */
+/** No answer from the API at all (refused, no route): observe may fall back to the live ring. */
+export class ApiUnreachableError extends RuntimeError {}
+
 export async function apiRequest(target: ApiTarget, path: string, init: ApiRequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (target.token) headers.set("authorization", `Bearer ${target.token}`);
@@ -40,7 +43,7 @@ export async function apiRequest(target: ApiTarget, path: string, init: ApiReque
     if (timeout.aborted) throw new RuntimeError(`flowlens-api at ${target.url} did not answer within ${API_TIMEOUT_MS / 1000}s`);
     const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new RuntimeError(`cannot reach flowlens-api at ${target.url}: ${why} — is it running? use --api or $FLOWLENS_API`, {
+    throw new ApiUnreachableError(`cannot reach flowlens-api at ${target.url}: ${why} — is it running? use --api or $FLOWLENS_API`, {
       cause: err,
     });
   }

@@ -58,8 +58,15 @@ export function liveOldestTime(conn: Connection): Promise<Timestamp | undefined>
   });
 }
 
-/** How many flows the live server's ring holds now (ServerStatus.num_flows; a relay sums its nodes). */
-export async function liveFlowCount(conn: Connection): Promise<bigint> {
+/** The live ring: how many flows it holds now, and whether it still holds every flow it ever saw. */
+export interface LiveRing {
+  numFlows: bigint;
+  /** Nothing was overwritten yet (ServerStatus seen_flows ≤ num_flows): the ring answers any range. */
+  complete: boolean;
+}
+
+/** ServerStatus of the live server (a relay sums its nodes). */
+export async function liveRing(conn: Connection): Promise<LiveRing> {
   const s = await unary<unknown, ServerStatusResponse>(conn, "ServerStatus", create(ServerStatusRequestSchema));
-  return s.numFlows;
+  return { numFlows: s.numFlows, complete: s.seenFlows <= s.numFlows };
 }

@@ -57,7 +57,8 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
+/** `status`: ServerStatus counters to answer with (default: a ring that has been lapped). */
+export async function startFakeServer(history: Flow[], status: { numFlows?: bigint; seenFlows?: bigint } = {}): Promise<FakeServer> {
   const server = new grpc.Server();
   const requests: GetFlowsRequest[] = [];
   const streams = new Set<grpc.ServerWritableStream<GetFlowsRequest, unknown>>();
@@ -85,9 +86,9 @@ export async function startFakeServer(history: Flow[]): Promise<FakeServer> {
       cb(
         null,
         create(ServerStatusResponseSchema, {
-          numFlows: 1234n,
+          numFlows: status.numFlows ?? 1234n,
           maxFlows: 4095n,
-          seenFlows: 99999n,
+          seenFlows: status.seenFlows ?? 99999n,
           uptimeNs: 3_600_000_000_000n,
           flowsRate: 12.345,
           version: "flowlens 0.1.0",

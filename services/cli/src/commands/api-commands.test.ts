@@ -198,6 +198,56 @@ describe("observe --since with a live server", () => {
     await live?.close();
   });
 
+  it("a ring that never overwrote a flow answers any --since itself; an unreachable API then does not matter", async () => {
+    const whole = await startFakeServer(ring, { numFlows: 3n, seenFlows: 3n });
+    try {
+      const r = await runCli([
+        "observe",
+        "--since",
+        "2020-01-01T00:00:00Z",
+        "--server",
+        whole.address,
+        "--api",
+        `http://127.0.0.1:${await closedPort()}`,
+        "-o",
+        "json",
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(
+        r.stdout
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l).flow.uuid),
+      ).toEqual(["uuid-3", "uuid-4", "uuid-5"]);
+      expect(r.stderr).toBe("");
+    } finally {
+      await whole.close();
+    }
+  });
+
+  it("a lapped ring with the API unreachable: one line on stderr, then what the live ring holds", async () => {
+    const r = await runCli([
+      "observe",
+      "--since",
+      "2020-01-01T00:00:00Z",
+      "--server",
+      live.address,
+      "--api",
+      `http://127.0.0.1:${await closedPort()}`,
+      "-o",
+      "json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^flowlens observe: cannot reach flowlens-api at .*; showing what the live ring holds/);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).flow.uuid),
+    ).toEqual(["uuid-3", "uuid-4", "uuid-5"]);
+  });
+
   it("stays live when the ring holds the start of the range", async () => {
     const r = await runCli(["observe", "--since", "2024-11-26T06:30:01.126Z", "--server", live.address, "--api", api.url, "-o", "json"]);
     expect(r.code).toBe(0);

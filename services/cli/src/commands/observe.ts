@@ -5,12 +5,13 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createPrinter, isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "@flowlens/flow";
 import { type GetFlowsRequest, GetFlowsRequestSchema, type GetFlowsResponse, observerServiceDefinition, registry } from "@flowlens/proto";
 import { Command, Option } from "commander";
+import { ApiUnreachableError } from "../api-client.js";
 import { type ApiOpts, addApiOptions, resolveApi } from "../api-options.js";
 import { addServerOptions, type CommandContext, connect, connectTimeoutMs, countArg, resolveServer, type ServerOpts } from "../context.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import { historyFilterText } from "../history-filter.js";
 import { readHistory } from "../history-reader.js";
-import { liveFlowCount, liveOldestTime, streamFlows } from "../live-stream.js";
+import { liveOldestTime, liveRing, streamFlows } from "../live-stream.js";
 import { BOOLEAN_FILTER_FLAGS, FILTER_FLAGS, FilterFlags } from "../observe-filters.js";
 import { buildGetFlowsRequest, DEFAULT_LAST, type Selector } from "../observe-request.js";
 import { historyQuery, isPlainLast, liveAfterHistory, needsHistory, SeamDedupe } from "../observe-source.js";
@@ -100,27 +101,40 @@ async function observeRange(
   }
   const flushTimer = opts.output === "table" && opts.follow ? setInterval(() => printer.flush(), TABLE_FLUSH_MS) : undefined;
   try {
-    const live = conn && (req.since ? !needsHistory(req.since, await liveOldestTime(conn)) : req.number <= (await liveFlowCount(conn)));
+    const ring = conn ? await liveRing(conn) : undefined;
+    // A ring that never overwrote a flow holds the whole range: only a lapped one sends us to the history.
+    const live =
+      conn && ring && (ring.complete || (req.since ? !needsHistory(req.since, await liveOldestTime(conn)) : req.number <= ring.numFlows));
     if (conn && live) {
       await streamFlows(ctx, conn, req, (res) => printer.write(res));
       return;
     }
     const query = historyQuery(req, timestampFromDate(now), historyFilterText(filters.result()));
     const seam = new SeamDedupe();
+    let printed = false;
     const print = (res: GetFlowsResponse) => {
+      printed = true;
       seam.history(res);
       printer.write(res);
     };
-    if (query.order === "newest") {
-      // --last N: the newest N, printed oldest first as Hubble does
-      const newest: GetFlowsResponse[] = [];
-      for await (const res of readHistory(api, query, ctx.signal)) newest.push(res);
-      for (const res of newest.reverse()) print(res);
-    } else {
-      for await (const res of readHistory(api, query, ctx.signal)) {
-        print(res);
-        if (ctx.out.closed) return;
+    try {
+      if (query.order === "newest") {
+        // --last N: the newest N, printed oldest first as Hubble does
+        const newest: GetFlowsResponse[] = [];
+        for await (const res of readHistory(api, query, ctx.signal)) newest.push(res);
+        for (const res of newest.reverse()) print(res);
+      } else {
+        for await (const res of readHistory(api, query, ctx.signal)) {
+          print(res);
+          if (ctx.out.closed) return;
+        }
       }
+    } catch (err) {
+      // Without the history service, Hubble's answer: what the live ring still holds.
+      if (!(err instanceof ApiUnreachableError) || !conn || printed) throw err;
+      ctx.err.line(`flowlens observe: ${err.message}; showing what the live ring holds`);
+      await streamFlows(ctx, conn, req, (res) => printer.write(res));
+      return;
     }
     printer.flush();
     if (req.follow && conn && !ctx.signal.aborted) {
