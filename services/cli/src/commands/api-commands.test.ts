@@ -248,6 +248,27 @@ describe("observe --since with a live server", () => {
     ).toEqual(["uuid-3", "uuid-4", "uuid-5"]);
   });
 
+  it("a lapped ring and a filter only live flows carry: one line on stderr, then what the live ring holds", async () => {
+    const r = await runCli([
+      "observe",
+      "--since",
+      "2020-01-01T00:00:00Z",
+      "--type",
+      "trace",
+      "--server",
+      live.address,
+      "--api",
+      api.url,
+      "-o",
+      "json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^flowlens observe: the event_type filter .* cannot run on the flow history.*; showing what the live ring holds\n$/,
+    );
+    expect(api.requests).toHaveLength(0);
+  });
+
   it("stays live when the ring holds the start of the range", async () => {
     const r = await runCli(["observe", "--since", "2024-11-26T06:30:01.126Z", "--server", live.address, "--api", api.url, "-o", "json"]);
     expect(r.code).toBe(0);

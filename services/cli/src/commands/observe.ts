@@ -109,7 +109,16 @@ async function observeRange(
       await streamFlows(ctx, conn, req, (res) => printer.write(res));
       return;
     }
-    const query = historyQuery(req, timestampFromDate(now), historyFilterText(filters.result()));
+    let query: ReturnType<typeof historyQuery>;
+    try {
+      query = historyQuery(req, timestampFromDate(now), historyFilterText(filters.result()));
+    } catch (err) {
+      // A filter only live flows carry (e.g. event type): the live ring answers what it still holds.
+      if (!conn) throw err;
+      ctx.err.line(`flowlens observe: ${(err as Error).message}; showing what the live ring holds`);
+      await streamFlows(ctx, conn, req, (res) => printer.write(res));
+      return;
+    }
     const seam = new SeamDedupe();
     let printed = false;
     const print = (res: GetFlowsResponse) => {
