@@ -1,6 +1,6 @@
 // flowlens-ingester against a real Kafka broker and a real ClickHouse server: exact counts, dead letters,
 // SIGKILL and restart, ClickHouse down under load, retention, migrate twice.
-import { createFlowStore, type FlowStore, sql } from "@flowlens/clickhouse";
+import { createFlowStore, type FlowStore, ROLLUPS, sql } from "@flowlens/clickhouse";
 import { type ClickHouseServer, startClickHouse } from "@flowlens/test-harness/clickhouse";
 import { type KafkaServer, kafkaClient, readRecords, startKafka } from "@flowlens/test-harness/kafka";
 import { run } from "@flowlens/test-harness/run";
@@ -93,8 +93,8 @@ async function scenario(name: string, partitions = 3) {
     return { distinct, rows: Number(row.n), uuids: Number(row.u) };
   };
   /** Flows counted by the per-minute rollup, which sees every insert (a replayed row would count twice). */
-  const rollupFlows = async () => {
-    const rs = await store.client.query({ query: `SELECT sum(flows) AS n FROM ${database}.flows_minute`, format: "JSONEachRow" });
+  const rollupFlows = async (table = "flows_minute") => {
+    const rs = await store.client.query({ query: `SELECT sum(flows) AS n FROM ${database}.${table}`, format: "JSONEachRow" });
     const [row] = await rs.json<{ n: string }>();
     return Number(row.n);
   };
@@ -261,12 +261,12 @@ describe("flowlens-ingester", () => {
     const all = flows(5000);
     await s.produce(all);
     // The dead member's insert of offsets 0..2999 reached flows, but the server stopped before the view wrote
-    // flows_minute (simulated: the view detached for that insert); the mark says they may be stored.
-    await s.store.client.command({ query: `DETACH TABLE ${s.database}.flows_minute_mv` });
+    // the rollups (simulated: every rollup view detached for that insert); the mark says they may be stored.
+    for (const r of ROLLUPS) await s.store.client.command({ query: `DETACH TABLE ${s.database}.${r.view}` });
     try {
       await s.store.insertFlows(all.slice(0, 3000));
     } finally {
-      await s.store.client.command({ query: `ATTACH TABLE ${s.database}.flows_minute_mv` });
+      for (const r of ROLLUPS) await s.store.client.command({ query: `ATTACH TABLE ${s.database}.${r.view}` });
     }
     expect(await s.rollupFlows()).toBe(0);
     const member = kafkaClient(kafka.brokers).consumer({ groupId: s.groupId });
@@ -286,7 +286,7 @@ describe("flowlens-ingester", () => {
       20_000,
     );
     expect(await s.counts()).toEqual({ distinct: 5000, rows: 5000, uuids: 5000 });
-    expect(await s.rollupFlows()).toBe(5000);
+    for (const r of ROLLUPS) expect(await s.rollupFlows(r.table), r.table).toBe(5000);
   });
 
   it("keeps only complete days newer than --retention-days, dropping older partitions on its schedule", async () => {
