@@ -11,7 +11,7 @@ die() { echo "setup: $*" >&2; exit 1; }
 [[ -r /sys/kernel/btf/vmlinux ]] || die "kernel has no BTF (/sys/kernel/btf/vmlinux missing); use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
 
 # Debian packages: install only what is missing, refresh the index only if something is.
-packages=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev iproute2 iputils-ping iperf3 curl make gcc g++ python3 python3-venv python3-scapy pkg-config)
+packages=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev iproute2 iputils-ping iperf3 curl make gcc g++ python3 python3-venv python3-scapy pkg-config openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
