@@ -1,7 +1,7 @@
 // Hostile local user (issue 8, control plane): what changes policy or endpoints is served only on a
 // root-only unix socket or to an allow-listed mTLS client. The collector, the relay and the CLI are
 // the real processes; "nobody" runs the real CLI through setpriv.
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type KeyPair, makePki, type TestPki } from "@flowlens/test-harness/certs";
@@ -36,14 +36,25 @@ function refused(r: RunResult, why: RegExp): void {
 }
 
 let tmp: string;
+/** Directories above the CLI that "nobody" could not enter (a checkout in a 0700 dir), with their modes. */
+const opened: [string, number][] = [];
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "flowlens-c8adm-"));
   writeFileSync(join(tmp, "guard.yaml"), cnp("guard-a", "a"));
+  // nobody runs the real CLI from this checkout: let it traverse (not list) the directories above it.
+  for (let d = dirname(CLI_BIN); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode & 0o7777;
+    if (!(mode & 0o001)) {
+      opened.push([d, mode]);
+      chmodSync(d, mode | 0o001);
+    }
+  }
 });
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
+  for (const [d, mode] of opened) chmodSync(d, mode);
 });
 
 describe("a collector with the default listener (plain TCP) and its admin socket", () => {
